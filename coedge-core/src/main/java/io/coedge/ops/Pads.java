@@ -1,0 +1,63 @@
+package io.coedge.ops;
+
+import io.coedge.graph.ShapeContext;
+
+/** Spatial window geometry shared by Conv and pooling: kernel, stride, dilation, resolved pads. */
+public record Pads(int top, int left, int bottom, int right) {
+
+    /** Output length of one spatial dimension (floor, or ceil for pooling with ceil_mode). */
+    public static int outputSize(int in, int k, int stride, int dilation, int padBegin, int padEnd, boolean ceil) {
+        int span = in + padBegin + padEnd - dilation * (k - 1) - 1;
+        if (span < 0) {
+            return 0;
+        }
+        int out = (ceil ? Math.floorDiv(span + stride - 1, stride) : Math.floorDiv(span, stride)) + 1;
+        // ONNX/PyTorch: with ceil_mode the last window must start inside the input or left padding.
+        if (ceil && (long) (out - 1) * stride >= in + padBegin) {
+            out--;
+        }
+        return out;
+    }
+
+    /**
+     * Resolves ONNX {@code auto_pad} / {@code pads} for a 2-D window into explicit pads.
+     *
+     * @param pads ONNX order {@code [top, left, bottom, right]}, may be null
+     */
+    public static Pads resolve(ShapeContext ctx, String autoPad, long[] pads, int inH, int inW, int kh, int kw,
+                               int sh, int sw, int dh, int dw) {
+        switch (autoPad) {
+            case "NOTSET", "" -> {
+                if (pads == null) {
+                    return new Pads(0, 0, 0, 0);
+                }
+                if (pads.length != 4) {
+                    throw ctx.error("pads must have 4 values for a 2-D window, got " + pads.length);
+                }
+                for (long p : pads) {
+                    if (p < 0) {
+                        throw ctx.error("negative pads are not supported");
+                    }
+                }
+                return new Pads((int) pads[0], (int) pads[1], (int) pads[2], (int) pads[3]);
+            }
+            case "VALID" -> {
+                return new Pads(0, 0, 0, 0);
+            }
+            case "SAME_UPPER", "SAME_LOWER" -> {
+                int[] ph = same(inH, kh, sh, dh);
+                int[] pw = same(inW, kw, sw, dw);
+                boolean upper = autoPad.equals("SAME_UPPER");
+                return upper ? new Pads(ph[0], pw[0], ph[1], pw[1]) : new Pads(ph[1], pw[1], ph[0], pw[0]);
+            }
+            default -> throw ctx.error("unknown auto_pad '" + autoPad + "'");
+        }
+    }
+
+    /** {small, large} halves of the total SAME padding. */
+    private static int[] same(int in, int k, int s, int d) {
+        int out = (in + s - 1) / s;
+        int total = Math.max(0, (out - 1) * s + (k - 1) * d + 1 - in);
+        return new int[] {total / 2, total - total / 2};
+    }
+}
