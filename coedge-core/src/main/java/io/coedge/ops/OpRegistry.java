@@ -1,0 +1,44 @@
+package io.coedge.ops;
+
+import io.coedge.graph.Attributes;
+import io.coedge.graph.ModelException;
+import io.coedge.graph.Op;
+import io.coedge.tensor.Tensor;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.IntFunction;
+
+/** Maps an ONNX operator type and its attributes to an {@link Op}. */
+public final class OpRegistry {
+    private OpRegistry() {
+    }
+
+    private static final Set<String> SUPPORTED = new TreeSet<>(List.of(
+            "Conv", "Relu", "Sigmoid", "HardSigmoid", "HardSwish", "Dropout", "Identity"));
+
+    /** The ONNX operator types this build can run. */
+    public static Set<String> supported() {
+        return java.util.Collections.unmodifiableSet(SUPPORTED);
+    }
+
+    /**
+     * Creates the op for one ONNX node.
+     *
+     * @param nodeName       for error messages
+     * @param opset          the model's default-domain opset (semantics of some ops change with it)
+     * @param constantInputs value of input {@code i} when it is a constant, else null
+     * @throws ModelException for an unsupported operator or bad attributes, naming the node
+     */
+    public static Op create(String type, String nodeName, Attributes attrs, int opset, IntFunction<Tensor> constantInputs) {
+        return switch (type) {
+            case "Conv" -> {
+                Tensor w = constantInputs.apply(1);
+                yield Conv.fromAttributes(attrs, w == null ? null : w.shape());
+            }
+            case "Relu", "Sigmoid", "HardSigmoid", "HardSwish", "Dropout", "Identity" -> Unary.fromAttributes(type, attrs);
+            default -> throw new ModelException("node '" + nodeName + "': unsupported operator '" + type
+                    + "'; supported: " + SUPPORTED);
+        };
+    }
+}
