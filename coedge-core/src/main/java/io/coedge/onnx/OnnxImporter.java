@@ -258,7 +258,8 @@ public final class OnnxImporter {
         int[] shape = new int[dims.size()];
         for (int i = 0; i < shape.length; i++) {
             TensorShapeProto.Dimension d = dims.get(i);
-            boolean fixed = d.hasDimValue() && d.getDimValue() > 0;
+            // dim_value 0 is a real (empty) dimension; only dim_param or no value at all is dynamic.
+            boolean fixed = d.hasDimValue();
             if (fixed && d.getDimValue() > Integer.MAX_VALUE) {
                 throw new ModelException(what + " has an invalid dimension " + d.getDimValue());
             }
@@ -284,7 +285,7 @@ public final class OnnxImporter {
         long n = 1;
         for (int d : shape) {
             if (d <= 0) {
-                throw new ModelException(what + ": shape " + Arrays.toString(shape) + " has a non-positive dimension");
+                throw new ModelException(what + ": shape " + Arrays.toString(shape) + " has a zero or negative dimension; CoEdge does not support empty tensors");
             }
             n *= d;
             if (n > OnnxTensors.MAX_ELEMENTS) {
@@ -300,7 +301,7 @@ public final class OnnxImporter {
             if (!sb.isEmpty()) {
                 sb.append('x');
             }
-            sb.append(d.hasDimValue() && d.getDimValue() > 0 ? String.valueOf(d.getDimValue())
+            sb.append(d.hasDimValue() ? String.valueOf(d.getDimValue())
                     : d.getDimParam().isEmpty() ? "?" : d.getDimParam());
         }
         return sb.toString();
@@ -444,6 +445,11 @@ public final class OnnxImporter {
                 throw new ModelException(where + ": input '" + n.getInput(i) + "' is a "
                         + OnnxTensors.typeName(consts[i].dataType) + " tensor; CoEdge computes float32 tensors only");
             }
+        }
+        if (type.equals("Dropout") && consts.length > 2 && consts[2] != null && consts[2].longs().length == 1
+                && consts[2].longs()[0] != 0) {
+            throw new ModelException(where + ": Dropout with training_mode=1 drops values at random; export the model"
+                    + " in eval mode (model.eval())");
         }
         Attributes attrs = attributes(n, name, where);
         final Const[] cs = consts;

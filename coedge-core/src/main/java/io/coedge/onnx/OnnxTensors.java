@@ -125,7 +125,7 @@ public final class OnnxTensors {
                 throw new ModelException(what + ": raw_data has " + raw.size() + " bytes, not a multiple of 4");
             }
             Tensor out = Tensor.allocate(arena, Layout.ROW_MAJOR, shape);
-            ByteBuffer buf = raw.asReadOnlyByteBuffer();
+            ByteBuffer buf = raw.asReadOnlyByteBuffer().slice();
             MemorySegment src = MemorySegment.ofBuffer(buf);
             MemorySegment.copy(src, LE_FLOAT, 0, out.segment(), Tensor.FLOAT, 0, n);
             return out;
@@ -248,7 +248,7 @@ public final class OnnxTensors {
             throw new ModelException(what + ": raw_data has " + raw.size() + " bytes but dims " + Arrays.toString(shape)
                     + " of " + typeName(t.getDataType()) + " need " + (long) n * size + " (corrupt or inconsistent tensor)");
         }
-        return raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        return raw.asReadOnlyByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
