@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code coedge run}: one inference of a model on one device. */
-@Command(name = "run", sortOptions = false,
+@Command(name = "run", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Run one inference of a model on this machine and print the top-5 classes (or a summary "
                 + "of a map output) and the latency.",
                 "Raw .bin files are little-endian float32 in NCHW order with the model's input/output shape."})
