@@ -39,6 +39,27 @@ class ModelFilesTest {
     }
 
     @Test
+    void rawOutputOfThePyTorchFixtureMatchesPyTorch() throws Exception {
+        // smallnet_input.bin / smallnet_output.bin were written by PyTorch beside the exported file.
+        Path dirOf = SMALLNET.getParent();
+        Path out = dir.resolve("out.bin");
+        CliRunner r = CliRunner.run("run", "--model", SMALLNET.toString(), "--input-raw",
+                dirOf.resolve("smallnet_input.bin").toString(), "--output-raw", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        float[] expect = RunCommandTest.floats(Files.readAllBytes(dirOf.resolve("smallnet_output.bin")));
+        float[] got = RunCommandTest.floats(Files.readAllBytes(out));
+        float maxRef = 0;
+        for (float v : expect) {
+            maxRef = Math.max(maxRef, Math.abs(v));
+        }
+        assertThat(got).hasSameSizeAs(expect);
+        for (int i = 0; i < expect.length; i++) {
+            assertThat(got[i]).as("output %d", i).isCloseTo(expect[i], org.assertj.core.api.Assertions.within(1e-4f * maxRef));
+        }
+        assertThat(OutputReport.topK(got, 5)).containsExactly(OutputReport.topK(expect, 5));
+    }
+
+    @Test
     void onnxFileWithAFreeBatchTakesTheGivenInputShape() {
         CliRunner r = CliRunner.run("run", "--model", SMALLNET.toString(), "--input-shape", "2x3x32x32");
         assertThat(r.exitCode()).as(r.err()).isZero();
