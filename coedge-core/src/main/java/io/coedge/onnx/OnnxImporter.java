@@ -8,6 +8,7 @@ import io.coedge.graph.ModelException;
 import io.coedge.graph.Node;
 import io.coedge.graph.Op;
 import io.coedge.graph.ShapeContext;
+import io.coedge.graph.passes.FoldBatchNorm;
 import io.coedge.onnx.proto.Onnx.AttributeProto;
 import io.coedge.onnx.proto.Onnx.GraphProto;
 import io.coedge.onnx.proto.Onnx.ModelProto;
@@ -46,6 +47,7 @@ import java.util.Set;
  * data, initializers as raw_data or float_data, Constant nodes, and the integer shape computations
  * exporters put before Reshape and Resize (Shape, Gather, Unsqueeze, Concat, Cast, Slice, ...), which are
  * evaluated here and never reach the graph. Dynamic input dimensions are fixed to a concrete shape.
+ * Inference-mode BatchNormalization that follows a Conv is folded into it ({@link FoldBatchNorm}).
  *
  * <p>Every problem with the file is reported as one {@link ModelException} naming the problem and,
  * where there is one, the node. Sizes are checked against the bytes actually present before anything is
@@ -190,7 +192,7 @@ public final class OnnxImporter {
         }
         String name = g.getName().isEmpty() ? source : g.getName();
         Graph graph = Graph.of(name, nodes, inputs, outputs, graphConstants);
-        return graph;
+        return FoldBatchNorm.apply(graph, arena);
     }
 
     private int defaultOpset() {
