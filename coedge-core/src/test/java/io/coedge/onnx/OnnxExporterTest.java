@@ -28,6 +28,11 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import io.coedge.zoo.ModelZoo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,6 +109,54 @@ class OnnxExporterTest {
                 .containsExactlyElementsOf(FoldBatchNorm.apply(g).nodes().stream().map(n -> n.op().type()).toList());
         float[] x = random(new Random(1), 3 * 16 * 16, 1f);
         assertThat(run(back, x)).containsExactly(run(g, x), org.assertj.core.data.Offset.offset(1e-6f));
+    }
+
+    static Stream<String> zooModels() {
+        // VGG-16 (550 MB) and AlexNet (240 MB) are left to a manual run: -Dcoedge.export.zoo=alexnet,vgg16
+        return Arrays.stream(System.getProperty("coedge.export.zoo", "resnet18,googlenet").split(","));
+    }
+
+    /** Zoo models written to ONNX: ONNX Runtime and our importer both give the zoo graph's output. */
+    @ParameterizedTest
+    @MethodSource("zooModels")
+    void zooModelExportRunsInOnnxRuntimeAndImportsBack(String name) throws Exception {
+        Graph g = ModelZoo.build(name);
+        Path file = dir.resolve(name + ".onnx");
+        OnnxExporter.write(g, file);
+        float[] x = random(new Random(3), 3 * 224 * 224, 1f);
+        float[] ours = run(g, x);
+        float[] reimported = run(OnnxImporter.load(file, null), x);
+        float[] ort = onnxRuntime(file, x, new long[] {1, 3, 224, 224});
+        assertClose(name + " re-imported", reimported, ours, 1e-6);
+        assertClose(name + " ONNX Runtime", ort, ours, 1e-4);
+        assertThat(ExportedModelCheck.top5(ort)).containsExactly(ExportedModelCheck.top5(ours));
+    }
+
+    private static void assertClose(String what, float[] actual, float[] ref, double relative) {
+        assertThat(actual).as(what).hasSameSizeAs(ref);
+        double maxRef = 0;
+        double maxDiff = 0;
+        for (int i = 0; i < ref.length; i++) {
+            maxRef = Math.max(maxRef, Math.abs(ref[i]));
+            maxDiff = Math.max(maxDiff, Math.abs(actual[i] - ref[i]));
+        }
+        System.out.printf("%s: max|diff| %.3g, max|ref| %.3g%n", what, maxDiff, maxRef);
+        assertThat(maxDiff).as(what + " max|diff|").isLessThanOrEqualTo(relative * maxRef);
+    }
+
+    private static float[] onnxRuntime(Path file, float[] x, long[] shape) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            opts.setIntraOpNumThreads(2);
+            try (OrtSession s = env.createSession(file.toString(), opts);
+                 OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
+                 OrtSession.Result res = s.run(Map.of(s.getInputNames().iterator().next(), in))) {
+                FloatBuffer fb = ((OnnxTensor) res.get(0)).getFloatBuffer();
+                float[] out = new float[fb.remaining()];
+                fb.get(out);
+                return out;
+            }
+        }
     }
 
     @Test
