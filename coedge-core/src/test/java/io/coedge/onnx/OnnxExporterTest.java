@@ -2,6 +2,7 @@ package io.coedge.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -23,18 +24,18 @@ import io.coedge.ops.Resize;
 import io.coedge.ops.Softmax;
 import io.coedge.ops.Unary;
 import io.coedge.tensor.Tensor;
+import io.coedge.zoo.ModelZoo;
 import java.lang.foreign.Arena;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
-import java.util.Arrays;
 import java.util.stream.Stream;
-import io.coedge.zoo.ModelZoo;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class OnnxExporterTest {
     @TempDir
