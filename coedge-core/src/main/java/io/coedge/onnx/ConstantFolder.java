@@ -376,8 +376,10 @@ final class ConstantFolder {
             } else {
                 float[] f = x.floats();
                 v = new long[f.length];
+                boolean toBool = to == TensorProto.DataType.BOOL_VALUE;
                 for (int i = 0; i < f.length; i++) {
-                    v[i] = (long) f[i]; // truncation toward zero, as C casts and ONNX Runtime do
+                    // Truncation toward zero, as C casts and ONNX Runtime do; BOOL is "non-zero" (0.2 is true).
+                    v[i] = toBool ? (f[i] != 0 ? 1 : 0) : (long) f[i];
                 }
             }
             if (to == TensorProto.DataType.BOOL_VALUE) {
