@@ -460,6 +460,11 @@ public final class OnnxImporter {
         Node node = new Node(name, op, n.getInputList(), n.getOutputList());
         int[][] out = op.inferShapes(new ImportShapeContext(node));
         for (int i = 0; i < n.getOutputCount() && i < out.length; i++) {
+            if (out[i] != null && ConstantFolder.safeSize(out[i]) > OnnxTensors.MAX_ELEMENTS) {
+                // Caught here, at load, rather than as an out-of-memory error at the first inference.
+                throw new ModelException(where + ": output " + Arrays.toString(out[i]) + " would hold more than "
+                        + OnnxTensors.MAX_ELEMENTS + " values");
+            }
             if (!n.getOutput(i).isEmpty() && out[i] != null) {
                 shapes.put(n.getOutput(i), out[i].clone());
             }
