@@ -151,6 +151,13 @@ public final class OnnxImporter {
             if (type == TensorProto.DataType.FLOAT_VALUE) {
                 constants.put(init.getName(), Const.ofTensor(OnnxTensors.toFloatTensor(init, arena, what)));
             } else {
+                long count = OnnxTensors.count(OnnxTensors.dims(init, what));
+                if (count > ConstantFolder.MAX_FOLDED_ELEMENTS) {
+                    // Decoding would widen every element to 8 bytes; large non-float tensors are weights of
+                    // quantised or embedding models, which CoEdge does not run.
+                    throw new ModelException(source + ": " + what + " is a " + OnnxTensors.typeName(type) + " tensor of "
+                            + count + " values; CoEdge runs float32 models (integer tensors only as shapes)");
+                }
                 constants.put(init.getName(), ConstantFolder.fromTensor(init, what));
             }
         }
