@@ -58,7 +58,7 @@ final class GemmConv implements RowKernel {
             this.bias = null;
         }
         long rowBytes = (long) g.outW() * k * Float.BYTES;
-        this.tileRows = g.pointwise() ? Integer.MAX_VALUE
+        this.tileRows = g.pointwise() ? Math.max(1, g.outH())
                 : (int) Math.max(1, Math.min(g.outH(), KernelSettings.im2colBytes() / rowBytes));
     }
 
