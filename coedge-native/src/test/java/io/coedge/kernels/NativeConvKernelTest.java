@@ -16,20 +16,29 @@ import org.junit.jupiter.api.Assumptions;
 
 class NativeConvKernelTest {
 
-    /** Every fast conv kernel the native provider can build for this node: C and Java variants. */
+    /**
+     * Every fast conv kernel the providers can build for this node: native (OpenBLAS with C im2col,
+     * OpenBLAS with Java im2col, each C ISA variant for depthwise) and vector.
+     */
     static List<RowKernel> variants(RowKernelCheck check) {
-        Assumptions.assumeTrue(OpenBlas.available(), () -> "OpenBLAS is not available: " + OpenBlas.problem());
         List<RowKernel> all = new ArrayList<>();
-        all.add(check.fast(new NativeKernelProvider()::kernel));
         ConvGeometry g = ConvGeometry.of((Conv) check.graph.nodes().get(0).op(), check.ctx);
-        if (g.depthwise()) {
-            all.add(new DepthwiseConv(g, null));
-            for (NativeLibrary.Kernels k : NativeLibrary.allKernels()) {
-                all.add(new DepthwiseConv(g, k));
+        if (OpenBlas.available()) {
+            all.add(check.fast(new NativeKernelProvider()::kernel));
+            if (g.depthwise()) {
+                all.add(new DepthwiseConv(g, null));
+                for (NativeLibrary.Kernels k : NativeLibrary.allKernels()) {
+                    all.add(new DepthwiseConv(g, k));
+                }
+            } else {
+                all.add(new GemmConv(g, Sgemm.OPENBLAS, null));
             }
-        } else {
-            all.add(new GemmConv(g, Sgemm.OPENBLAS, null));
         }
+        if (new VectorKernelProvider().available()) {
+            all.add(check.fast(new VectorKernelProvider()::kernel));
+        }
+        Assumptions.assumeFalse(all.isEmpty(), () -> "neither OpenBLAS (" + OpenBlas.problem()
+                + ") nor the Vector API (" + VectorKernelProvider.problem() + ") is available");
         return all;
     }
 
