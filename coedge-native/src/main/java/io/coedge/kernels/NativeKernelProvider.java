@@ -4,11 +4,14 @@ import io.coedge.graph.Kernel;
 import io.coedge.graph.KernelContext;
 import io.coedge.graph.KernelProvider;
 import io.coedge.ops.Conv;
+import io.coedge.ops.Gemm;
+import io.coedge.ops.Pool;
 
 /**
  * The "native" kernels: convolutions through OpenBLAS sgemm (im2col of the row tile, or the input
- * band itself for 1x1), depthwise convolutions and im2col in the CoEdge C library when it is
- * packaged for this platform (Java loops otherwise). Available when OpenBLAS loads.
+ * band itself for 1x1) and fully connected layers (Gemm) through OpenBLAS; depthwise convolutions,
+ * im2col and max/average pooling in the CoEdge C library when it is packaged for this platform (Java
+ * loops, or the reference for pooling, otherwise). Available when OpenBLAS loads.
  */
 public final class NativeKernelProvider implements KernelProvider {
     @Override
@@ -38,6 +41,12 @@ public final class NativeKernelProvider implements KernelProvider {
                 return new DepthwiseConv(g, k);
             }
             return new GemmConv(g, Sgemm.OPENBLAS, k);
+        }
+        if (ctx.node().op() instanceof Gemm gemm) {
+            return GemmKernel.of(gemm, ctx, null);
+        }
+        if (ctx.node().op() instanceof Pool pool && NativeLibrary.available()) {
+            return PoolRows.of(pool, ctx, NativeLibrary.kernels());
         }
         return null;
     }

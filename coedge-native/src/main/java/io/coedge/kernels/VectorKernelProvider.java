@@ -4,6 +4,7 @@ import io.coedge.graph.Kernel;
 import io.coedge.graph.KernelContext;
 import io.coedge.graph.KernelProvider;
 import io.coedge.ops.Conv;
+import io.coedge.ops.Gemm;
 
 /**
  * The "vector" kernels: convolution as im2col plus a Java Vector API sgemm, depthwise convolution in
@@ -41,7 +42,13 @@ public final class VectorKernelProvider implements KernelProvider {
 
     @Override
     public Kernel kernel(KernelContext ctx) {
-        if (!MODULE_PRESENT || !(ctx.node().op() instanceof Conv c)) {
+        if (!MODULE_PRESENT) {
+            return null;
+        }
+        if (ctx.node().op() instanceof Gemm gemm) {
+            return GemmKernel.of(gemm, ctx, VectorSgemm.INSTANCE);
+        }
+        if (!(ctx.node().op() instanceof Conv c)) {
             return null;
         }
         ConvGeometry g = ConvGeometry.of(c, ctx);

@@ -39,6 +39,13 @@ final class RowKernelCheck {
         return new RowKernelCheck(gb.output(y).build(), random(r, c * h * w));
     }
 
+    /** A one-node graph applying {@code op} to a random {@code [1, c, h, w]} map. */
+    static RowKernelCheck unary(Random r, Op op, int c, int h, int w) {
+        GraphBuilder gb = new GraphBuilder("t");
+        String in = gb.input("x", 1, c, h, w);
+        return new RowKernelCheck(gb.output(gb.node("op", op, in)).build(), random(r, c * h * w));
+    }
+
     static float[] random(Random r, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
