@@ -28,7 +28,8 @@ record ConvGeometry(int inC, int inH, int inW, int outC, int outH, int outW, int
     }
 
     boolean pointwise() {
-        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && padTop == 0 && padLeft == 0;
+        // Bottom/right padding would add output pixels that read no input: also require equal sizes.
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && padTop == 0 && padLeft == 0 && outH == inH && outW == inW;
     }
 
     boolean depthwise() {

@@ -47,11 +47,18 @@ final class DepthwiseConv implements RowKernel {
         Tensor x = inputs[0];
         int xRow0 = inputRow0[0];
         g.checkBand(x, xRow0, out, outRow0, r0, r1);
-        if (nativeKernels != null) {
-            nativeKernels.dwconv(window, x.segment(), xRow0, packed, bias, out.segment(), outRow0, r0, r1);
-            return;
-        }
-        MemorySegment xs = x.segment(), ys = out.segment();
+        WorkerPool pool = WorkerPool.shared();
+        MemorySegment xs = pool.shareable(x.segment()), ys = pool.shareable(out.segment());
+        pool.forRows(r0, r1, Integer.MAX_VALUE, (a, b) -> {
+            if (nativeKernels != null) {
+                nativeKernels.dwconv(window, xs, xRow0, packed, bias, ys, outRow0, a, b);
+            } else {
+                compute(xs, xRow0, ys, outRow0, a, b);
+            }
+        });
+    }
+
+    private void compute(MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int r0, int r1) {
         int c = g.inC(), w = g.inW(), ow = g.outW();
         for (int oy = r0; oy < r1; oy++) {
             for (int ox = 0; ox < ow; ox++) {

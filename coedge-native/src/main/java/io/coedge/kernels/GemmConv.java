@@ -67,8 +67,14 @@ final class GemmConv implements RowKernel {
         Tensor x = inputs[0];
         int xRow0 = inputRow0[0];
         g.checkBand(x, xRow0, out, outRow0, r0, r1);
-        MemorySegment xs = x.segment();
-        MemorySegment ys = out.segment();
+        WorkerPool pool = WorkerPool.shared();
+        MemorySegment xs = pool.shareable(x.segment());
+        MemorySegment ys = pool.shareable(out.segment());
+        pool.forRows(r0, r1, tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b));
+    }
+
+    /** Output rows {@code [r0, r1)} on the calling thread, in tiles of at most {@code tileRows}. */
+    private void compute(MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int r0, int r1) {
         int ow = g.outW(), m = g.outC(), mpg = g.mpg(), cpg = g.cpg(), k = g.patch();
         long packedGroupBytes = (long) k * mpg * Float.BYTES;
         for (int t0 = r0; t0 < r1; t0 += tileRows) {
@@ -94,7 +100,7 @@ final class GemmConv implements RowKernel {
                     if (nativeKernels != null) {
                         nativeKernels.im2col(window, xs, xRow0, cpg, grp, t0, t1, col);
                     } else {
-                        Im2col.JAVA.pack(g, xs, xRow0, x.dim(2), t0, t1, grp, col);
+                        Im2col.JAVA.pack(g, xs, xRow0, 0, t0, t1, grp, col);
                     }
                     sgemm.gemm(pixels, mpg, k, col, 0, k, packed, grp * packedGroupBytes, mpg, beta,
                             ys, yOff + (long) grp * mpg * Float.BYTES, m);

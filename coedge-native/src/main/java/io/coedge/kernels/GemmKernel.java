@@ -87,11 +87,27 @@ final class GemmKernel implements Kernel {
                     + a.describe() + " and " + y.describe());
         }
         MemorySegment.copy(addend, 0, y.segment(), 0, (long) m * n * Float.BYTES);
+        // Split by output columns: each thread streams its own slice of the (usually large) weight.
+        WorkerPool pool = WorkerPool.shared();
+        MemorySegment as = pool.shareable(a.segment()), ys = pool.shareable(y.segment());
+        int blocks = n >= 64 * pool.threads() ? pool.threads() : 1;
+        int per = ((n + blocks - 1) / blocks + 15) & ~15;
+        pool.run(blocks, i -> {
+            int j0 = Math.min(n, i * per), j1 = Math.min(n, j0 + per);
+            if (j1 > j0) {
+                columns(as, ys, j0, j1);
+            }
+        });
+    }
+
+    private void columns(MemorySegment as, MemorySegment ys, int j0, int j1) {
+        int nb = j1 - j0;
         if (vector == null) {
-            OpenBlas.sgemm(op.transA(), bTransposed, m, n, k, op.alpha(), a.segment(), op.transA() ? m : k, b,
-                    bTransposed ? k : n, 1f, y.segment(), n);
+            long bOff = bTransposed ? (long) j0 * k * Float.BYTES : (long) j0 * Float.BYTES;
+            OpenBlas.sgemmAt(op.transA(), bTransposed, m, nb, k, op.alpha(), as.address(), op.transA() ? m : k,
+                    b.address() + bOff, bTransposed ? k : n, 1f, ys.address() + (long) j0 * Float.BYTES, n);
         } else {
-            vector.gemm(m, n, k, a.segment(), 0, k, b, 0, n, 1f, y.segment(), 0, n);
+            vector.gemm(m, nb, k, as, 0, k, b, (long) j0 * Float.BYTES, n, 1f, ys, (long) j0 * Float.BYTES, n);
         }
     }
 }

@@ -16,9 +16,10 @@ import java.util.Map;
  * straight to {@code cblas_sgemm} with off-heap {@link MemorySegment} arguments (no copies, no JNI
  * wrappers per call).
  *
- * <p>Threads: OpenBLAS keeps its own pool. It is set once, at load, to {@link KernelSettings#threads()}
- * and can be changed with {@link #setThreads(int)}; the project's kernels run on the calling thread
- * while OpenBLAS works, so together they never exceed that count.
+ * <p>Threads: OpenBLAS is set to one thread at load. CoEdge's kernels split their work over their
+ * own {@link KernelSettings#threads()} workers, each calling sgemm on its part, so OpenBLAS threads and
+ * CoEdge threads never oversubscribe the cores (OpenBLAS's own pool spins, which collapses on a
+ * loaded machine). {@link #setThreads(int)} exists for benchmarks of raw sgemm.
  */
 public final class OpenBlas {
     private static final int ROW_MAJOR = 101;
@@ -56,7 +57,8 @@ public final class OpenBlas {
             setThreads = linker.downcallHandle(Symbols.find(lookup, "openblas_set_num_threads"), FunctionDescriptor.ofVoid(I));
             getThreads = linker.downcallHandle(Symbols.find(lookup, "openblas_get_num_threads"), FunctionDescriptor.of(I));
             config = linker.downcallHandle(Symbols.find(lookup, "openblas_get_config"), FunctionDescriptor.of(P));
-            setThreads.invokeExact(KernelSettings.threads());
+            // One OpenBLAS thread: CoEdge splits the work itself (WorkerPool), so the two never compete.
+            setThreads.invokeExact(1);
         } catch (Throwable t) {
             sgemm = null;
             problem = "OpenBLAS could not be loaded: " + t;
@@ -158,8 +160,15 @@ public final class OpenBlas {
      * checked the bounds: nothing here can.
      */
     static void sgemmAt(int m, int n, int k, long a, int lda, long b, int ldb, float beta, long c, int ldc) {
+        sgemmAt(false, false, m, n, k, 1f, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /** Row-major sgemm with transposes and alpha on raw addresses; bounds are the caller's job. */
+    static void sgemmAt(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b,
+                        int ldb, float beta, long c, int ldc) {
         try {
-            SGEMM_AT.invokeExact(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, 1f, a, lda, b, ldb, beta, c, ldc);
+            SGEMM_AT.invokeExact(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha, a, lda,
+                    b, ldb, beta, c, ldc);
         } catch (Throwable t) {
             throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
         }

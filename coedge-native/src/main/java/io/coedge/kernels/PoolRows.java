@@ -67,10 +67,14 @@ final class PoolRows implements RowKernel {
             throw new IllegalStateException("input rows [" + need[0] + ", " + need[1] + ") are needed but the band holds ["
                     + xRow0 + ", " + (xRow0 + x.dim(2)) + ")");
         }
-        if (max) {
-            kernels.maxpool(window, x.segment(), xRow0, out.segment(), outRow0, r0, r1);
-        } else {
-            kernels.avgpool(window, x.segment(), xRow0, out.segment(), outRow0, r0, r1, pool.countIncludePad());
-        }
+        WorkerPool workers = WorkerPool.shared();
+        MemorySegment xs = workers.shareable(x.segment()), ys = workers.shareable(out.segment());
+        workers.forRows(r0, r1, Integer.MAX_VALUE, (a, b) -> {
+            if (max) {
+                kernels.maxpool(window, xs, xRow0, ys, outRow0, a, b);
+            } else {
+                kernels.avgpool(window, xs, xRow0, ys, outRow0, a, b, pool.countIncludePad());
+            }
+        });
     }
 }

@@ -111,6 +111,15 @@ class NativeConvKernelTest {
     }
 
     @Example
+    void pointwiseConvWithBottomRightPaddingIsNotTreatedAsAPlainMatrixProduct() {
+        Conv c = new Conv(1, 1, 1, 1, 1, 1, "NOTSET", new long[] {0, 0, 2, 1}, 1);
+        Random r = new Random(4);
+        RowKernelCheck check = RowKernelCheck.conv(r, c, 3, 4, 5, 6, 3, 1, 1, true);
+        assertThat(check.outShape).containsExactly(1, 6, 6, 6);
+        checkAllBands(check, c, 0, r);
+    }
+
+    @Example
     void tilingABandBeyondTheIm2colBudgetGivesTheSameRows() {
         String old = System.getProperty(KernelSettings.IM2COL_BYTES_PROPERTY);
         System.setProperty(KernelSettings.IM2COL_BYTES_PROPERTY, "1");
