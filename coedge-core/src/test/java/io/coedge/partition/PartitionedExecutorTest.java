@@ -1,0 +1,69 @@
+package io.coedge.partition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.coedge.graph.Graph;
+import io.coedge.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PartitionedExecutorTest {
+
+    private static void assertExact(Graph g, Plan plan, boolean threaded) {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor in = Nets.randomInput(arena, g.inputs().get(0).shape(), 3);
+            Tensor ref = Nets.reference(g, arena, in);
+            PartitionedExecutor px = new PartitionedExecutor(g, plan, List.of());
+            PartitionedExecutor.Result r = threaded ? px.runThreaded(arena, in, 30_000_000_000L) : px.run(arena, in);
+            float tol = 1e-5f * Math.max(1e-30f, Nets.maxAbs(ref));
+            assertThat(Nets.maxAbsDiff(ref, r.output())).as("max abs diff for %s", plan).isLessThanOrEqualTo(tol);
+            assertThat(r.counted().difference(px.geometry().predicted())).as("accounting of %s", plan).isNull();
+        }
+    }
+
+    @Test
+    void splitStackEqualsOneDeviceForEveryDeviceCountAndBothSyncModes() {
+        Graph g = Nets.smallStack(23, 9);
+        for (int n = 1; n <= 6; n++) {
+            for (Sync s : List.of(Sync.every(), Sync.fused(2), Sync.fused(3))) {
+                assertExact(g, Plan.equal(Plan.deviceNames(n), 23, s), false);
+                assertExact(g, Plan.random(Plan.deviceNames(n), 23, 17 + n, s), false);
+            }
+        }
+    }
+
+    @Test
+    void devicesWithZeroAndOneRowTakePart() {
+        Graph g = Nets.smallStack(23, 9);
+        assertExact(g, Plan.explicit(Plan.deviceNames(5), new int[] {0, 1, 20, 0, 2}, Sync.every()), false);
+        assertExact(g, Plan.explicit(Plan.deviceNames(5), new int[] {0, 1, 20, 0, 2}, Sync.fused(2)), false);
+        assertExact(g, Plan.explicit(Plan.deviceNames(3), new int[] {1, 1, 21}, Sync.every()).withTail("dev2"), false);
+    }
+
+    @Test
+    void devicesOnTheirOwnThreadsGiveTheSameResult() {
+        Graph g = Nets.smallStack(23, 9);
+        assertExact(g, Plan.equal(Plan.deviceNames(4), 23, Sync.every()), true);
+        assertExact(g, Plan.random(Plan.deviceNames(4), 23, 5, Sync.fused(2)).withTail("dev3"), true);
+    }
+
+    @Test
+    void everyModeComputesNoRowTwiceAndFusedModeDoes() {
+        Graph g = Nets.smallStack(23, 9);
+        Geometry every = Geometry.of(g, Plan.equal(Plan.deviceNames(4), 23, Sync.every()));
+        Geometry fused = Geometry.of(g, Plan.equal(Plan.deviceNames(4), 23, Sync.fused(3)));
+        assertThat(every.redundantFlops()).isZero();
+        assertThat(fused.redundantFlops()).isPositive();
+        assertThat(fused.predicted().totalBytesSent()).isLessThan(every.predicted().totalBytesSent());
+    }
+
+    @Test
+    void planThatDoesNotCoverTheInputIsRefused() {
+        Graph g = Nets.smallStack(23, 9);
+        assertThatThrownBy(() -> Geometry.of(g, Plan.explicit(Plan.deviceNames(2), new int[] {10, 12}, Sync.every())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sum to 22").hasMessageContaining("23 rows");
+    }
+}
