@@ -607,26 +607,23 @@ public final class Geometry {
 
     // ---------------------------------------------------------------- accounting
 
-    /** FLOPs of split node {@code node} computing {@code rows} output rows. */
-    public long bandFlops(int node, int rows) {
+    /**
+     * FLOPs of split node {@code node} computing output rows {@code rows}:
+     * {@code floor(F * end / H) - floor(F * start / H)} for the node's FLOPs {@code F} and output height
+     * {@code H}. Exact for operators whose cost is the same for every row (conv, pooling, element-wise:
+     * then it is {@code rows * F / H}), and additive over adjacent bands in every case, so the bands
+     * of a split always add up to {@code F}.
+     */
+    public long bandFlops(int node, RowRange rows) {
         Node nd = nodes.get(node);
-        int[][] in = graph.inputShapes(nd);
-        int[][] out = graph.outputShapes(nd);
-        int h = out[0][2];
-        if (rows == h) {
-            return graph.flops(nd);
-        }
-        out[0][2] = rows;
-        for (int j = 0; j < in.length; j++) {
-            if (in[j] != null && split.containsKey(nd.input(j)) && !mappings[node].windowed() && in[j][2] == h) {
-                in[j][2] = rows;
-            }
-        }
-        return nd.op().flops(in, out);
+        long full = graph.flops(nd);
+        int h = graph.shape(nd.output())[2];
+        return Math.floorDiv(full * rows.end(), h) - Math.floorDiv(full * rows.start(), h);
     }
 
     /** FLOPs of a device's partial sums over {@code rows} rows of the input of reduction {@code node}. */
     public long partialSumFlops(int node, int rows) {
+        // GlobalAveragePool counts one add per input element
         Split u = split.get(nodes.get(node).input(0));
         return (long) rows * u.width * u.channels;
     }
@@ -639,7 +636,7 @@ public final class Geometry {
                     Split s = split.get(nodes.get(i).output());
                     for (int d = 0; d < n; d++) {
                         if (!s.comp[d].isEmpty()) {
-                            a.addFlops(d, i, bandFlops(i, s.comp[d].size()));
+                            a.addFlops(d, i, bandFlops(i, s.comp[d]));
                         }
                     }
                 }
@@ -754,9 +751,9 @@ public final class Geometry {
         return rows;
     }
 
-    /** FLOPs per output row of split node {@code node} ({@code rho_l}). */
-    public long flopsPerRow(int node) {
-        return bandFlops(node, 1);
+    /** FLOPs per output row of split node {@code node} ({@code rho_l}); exact when they divide evenly. */
+    public double flopsPerRow(int node) {
+        return (double) graph.flops(nodes.get(node)) / graph.shape(nodes.get(node).output())[2];
     }
 
     /** Bytes in one row of split value {@code value} ({@code beta_l}): {@code W * C * 4}. */

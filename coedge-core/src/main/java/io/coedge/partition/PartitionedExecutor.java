@@ -349,7 +349,7 @@ public final class PartitionedExecutor {
             }
             Buffer out = buffer("b:" + node.output());
             ((RowKernel) kernels[c.node()]).runRows(ins, row0, out.tensor(), out.row0(), c.rows().start(), c.rows().end());
-            counted.addFlops(id, c.node(), geometry.bandFlops(c.node(), c.rows().size()));
+            counted.addFlops(id, c.node(), geometry.bandFlops(c.node(), c.rows()));
         }
 
         private void partialSum(Step.PartialSum p) {
