@@ -536,12 +536,18 @@ public final class Geometry {
                 keep.add(resultKey(o));
             }
         }
+        Set<String> allocated = new java.util.HashSet<>();
+        for (Step s : steps) {
+            if (s instanceof Step.Alloc a) {
+                allocated.add(a.key());
+            }
+        }
         List<Step> out = new ArrayList<>();
         for (int k = 0; k < steps.size(); k++) {
             Step s = steps.get(k);
             out.add(s);
             for (String key : keys(s)) {
-                if (last.get(key) == k && !keep.contains(key)) {
+                if (last.get(key) == k && !keep.contains(key) && allocated.contains(key)) {
                     out.add(new Step.Free(s.phase(), key));
                     last.put(key, -1);
                 }

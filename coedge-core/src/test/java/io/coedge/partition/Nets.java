@@ -4,7 +4,16 @@ import io.coedge.exec.Executor;
 import io.coedge.graph.Graph;
 import io.coedge.graph.GraphBuilder;
 import io.coedge.graph.Op;
+import io.coedge.ops.Binary;
+import io.coedge.ops.Concat;
 import io.coedge.ops.Conv;
+import io.coedge.ops.ConvTranspose;
+import io.coedge.ops.Flatten;
+import io.coedge.ops.Gemm;
+import io.coedge.ops.GlobalPool;
+import io.coedge.ops.Lrn;
+import io.coedge.ops.Pool;
+import io.coedge.ops.Resize;
 import io.coedge.ops.Unary;
 import io.coedge.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -62,6 +71,66 @@ final class Nets {
         x = b.node(Unary.relu(), x);
         x = conv(b, rnd, x, 6, 4, Conv.of(1, 1, 0, 1));
         return b.output(x).build();
+    }
+
+    static String gemm(GraphBuilder b, Random rnd, String x, int in, int out) {
+        float[] w = new float[out * in];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextGaussian() / (float) Math.sqrt(in);
+        }
+        String name = "fc_" + rnd.nextInt(1 << 30);
+        return b.node(name, Gemm.linear(), x, b.constant(name + "_w", w, out, in), b.constant(name + "_b", new float[out], out));
+    }
+
+    /**
+     * A little GoogLeNet/ResNet mix: conv, ceil-mode max pool, LRN, an inception block (1x1, 3x3,
+     * 5x5 and pool branches, concatenated), a residual add, a grouped conv with asymmetric pads,
+     * then {@code head}: "gap" (GlobalAveragePool, Flatten, Gemm), "flatten" (Flatten, Gemm) or
+     * "none" (a fully convolutional output after an upsampling path).
+     */
+    static Graph mixed(int h, int w, String head) {
+        GraphBuilder b = new GraphBuilder("mixed-" + head);
+        Random rnd = new Random(11);
+        String x = b.input("input", 1, 3, h, w);
+        x = conv(b, rnd, x, 3, 8, Conv.of(3, 2, 1, 1));
+        x = b.node(Unary.relu(), x);
+        x = b.node(Pool.max(3, 2, 0, true), x);
+        x = b.node(new Lrn(3, 1e-2f, 0.75f, 1f), x);
+        String b1 = conv(b, rnd, x, 8, 4, Conv.of(1, 1, 0, 1));
+        String b2 = conv(b, rnd, conv(b, rnd, x, 8, 4, Conv.of(1, 1, 0, 1)), 4, 6, Conv.of(3, 1, 1, 1));
+        String b3 = conv(b, rnd, x, 8, 2, Conv.of(5, 1, 2, 1));
+        String b4 = conv(b, rnd, b.node(Pool.max(3, 1, 1, true), x), 8, 4, Conv.of(1, 1, 0, 1));
+        x = b.node(new Concat(1), b1, b2, b3, b4);
+        String y = conv(b, rnd, b.node(Unary.relu(), conv(b, rnd, x, 16, 16, Conv.of(3, 1, 1, 1))), 16, 16,
+                new Conv(3, 3, 1, 1, 1, 1, "NOTSET", new long[] {2, 1, 0, 1}, 4));
+        x = b.node(Unary.relu(), b.node(Binary.add(), x, y));
+        x = b.node(Pool.average(2, 2, 0, true, false), x);
+        switch (head) {
+            case "gap" -> {
+                x = b.node(new Flatten(1), b.node(GlobalPool.average(), x));
+                x = gemm(b, rnd, x, 16, 10);
+            }
+            case "flatten" -> {
+                int[] s = b.build().shape(x);
+                x = b.node(new Flatten(1), x);
+                x = gemm(b, rnd, x, s[1] * s[2] * s[3], 10);
+            }
+            case "none" -> {
+                x = b.node(Resize.nearest(2), x);
+                x = conv(b, rnd, x, 16, 4, Conv.of(3, 1, 1, 1));
+                x = b.node(ConvTranspose.of(3, 2, 1, 1, 1), x, b.constant("ct_w", randoms(rnd, 4 * 3 * 9), 4, 3, 3, 3));
+            }
+            default -> throw new IllegalArgumentException(head);
+        }
+        return b.output(x).build();
+    }
+
+    static float[] randoms(Random rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rnd.nextGaussian() * 0.3f;
+        }
+        return v;
     }
 
     /** Largest |a - b| over all elements, both compared in logical order. */

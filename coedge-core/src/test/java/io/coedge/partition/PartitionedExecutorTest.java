@@ -35,6 +35,40 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void inceptionResidualAndTailNetsEqualOneDevice() {
+        for (String head : List.of("gap", "flatten", "none")) {
+            Graph g = Nets.mixed(37, 21, head);
+            for (int n : new int[] {1, 2, 3, 5, 8}) {
+                for (Sync s : List.of(Sync.every(), Sync.fused(2), Sync.fused(4))) {
+                    assertExact(g, Plan.equal(Plan.deviceNames(n), 37, s), false);
+                    assertExact(g, Plan.random(Plan.deviceNames(n), 37, 100 + n, s).withTail("dev" + (n - 1)), false);
+                }
+            }
+        }
+    }
+
+    @Test
+    void globalPoolingBeforeTheTailGathersPartialSumsNotTheMap() {
+        Geometry g = Geometry.of(Nets.mixed(37, 21, "gap"), Plan.equal(Plan.deviceNames(4), 37, Sync.every()));
+        assertThat(g.transfers()).anyMatch(t -> t.kind() == Transfer.Kind.PARTIAL_SUM);
+        assertThat(g.transfers()).noneMatch(t -> t.kind() == Transfer.Kind.GATHER);
+        assertThat(g.transfers()).filteredOn(t -> t.kind() == Transfer.Kind.PARTIAL_SUM)
+                .allMatch(t -> t.bytes() == 16 * 4 && t.to() == 0);
+        Geometry f = Geometry.of(Nets.mixed(37, 21, "flatten"), Plan.equal(Plan.deviceNames(4), 37, Sync.every()));
+        assertThat(f.transfers()).anyMatch(t -> t.kind() == Transfer.Kind.GATHER);
+        assertThat(f.transfers()).noneMatch(t -> t.kind() == Transfer.Kind.PARTIAL_SUM);
+    }
+
+    @Test
+    void fullyConvolutionalNetHasNoTail() {
+        Graph net = Nets.mixed(37, 21, "none");
+        Geometry g = Geometry.of(net, Plan.equal(Plan.deviceNames(3), 37, Sync.every()));
+        for (int i = 0; i < net.nodes().size(); i++) {
+            assertThat(g.role(i)).as(net.nodes().get(i).name()).isEqualTo(Geometry.Role.SPLIT);
+        }
+    }
+
+    @Test
     void devicesWithZeroAndOneRowTakePart() {
         Graph g = Nets.smallStack(23, 9);
         assertExact(g, Plan.explicit(Plan.deviceNames(5), new int[] {0, 1, 20, 0, 2}, Sync.every()), false);
