@@ -772,7 +772,12 @@ public final class Geometry {
         return graph.totalFlops();
     }
 
-    /** FLOPs computed beyond a one-device run (halo rows computed redundantly, in fused mode). */
+    /**
+     * FLOPs of the split layers computed beyond a one-device run: halo rows computed redundantly in
+     * fused mode. Zero with {@link Sync#every()}. It can be negative in fused mode, where a row of an
+     * unsynchronised layer that no later layer reads (a strided window that skips it) is computed by
+     * nobody.
+     */
     public long redundantFlops() {
         long split = 0;
         long base = 0;
