@@ -48,8 +48,16 @@ public final class Geometry {
     public enum Role {
         /** Split by rows across the devices. */
         SPLIT,
-        /** Global average pooling of a split map: per-device partial sums, added on the tail device. */
+        /**
+         * Global average pooling of a split map: per-device partial sums, added on the tail device, or
+         * on every device when split layers read the result (squeeze-excitation).
+         */
         REDUCTION,
+        /**
+         * Runs whole on every device on small values derived from all-reduced global poolings (the
+         * 1x1 convs and activations of a squeeze-excitation block), because split layers read it.
+         */
+        REPLICATED,
         /** Runs on the tail device on whole values. */
         TAIL
     }
@@ -62,6 +70,7 @@ public final class Geometry {
     private final RowMapping[] mappings;
     private final String input;
     private final Map<String, Split> split = new HashMap<>();
+    private boolean[] allReduce;
     private final List<Transfer> transfers;
     private final List<List<Step>> programs;
     private final Accounting predicted;
@@ -142,6 +151,7 @@ public final class Geometry {
 
     private void classify(Graph.Input in) {
         split.put(in.name(), new Split(in.name(), -1, in.shape(), n));
+        Set<String> whole = new java.util.HashSet<>(); // values every device can hold whole
         for (int i = 0; i < nodes.size(); i++) {
             Node node = nodes.get(i);
             roles[i] = Role.TAIL;
@@ -150,25 +160,40 @@ public final class Geometry {
             }
             int[] out = graph.shape(node.output());
             boolean anySplit = false;
-            boolean allOk = true;
+            boolean anyWhole = false;
+            boolean other = false;
+            boolean wholeBroadcasts = true;
             for (int j = 0; j < node.inputs().size(); j++) {
                 if (!node.hasInput(j) || graph.isConstant(node.input(j))) {
                     continue;
                 }
-                if (split.containsKey(node.input(j))) {
+                String v = node.input(j);
+                if (split.containsKey(v)) {
                     anySplit = true;
+                } else if (whole.contains(v)) {
+                    anyWhole = true;
+                    int[] sh = graph.shape(v);
+                    wholeBroadcasts &= sh.length == 4 && sh[2] == 1;
                 } else {
-                    allOk = false;
+                    other = true;
                 }
             }
-            if (!anySplit || !allOk) {
+            if (other) {
                 continue;
             }
-            if (node.op().type().equals("GlobalAveragePool") && node.inputs().size() == 1) {
+            if (anySplit && node.op().type().equals("GlobalAveragePool") && node.inputs().size() == 1) {
                 roles[i] = Role.REDUCTION;
+                whole.add(node.output());
                 continue;
             }
-            if (out.length != 4 || out[0] != 1 || outputsBeyondFirst(node)) {
+            if (!anySplit) {
+                if (anyWhole && !outputsBeyondFirst(node)) {
+                    roles[i] = Role.REPLICATED;
+                    whole.add(node.output());
+                }
+                continue;
+            }
+            if (out.length != 4 || out[0] != 1 || outputsBeyondFirst(node) || (anyWhole && !wholeBroadcasts)) {
                 continue;
             }
             RowMapping m = RowMappings.of(graph, node);
@@ -178,6 +203,29 @@ public final class Geometry {
             roles[i] = Role.SPLIT;
             mappings[i] = m;
             split.put(node.output(), new Split(node.output(), i, out, n));
+        }
+        // whole values only split layers need are computed everywhere; the rest belong to the tail
+        Set<String> feedsSplit = new java.util.HashSet<>();
+        allReduce = new boolean[nodes.size()];
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node node = nodes.get(i);
+            if (roles[i] != Role.REPLICATED && roles[i] != Role.REDUCTION) {
+                continue;
+            }
+            boolean feeds = false;
+            for (Node c : graph.consumers(node.output())) {
+                int ci = index(c);
+                feeds |= roles[ci] == Role.SPLIT || (roles[ci] == Role.REPLICATED && feedsSplit.contains(c.output()));
+            }
+            if (feeds) {
+                feedsSplit.add(node.output());
+            }
+            if (roles[i] == Role.REPLICATED && !feeds) {
+                roles[i] = Role.TAIL;
+            }
+            if (roles[i] == Role.REDUCTION) {
+                allReduce[i] = feeds;
+            }
         }
     }
 
@@ -328,9 +376,12 @@ public final class Geometry {
             } else if (roles[i] == Role.REDUCTION) {
                 Split s = split.get(nodes.get(i).input(0));
                 for (int d = 0; d < n; d++) {
-                    if (d != tail && !s.own[d].isEmpty()) {
-                        list.add(new Transfer(list.size(), Transfer.Kind.PARTIAL_SUM, s.name, i, d, tail, s.own[d].start(),
-                                s.own[d].end(), (long) s.channels * Float.BYTES));
+                    for (int e = 0; e < n; e++) {
+                        boolean wanted = allReduce[i] ? e != d : e == tail && d != tail;
+                        if (wanted && !s.own[d].isEmpty()) {
+                            list.add(new Transfer(list.size(), Transfer.Kind.PARTIAL_SUM, s.name, i, d, e, s.own[d].start(),
+                                    s.own[d].end(), (long) s.channels * Float.BYTES));
+                        }
                     }
                 }
             }
@@ -428,6 +479,27 @@ public final class Geometry {
                         steps.add(new Step.Send(phase, t, band(out.name), (t.rowStart() - out.buffer[d].start()) * out.rowBytes));
                     }
                 }
+            } else if (roles[i] == Role.REDUCTION && allReduce[i]) {
+                // every device adds every device's partial sums, in device order, so all hold the same bits
+                Split u = split.get(node.input(0));
+                String key = "p:" + i;
+                steps.add(new Step.Alloc(phase, key, new int[] {n, u.channels}, 0));
+                if (!u.own[d].isEmpty()) {
+                    steps.add(new Step.PartialSum(phase, i, u.own[d], d));
+                }
+                for (Transfer t : mine) {
+                    if (t.from() == d && t.kind() == Transfer.Kind.PARTIAL_SUM && t.stage() == i) {
+                        steps.add(new Step.Send(phase, t, key, (long) d * u.channels * Float.BYTES));
+                    }
+                }
+                // received one phase later: in lockstep every device has sent by then
+                for (Transfer t : mine) {
+                    if (t.to() == d && t.kind() == Transfer.Kind.PARTIAL_SUM && t.stage() == i) {
+                        steps.add(new Step.Receive(phase + 1, t, key, (long) t.from() * u.channels * Float.BYTES));
+                    }
+                }
+                steps.add(new Step.Alloc(phase + 1, "t:" + node.output(), graph.shape(node.output()), 0));
+                steps.add(new Step.FinishReduction(phase + 1, i, n));
             } else if (roles[i] == Role.REDUCTION) {
                 Split u = split.get(node.input(0));
                 String key = "p:" + i;
@@ -445,6 +517,13 @@ public final class Geometry {
                         }
                     }
                 }
+            } else if (roles[i] == Role.REPLICATED) {
+                for (String o : node.outputs()) {
+                    if (!o.isEmpty()) {
+                        steps.add(new Step.Alloc(phase, "t:" + o, graph.shape(o), 0));
+                    }
+                }
+                steps.add(new Step.RunTail(phase, i));
             }
         }
         if (d == tail) {
@@ -465,7 +544,7 @@ public final class Geometry {
                 }
             }
             for (int i = 0; i < nodes.size(); i++) {
-                if (roles[i] == Role.REDUCTION) {
+                if (roles[i] == Role.REDUCTION && !allReduce[i]) {
                     Split u = split.get(nodes.get(i).input(0));
                     for (Transfer t : mine) {
                         if (t.to() == d && t.kind() == Transfer.Kind.PARTIAL_SUM && t.stage() == i) {
@@ -588,6 +667,8 @@ public final class Geometry {
                 for (String v : node.inputs()) {
                     if (split.containsKey(v)) {
                         k.add(band(v));
+                    } else if (!v.isEmpty() && !graph.isConstant(v)) {
+                        k.add("t:" + v);
                     }
                 }
                 k.add(band(node.output()));
@@ -652,6 +733,11 @@ public final class Geometry {
                         if (!u.own[d].isEmpty()) {
                             a.addFlops(d, i, partialSumFlops(i, u.own[d].size()));
                         }
+                    }
+                }
+                case REPLICATED -> {
+                    for (int d = 0; d < n; d++) {
+                        a.addFlops(d, i, graph.flops(nodes.get(i)));
                     }
                 }
                 case TAIL -> a.addFlops(plan.tail(), i, graph.flops(nodes.get(i)));

@@ -64,7 +64,7 @@ public final class PartitionedExecutor {
             Kernel k = null;
             for (KernelProvider p : providers) {
                 Kernel pk = p.kernel(ctx);
-                if (pk != null && (role == Geometry.Role.TAIL || pk instanceof RowKernel)) {
+                if (pk != null && (role != Geometry.Role.SPLIT || pk instanceof RowKernel)) {
                     k = pk;
                     kernelSources[i] = p.name();
                     break;
@@ -341,6 +341,8 @@ public final class PartitionedExecutor {
                 String v = node.input(j);
                 if (graph.isConstant(v)) {
                     ins[j] = graph.constant(v);
+                } else if (!geometry.isSplit(v)) {
+                    ins[j] = buffer("t:" + v).tensor(); // a broadcast value every device holds whole
                 } else {
                     Buffer b = buffer("b:" + v);
                     ins[j] = b.tensor();

@@ -125,6 +125,31 @@ final class Nets {
         return b.output(x).build();
     }
 
+    /**
+     * A MobileNetV3-like piece: conv, hardswish, a squeeze-excitation block (global pooling, 1x1 conv,
+     * relu, 1x1 conv, hard sigmoid, channel-wise Mul with the map), a strided conv, a second SE whose
+     * result scales a residual Add, then global pooling, Flatten and Gemm.
+     */
+    static Graph squeezeExcite(int h, int w) {
+        GraphBuilder b = new GraphBuilder("se");
+        Random rnd = new Random(5);
+        String x = b.input("input", 1, 3, h, w);
+        x = b.node(new Unary("HardSwish", 0, 0), conv(b, rnd, x, 3, 8, Conv.of(3, 2, 1, 1)));
+        x = se(b, rnd, x, 8);
+        x = b.node(Unary.relu(), conv(b, rnd, x, 8, 12, Conv.of(3, 2, 1, 1)));
+        String y = se(b, rnd, conv(b, rnd, x, 12, 12, Conv.of(3, 1, 1, 1)), 12);
+        x = b.node(Binary.add(), x, y);
+        x = b.node(new Flatten(1), b.node(GlobalPool.average(), x));
+        return b.output(gemm(b, rnd, x, 12, 7)).build();
+    }
+
+    private static String se(GraphBuilder b, Random rnd, String x, int c) {
+        String s = b.node(GlobalPool.average(), x);
+        s = b.node(Unary.relu(), conv(b, rnd, s, c, Math.max(1, c / 4), Conv.of(1, 1, 0, 1)));
+        s = b.node(new Unary("HardSigmoid", 0.2f, 0.5f), conv(b, rnd, s, Math.max(1, c / 4), c, Conv.of(1, 1, 0, 1)));
+        return b.node(new Binary("Mul"), x, s);
+    }
+
     static float[] randoms(Random rnd, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {

@@ -48,6 +48,33 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void squeezeExcitationIsACrossDeviceReductionAndTheRestStaysSplit() {
+        Graph g = Nets.squeezeExcite(29, 13);
+        for (int n : new int[] {1, 2, 3, 4, 7}) {
+            for (Sync s : List.of(Sync.every(), Sync.fused(2))) {
+                assertExact(g, Plan.random(Plan.deviceNames(n), 29, 40 + n, s).withTail("dev" + (n / 2)), false);
+            }
+        }
+        assertExact(g, Plan.explicit(Plan.deviceNames(4), new int[] {0, 14, 1, 14}, Sync.every()), true);
+        Geometry geo = Geometry.of(g, Plan.equal(Plan.deviceNames(3), 29, Sync.every()));
+        long splitAfterSe = 0;
+        for (int i = 0; i < g.nodes().size(); i++) {
+            var node = g.nodes().get(i);
+            if (node.op().type().equals("Mul") || node.op().type().equals("Add")) {
+                assertThat(geo.role(i)).as(node.name()).isEqualTo(Geometry.Role.SPLIT);
+                splitAfterSe++;
+            }
+            if (node.op().type().equals("HardSigmoid")) {
+                assertThat(geo.role(i)).isEqualTo(Geometry.Role.REPLICATED);
+            }
+        }
+        assertThat(splitAfterSe).isEqualTo(3);
+        // the two SE poolings are all-reduced (3 devices x 2 peers each), the last one goes to the tail
+        assertThat(geo.transfers()).filteredOn(t -> t.kind() == Transfer.Kind.PARTIAL_SUM).hasSize(2 * 6 + 2);
+        assertThat(geo.transfers()).noneMatch(t -> t.kind() == Transfer.Kind.GATHER);
+    }
+
+    @Test
     void globalPoolingBeforeTheTailGathersPartialSumsNotTheMap() {
         Geometry g = Geometry.of(Nets.mixed(37, 21, "gap"), Plan.equal(Plan.deviceNames(4), 37, Sync.every()));
         assertThat(g.transfers()).anyMatch(t -> t.kind() == Transfer.Kind.PARTIAL_SUM);
