@@ -42,13 +42,24 @@ public final class PartitionedExecutor {
     private final List<Node> nodes;
     private final Kernel[] kernels;
     private final String[] kernelSources;
+    private final int preparedFor;
 
     public PartitionedExecutor(Graph graph, Plan plan, List<KernelProvider> providers) {
         this(Geometry.of(graph, plan), providers);
     }
 
     public PartitionedExecutor(Geometry geometry, List<KernelProvider> providers) {
+        this(geometry, providers, -1);
+    }
+
+    /**
+     * An executor that prepares only the kernels device {@code device} runs (a worker process: the
+     * tail's weights, e.g. VGG-16's 411 MB of FC layers, stay off the devices that do not run it), or
+     * every kernel when {@code device < 0}. Such an executor can only {@link #runDevice} that device.
+     */
+    public PartitionedExecutor(Geometry geometry, List<KernelProvider> providers, int device) {
         this.geometry = geometry;
+        this.preparedFor = device;
         this.graph = geometry.graph();
         this.nodes = graph.nodes();
         this.kernels = new Kernel[nodes.size()];
@@ -57,6 +68,10 @@ public final class PartitionedExecutor {
             Geometry.Role role = geometry.role(i);
             if (role == Geometry.Role.REDUCTION) {
                 kernelSources[i] = "partial sums";
+                continue;
+            }
+            if (device >= 0 && role == Geometry.Role.TAIL && device != geometry.plan().tail()) {
+                kernelSources[i] = "not on this device";
                 continue;
             }
             Node node = nodes.get(i);
@@ -120,6 +135,7 @@ public final class PartitionedExecutor {
 
     /** Runs every device on this thread, phase by phase, through {@code exchange}. */
     public Result run(Arena arena, Tensor input, HaloExchange exchange) {
+        requireAllDevices();
         int n = geometry.plan().deviceCount();
         Accounting counted = new Accounting(n, nodes.size());
         Device[] devices = new Device[n];
@@ -146,6 +162,7 @@ public final class PartitionedExecutor {
 
     /** Runs each device on its own thread with an in-process exchange; a halo not sent in time fails the run. */
     public Result runThreaded(Arena arena, Tensor input, long timeoutNs) {
+        requireAllDevices();
         try (InProcessHaloExchange ex = new InProcessHaloExchange(geometry.transfers(), timeoutNs);
              Arena shared = Arena.ofShared()) {
             int n = geometry.plan().deviceCount();
@@ -222,6 +239,9 @@ public final class PartitionedExecutor {
      * @return the graph outputs on the tail device, an empty map elsewhere
      */
     public Map<String, Tensor> runDevice(int device, Tensor input, HaloExchange exchange, Accounting counted, Arena arena) {
+        if (preparedFor >= 0 && preparedFor != device) {
+            throw new IllegalStateException("this executor prepared the kernels of device " + preparedFor + ", not " + device);
+        }
         return runProgram(device, device == geometry.plan().tail() ? checkInput(input) : null, exchange, counted, arena);
     }
 
@@ -239,6 +259,12 @@ public final class PartitionedExecutor {
             return d == geometry.plan().tail() ? dev.results(arena) : Map.of();
         } finally {
             dev.close();
+        }
+    }
+
+    private void requireAllDevices() {
+        if (preparedFor >= 0) {
+            throw new IllegalStateException("this executor prepared only device " + preparedFor + "'s kernels; use runDevice");
         }
     }
 

@@ -111,6 +111,38 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void devicesWithOnlyTheirOwnKernelsRunLikeWorkerProcesses() throws Exception {
+        Graph g = Nets.mixed(37, 21, "flatten");
+        Plan plan = Plan.random(Plan.deviceNames(4), 37, 77, Sync.every()).withTail("dev2");
+        Geometry geo = Geometry.of(g, plan);
+        try (Arena shared = Arena.ofShared();
+             InProcessHaloExchange ex = new InProcessHaloExchange(geo.transfers(), 30_000_000_000L)) {
+            Tensor in = Nets.randomInput(shared, g.inputs().get(0).shape(), 1);
+            Tensor ref = Nets.reference(g, shared, in);
+            Accounting counted = new PartitionedExecutor(geo, List.of(), 0).newAccounting();
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<java.util.Map<String, Tensor>>> fs = new java.util.ArrayList<>();
+                for (int d = 0; d < 4; d++) {
+                    int dev = d;
+                    PartitionedExecutor px = new PartitionedExecutor(geo, List.of(), dev);
+                    fs.add(pool.submit(() -> px.runDevice(dev, dev == 2 ? in : null, ex, counted, shared)));
+                }
+                Tensor out = fs.get(2).get().values().iterator().next();
+                for (var f : fs) {
+                    f.get();
+                }
+                assertThat(Nets.maxAbsDiff(ref, out)).isLessThanOrEqualTo(1e-5f * Nets.maxAbs(ref));
+                assertThat(fs.get(0).get()).isEmpty();
+                assertThat(counted.difference(geo.predicted())).isNull();
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(new PartitionedExecutor(geo, List.of(), 0).kernelSources()).containsValue("not on this device");
+        }
+    }
+
+    @Test
     void everyModeComputesNoRowTwiceAndFusedModeDoes() {
         Graph g = Nets.smallStack(23, 9);
         Geometry every = Geometry.of(g, Plan.equal(Plan.deviceNames(4), 23, Sync.every()));
