@@ -75,6 +75,8 @@ public final class Geometry {
     private final List<List<Step>> programs;
     private final Accounting predicted;
     private final int tailPhase;
+    private final List<Map<String, Long>> offsets = new ArrayList<>();
+    private final long[] reserved;
 
     /** Per split value: geometry per device. */
     private static final class Split {
@@ -135,6 +137,74 @@ public final class Geometry {
             programs.add(Collections.unmodifiableList(program(d, transfersByDevice())));
         }
         this.predicted = predict();
+        this.reserved = new long[n];
+        for (int d = 0; d < n; d++) {
+            offsets.add(layOut(d));
+        }
+    }
+
+    /** Buffers are 64-byte aligned inside a device's memory block. */
+    private static long align(long bytes) {
+        return (Math.max(bytes, 1) + 63) & ~63L;
+    }
+
+    /**
+     * Places every buffer of device {@code d}'s program in one block of memory, first fit, reusing
+     * the room of freed buffers, so a device allocates nothing per inference.
+     */
+    private Map<String, Long> layOut(int d) {
+        Map<String, Long> at = new HashMap<>();
+        Map<String, Long> size = new HashMap<>();
+        java.util.TreeMap<Long, Long> free = new java.util.TreeMap<>(); // offset -> length
+        long top = 0;
+        for (Step s : programs.get(d)) {
+            if (s instanceof Step.Alloc a) {
+                long len = align(a.bytes());
+                Long where = null;
+                for (Map.Entry<Long, Long> e : free.entrySet()) {
+                    if (e.getValue() >= len) {
+                        where = e.getKey();
+                        break;
+                    }
+                }
+                if (where == null) {
+                    where = top;
+                    top += len;
+                } else {
+                    long rest = free.remove(where) - len;
+                    if (rest > 0) {
+                        free.put(where + len, rest);
+                    }
+                }
+                at.put(a.key(), where);
+                size.put(a.key(), len);
+            } else if (s instanceof Step.Free f) {
+                long off = at.get(f.key());
+                long len = size.get(f.key());
+                Map.Entry<Long, Long> below = free.floorEntry(off);
+                if (below != null && below.getKey() + below.getValue() == off) {
+                    off = below.getKey();
+                    len += below.getValue();
+                    free.remove(off);
+                }
+                Long above = free.get(off + len);
+                if (above != null) {
+                    free.remove(off + len);
+                    len += above;
+                }
+                if (off + len == top) {
+                    top = off;
+                } else {
+                    free.put(off, len);
+                }
+            }
+        }
+        long max = 0;
+        for (Map.Entry<String, Long> e : at.entrySet()) {
+            max = Math.max(max, e.getValue() + size.get(e.getKey()));
+        }
+        reserved[d] = max;
+        return Collections.unmodifiableMap(at);
     }
 
     /**
@@ -794,6 +864,20 @@ public final class Geometry {
     /** The phase of the tail device's final steps (gather, reductions, tail nodes). */
     public int tailPhase() {
         return tailPhase;
+    }
+
+    /**
+     * Size of the one block of memory device {@code device} reserves for its buffers (first-fit
+     * placement of its program's buffers; at least its peak bytes, a little more for alignment and
+     * fragmentation).
+     */
+    public long reservedBytes(int device) {
+        return reserved[device];
+    }
+
+    /** Byte offset of buffer {@code key} of device {@code device} in its reserved block. */
+    long offset(int device, String key) {
+        return offsets.get(device).get(key);
     }
 
     /** FLOPs, bytes and peak memory per device per layer, as a run counts them. */

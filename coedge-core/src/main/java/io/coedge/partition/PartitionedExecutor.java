@@ -35,6 +35,11 @@ import java.util.concurrent.TimeUnit;
  * own thread; {@link #runDevice} runs one device's program, for a worker process whose neighbours are
  * elsewhere. All three count what they do in an {@link Accounting} that equals
  * {@link Geometry#predicted()}.
+ *
+ * <p>Memory: each device's buffers live in one block of {@link Geometry#reservedBytes(int)} bytes,
+ * reserved on the device's first inference and reused by the next ones (buffer places are fixed at
+ * plan time), so an inference allocates no feature-map memory. Hence an executor runs one inference at
+ * a time on a given device.
  */
 public final class PartitionedExecutor {
     private final Geometry geometry;
@@ -43,6 +48,8 @@ public final class PartitionedExecutor {
     private final Kernel[] kernels;
     private final String[] kernelSources;
     private final int preparedFor;
+    /** One block per device, reserved on first use and reused by every inference. */
+    private final MemorySegment[] memory;
 
     public PartitionedExecutor(Graph graph, Plan plan, List<KernelProvider> providers) {
         this(Geometry.of(graph, plan), providers);
@@ -60,6 +67,7 @@ public final class PartitionedExecutor {
     public PartitionedExecutor(Geometry geometry, List<KernelProvider> providers, int device) {
         this.geometry = geometry;
         this.preparedFor = device;
+        this.memory = new MemorySegment[geometry.plan().deviceCount()];
         this.graph = geometry.graph();
         this.nodes = graph.nodes();
         this.kernels = new Kernel[nodes.size()];
@@ -281,7 +289,7 @@ public final class PartitionedExecutor {
     }
 
     /** A buffer a device holds: a tensor whose row 0 is map row {@code row0}. */
-    private record Buffer(Tensor tensor, int row0, Arena arena) {
+    private record Buffer(Tensor tensor, int row0) {
         long rowBytes() {
             return tensor.rank() == 4 ? tensor.rowBytes() : 0;
         }
@@ -308,7 +316,6 @@ public final class PartitionedExecutor {
                 case Step.Free f -> {
                     Buffer b = buffers.remove(f.key());
                     counted.free(id, b.tensor().byteSize());
-                    b.arena().close();
                 }
                 case Step.Compute c -> compute(c);
                 case Step.Send s -> {
@@ -341,8 +348,10 @@ public final class PartitionedExecutor {
         }
 
         private void alloc(Step.Alloc a) {
-            Arena arena = Arena.ofConfined();
-            Tensor t = Tensor.allocate(arena, Tensor.defaultLayout(a.shape()), a.shape());
+            MemorySegment seg = block().asSlice(geometry.offset(id, a.key()), a.bytes());
+            // kernels may accumulate into their output and partial sums of row-less devices must add 0
+            seg.fill((byte) 0);
+            Tensor t = Tensor.wrap(seg, Tensor.defaultLayout(a.shape()), a.shape());
             if (a.key().startsWith("i:")) {
                 if (input.layout() == t.layout()) {
                     t.copyFrom(input);
@@ -352,7 +361,7 @@ public final class PartitionedExecutor {
                     }
                 }
             }
-            buffers.put(a.key(), new Buffer(t, a.row0(), arena));
+            buffers.put(a.key(), new Buffer(t, a.row0()));
             counted.allocate(id, t.byteSize());
         }
 
@@ -446,11 +455,17 @@ public final class PartitionedExecutor {
             return out;
         }
 
+        private MemorySegment block() {
+            synchronized (memory) {
+                if (memory[id] == null) {
+                    memory[id] = Arena.ofAuto().allocate(Math.max(1, geometry.reservedBytes(id)), 64);
+                }
+                return memory[id];
+            }
+        }
+
         @Override
         public void close() {
-            for (Buffer b : buffers.values()) {
-                b.arena().close();
-            }
             buffers.clear();
         }
     }

@@ -143,6 +143,25 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void repeatedInferencesReuseEachDevicesMemoryBlockAndGiveTheSameBits() {
+        Graph g = Nets.squeezeExcite(29, 13);
+        PartitionedExecutor px = new PartitionedExecutor(g, Plan.random(Plan.deviceNames(3), 29, 8, Sync.every()), List.of());
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor a = Nets.randomInput(arena, g.inputs().get(0).shape(), 1);
+            Tensor b = Nets.randomInput(arena, g.inputs().get(0).shape(), 2);
+            float[] first = px.run(arena, a).output().toLogicalArray();
+            float[] other = px.run(arena, b).output().toLogicalArray();
+            assertThat(px.run(arena, a).output().toLogicalArray()).containsExactly(first);
+            assertThat(other).isNotEqualTo(first);
+        }
+        Geometry geo = px.geometry();
+        for (int d = 0; d < 3; d++) {
+            assertThat(geo.reservedBytes(d)).isGreaterThanOrEqualTo(geo.predicted().peakBytes(d));
+            assertThat(geo.reservedBytes(d)).isLessThan(2 * geo.predicted().peakBytes(d) + 64 * 64);
+        }
+    }
+
+    @Test
     void everyModeComputesNoRowTwiceAndFusedModeDoes() {
         Graph g = Nets.smallStack(23, 9);
         Geometry every = Geometry.of(g, Plan.equal(Plan.deviceNames(4), 23, Sync.every()));
