@@ -52,7 +52,9 @@ public final class PartitionFigures {
                     haloRecv, scatter, gather, every.predicted().flops(d), every.predicted().peakBytes(d),
                     f4.predicted().peakBytes(d)));
         }
-        sb.append(String.format("one-device peak feature-map bytes: %,d%n", every.oneDevicePeakBytes()));
+        sb.append(String.format("one-device peak feature-map bytes: %,d; reserved per device (every): %s%n",
+                every.oneDevicePeakBytes(), java.util.stream.IntStream.range(0, plan.deviceCount())
+                        .mapToObj(d -> String.format("%,d", every.reservedBytes(d))).toList()));
         for (Geometry geo : List.of(every, f2, f4)) {
             long halo = 0;
             int messages = 0;

@@ -101,6 +101,7 @@ class ZooPartitionTest {
 
     @Test
     void vgg16SplitEqualsOneDevice() {
-        check("vgg16", List.of(new Case(4, "equal", Sync.every(), 0), new Case(5, "zero-one", Sync.fused(2), 4)));
+        check("vgg16", List.of(new Case(4, "equal", Sync.every(), 0), new Case(5, "zero-one", Sync.fused(2), 4),
+                new Case(8, "zero-one", Sync.every(), 7)));
     }
 }
