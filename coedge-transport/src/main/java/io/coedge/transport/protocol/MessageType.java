@@ -24,7 +24,9 @@ public enum MessageType {
     /** Either way: a request or a deployment failed; code and message. */
     ERROR(9),
     /** Coordinator to worker: release what belongs to a coordinator session (it is closing). */
-    BYE(10);
+    BYE(10),
+    /** Either way: acknowledges a message by type (body: acknowledged type code), plan version and request id. */
+    ACK(11);
 
     private static final MessageType[] BY_CODE;
 
