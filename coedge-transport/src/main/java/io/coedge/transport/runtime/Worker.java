@@ -22,7 +22,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.HashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -118,8 +118,9 @@ public final class Worker implements AutoCloseable, Runnable {
     private volatile ControlPublisher reply;
     private String replyEndpoint;
     private int memberId = -1;
-    private final Map<String, Graph> models = new HashMap<>();
-    private final Map<String, Executor> executors = new HashMap<>();
+    // Written by the compute thread (models are built there, so heartbeats go on during a long build).
+    private final Map<String, Graph> models = new ConcurrentHashMap<>();
+    private final Map<String, Executor> executors = new ConcurrentHashMap<>();
     private ModelUpload upload;
     private long planVersion = -1;
     private String planModel;
@@ -206,6 +207,7 @@ public final class Worker implements AutoCloseable, Runnable {
                 long ts = body.getLong();
                 if (body.valid()) {
                     echoNs = ts;
+                    lastHeartbeatNs = 0; // answer at once: the coordinator is checking that we are alive
                 }
             }
             case BYE -> closeSession();
@@ -325,9 +327,13 @@ public final class Worker implements AutoCloseable, Runnable {
     }
 
     private void install(ControlPublisher r, ControlHeader h, byte[] sha, ModelSpec spec) {
-        String hex = HexFormat.of().formatHex(sha);
         long plan = h.planVersion();
         long request = h.requestId();
+        compute.execute(() -> build(r, sha, spec, plan, request));
+    }
+
+    private void build(ControlPublisher r, byte[] sha, ModelSpec spec, long plan, long request) {
+        String hex = HexFormat.of().formatHex(sha);
         try {
             Graph g = Models.build(spec);
             models.put(hex, g);
