@@ -2,6 +2,8 @@ package io.coedge.transport.runtime;
 
 import io.coedge.graph.Graph;
 import io.coedge.graph.ModelException;
+import io.coedge.onnx.OnnxImporter;
+import io.coedge.zoo.ModelZoo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,20 +44,10 @@ public final class Models {
     }
 
     private static Graph zoo(String name, long seed) {
-        // Looked up by name so that this module builds before the zoo lands in core; replaced by a direct call then.
-        try {
-            Class<?> zoo = Class.forName("io.coedge.zoo.ModelZoo");
-            return (Graph) zoo.getMethod("build", String.class).invoke(null, name);
-        } catch (ClassNotFoundException | NoSuchMethodException e) {
-            throw new ModelException("this build has no model zoo; deploy an ONNX model instead");
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new ModelException("zoo model '" + name + "' failed to build: " + e.getCause());
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
+        if (seed != 0) {
+            throw new ModelException("zoo model '" + name + "': this build has one set of seeded weights per model; deploy with seed 0");
         }
+        return ModelZoo.build(name);
     }
 
     private static Graph onnx(byte[] bytes) {
@@ -63,17 +55,7 @@ public final class Models {
         try {
             tmp = Files.createTempFile("coedge-model", ".onnx");
             Files.write(tmp, bytes);
-            Class<?> importer = Class.forName("io.coedge.onnx.OnnxImporter");
-            return (Graph) importer.getMethod("load", Path.class, int[].class).invoke(null, tmp, null);
-        } catch (ClassNotFoundException | NoSuchMethodException e) {
-            throw new ModelException("this build has no ONNX importer; deploy a zoo model instead");
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new ModelException("ONNX model failed to load: " + e.getCause());
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
+            return OnnxImporter.load(tmp, null);
         } catch (IOException e) {
             throw new ModelException("cannot stage the ONNX model in a temporary file: " + e.getMessage());
         } finally {
