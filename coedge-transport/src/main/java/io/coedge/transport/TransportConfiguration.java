@@ -66,6 +66,15 @@ public final class TransportConfiguration {
     public static final String CONTROL_MAX_MESSAGE_PROP = "coedge.transport.control.maxMessageBytes";
     public static final int CONTROL_MAX_MESSAGE_DEFAULT = 256 * 1024;
 
+    /**
+     * How waiting threads (the driver's, and callers waiting for halos or replies) idle: {@code backoff}
+     * (default: spin, yield, then park 1..100 µs), {@code yield} (Thread.yield: low latency, one busy core per
+     * waiting thread), {@code spin} (busy spin: lowest latency, only with a core to spare), or {@code sleep}
+     * (park 100 µs: least CPU).
+     */
+    public static final String IDLE_PROP = "coedge.transport.idle";
+    public static final String IDLE_DEFAULT = "backoff";
+
     /** Stream id of the control stream on a worker's endpoint. */
     public static final int CONTROL_STREAM_ID = 1001;
     /** Stream id of the halo stream on a worker's endpoint. */

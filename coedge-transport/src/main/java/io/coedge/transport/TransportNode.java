@@ -39,6 +39,11 @@ public final class TransportNode implements AutoCloseable {
                     .publicationTermBufferLength(ctx.termLengthBytes())
                     .ipcTermBufferLength(ctx.termLengthBytes())
                     .termBufferSparseFile(true)
+                    .sharedIdleStrategy(waitIdleStrategy())
+                    .senderIdleStrategy(waitIdleStrategy())
+                    .receiverIdleStrategy(waitIdleStrategy())
+                    .conductorIdleStrategy(waitIdleStrategy())
+                    .sharedNetworkIdleStrategy(waitIdleStrategy())
                     // A peer that vanished frees its images quickly, so a restarted worker reconnects fast.
                     .imageLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(2))
                     .publicationConnectionTimeoutNs(TimeUnit.SECONDS.toNanos(2))
@@ -90,9 +95,21 @@ public final class TransportNode implements AutoCloseable {
         return "aeron:ipc?mtu=" + ctx.ipcMtuBytes() + "|term-length=" + ctx.termLengthBytes();
     }
 
-    /** An idle strategy for waits on the caller's thread: spins briefly, then parks up to 100 µs. */
+    /** An idle strategy for waits on the caller's thread, as {@value TransportConfiguration#IDLE_PROP} says. */
     public static IdleStrategy waitIdleStrategy() {
-        return new BackoffIdleStrategy(20, 50, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+        return idleStrategy(System.getProperty(TransportConfiguration.IDLE_PROP, TransportConfiguration.IDLE_DEFAULT));
+    }
+
+    /** The idle strategy named {@code name} (backoff, yield, spin, sleep). */
+    public static IdleStrategy idleStrategy(String name) {
+        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "backoff" -> new BackoffIdleStrategy(20, 50, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+            case "yield" -> new org.agrona.concurrent.YieldingIdleStrategy();
+            case "spin" -> new org.agrona.concurrent.BusySpinIdleStrategy();
+            case "sleep" -> new org.agrona.concurrent.SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(100));
+            default -> throw new IllegalArgumentException(TransportConfiguration.IDLE_PROP + "=" + name
+                    + " is not one of backoff, yield, spin, sleep");
+        };
     }
 
     @Override
