@@ -16,9 +16,7 @@ import java.util.function.IntFunction;
  * load time (constant inputs).
  *
  * <p>Output size is {@code sizes}, or {@code floor(in * scale)}. For each output coordinate the input
- * coordinate is, with {@code scale} the given scale (or {@code out/in} when sizes are given),
- * (the resized length in align_corners and pytorch_half_pixel is {@code in * scale}, unrounded, when
- * scales are given):
+ * coordinate is, with {@code scale} the given scale (or {@code out/in} when sizes are given):
  * <ul>
  *   <li>{@code half_pixel}: {@code (x + 0.5) / scale - 0.5}
  *   <li>{@code pytorch_half_pixel}: the same, but 0 when the output length is 1
@@ -143,16 +141,15 @@ public record Resize(String mode, String coordinateMode, String nearestMode, flo
     }
 
     /**
-     * Input coordinate of output coordinate {@code x} along an axis. The resized length in the
-     * align_corners and pytorch_half_pixel formulas is {@code in * scale} (not rounded) when scales
-     * are given, as ONNX defines it; with sizes it is the size.
+     * Input coordinate of output coordinate {@code x} along an axis. align_corners uses the integer
+     * output length, as PyTorch and ONNX Runtime do (the ONNX reference uses the unrounded
+     * {@code in * scale}, which differs only for non-integer scales).
      */
     double source(double x, int in, int out, double scale) {
-        double length = sizes != null ? out : in * scale;
         return switch (coordinateMode) {
             case "half_pixel" -> (x + 0.5) / scale - 0.5;
-            case "pytorch_half_pixel" -> length > 1 ? (x + 0.5) / scale - 0.5 : 0;
-            case "align_corners" -> length == 1 ? 0 : x * (in - 1) / (length - 1);
+            case "pytorch_half_pixel" -> out > 1 ? (x + 0.5) / scale - 0.5 : 0;
+            case "align_corners" -> out == 1 ? 0 : x * (in - 1) / (double) (out - 1);
             case "asymmetric" -> x / scale;
             default -> (x + 0.5) / scale;
         };
