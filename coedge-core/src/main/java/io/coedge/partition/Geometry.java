@@ -497,6 +497,13 @@ public final class Geometry {
                 }
             }
         }
+        if (!in.buffer[d].isEmpty()) {
+            steps.add(new Step.Alloc(0, band(input), new int[] {1, in.channels, in.buffer[d].size(), in.width},
+                    in.buffer[d].start()));
+            if (d == tail) {
+                steps.add(new Step.Copy(0, "i:" + input, band(input), in.buffer[d]));
+            }
+        }
         for (int i = 0; i < nodes.size(); i++) {
             int phase = i + 1;
             Node node = nodes.get(i);
@@ -507,13 +514,6 @@ public final class Geometry {
                     Split u = split.get(v);
                     if (u == null || u.buffer[d].isEmpty() || !received.add(v)) {
                         continue;
-                    }
-                    if (u.producer < 0) {
-                        steps.add(new Step.Alloc(phase, band(v), new int[] {1, u.channels, u.buffer[d].size(), u.width},
-                                u.buffer[d].start()));
-                        if (d == tail) {
-                            steps.add(new Step.Copy(phase, "i:" + v, band(v), u.buffer[d]));
-                        }
                     }
                     for (Transfer t : mine) {
                         if (t.to() == d && t.value().equals(v)
@@ -598,18 +598,24 @@ public final class Geometry {
         }
         if (d == tail) {
             int phase = tailPhase;
-            for (Split s : split.values()) {
-                if (!s.gathered) {
-                    continue;
+            List<Split> gathered = new ArrayList<>();
+            for (int i = 0; i < nodes.size(); i++) {
+                Split s = roles[i] == Role.SPLIT ? split.get(nodes.get(i).output()) : null;
+                if (s != null && s.gathered) {
+                    gathered.add(s);
                 }
+            }
+            for (Split s : gathered) {
                 String g = "g:" + s.name;
                 steps.add(new Step.Alloc(phase, g, new int[] {1, s.channels, s.height, s.width}, 0));
                 if (!s.own[d].isEmpty()) {
                     steps.add(new Step.Copy(phase, band(s.name), g, s.own[d]));
                 }
+            }
+            for (Split s : gathered) {
                 for (Transfer t : mine) {
                     if (t.to() == d && t.kind() == Transfer.Kind.GATHER && t.value().equals(s.name)) {
-                        steps.add(new Step.Receive(phase, t, g, t.rowStart() * s.rowBytes));
+                        steps.add(new Step.Receive(phase, t, "g:" + s.name, t.rowStart() * s.rowBytes));
                     }
                 }
             }
@@ -633,7 +639,36 @@ public final class Geometry {
                 }
             }
         }
-        return withFrees(steps, d == tail);
+        return withFrees(inSenderOrder(steps), d == tail);
+    }
+
+    /**
+     * Moves receives so that, per sender, a device receives transfers in the order the sender sends
+     * them (ascending id): a receive first takes the sender's earlier transfers still pending. Then a
+     * transport may deliver each sender's messages strictly in order, straight into place, without
+     * staging. The destinations of the earlier transfers are allocated by then: their values were
+     * produced no later than the awaited one's.
+     */
+    private List<Step> inSenderOrder(List<Step> steps) {
+        Map<Integer, java.util.TreeMap<Integer, Step.Receive>> pending = new HashMap<>();
+        for (Step s : steps) {
+            if (s instanceof Step.Receive r) {
+                pending.computeIfAbsent(r.t().from(), k -> new java.util.TreeMap<>()).put(r.t().id(), r);
+            }
+        }
+        List<Step> out = new ArrayList<>();
+        for (Step s : steps) {
+            if (!(s instanceof Step.Receive r)) {
+                out.add(s);
+                continue;
+            }
+            java.util.TreeMap<Integer, Step.Receive> mine = pending.get(r.t().from());
+            while (!mine.isEmpty() && mine.firstKey() <= r.t().id()) {
+                Step.Receive first = mine.pollFirstEntry().getValue();
+                out.add(new Step.Receive(r.phase(), first.t(), first.key(), first.offset()));
+            }
+        }
+        return out;
     }
 
     /** Sorted, merged row ranges of some transfers. */

@@ -162,6 +162,34 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void everyDeviceSendsInIdOrderAndReceivesEachSendersTransfersInIdOrder() {
+        for (Graph g : List.of(Nets.mixed(37, 21, "gap"), Nets.mixed(37, 21, "flatten"), Nets.squeezeExcite(29, 13),
+                io.coedge.zoo.ModelZoo.build("googlenet"), io.coedge.zoo.ModelZoo.build("resnet18"))) {
+            int h = g.inputs().get(0).shape()[2];
+            for (Sync s : List.of(Sync.every(), Sync.fused(2), Sync.fused(3))) {
+                Geometry geo = Geometry.of(g, Plan.random(Plan.deviceNames(5), h, 3, s).withTail("dev3"));
+                int receives = 0;
+                for (int d = 0; d < 5; d++) {
+                    int lastSent = -1;
+                    int[] lastFrom = new int[5];
+                    java.util.Arrays.fill(lastFrom, -1);
+                    for (Step step : geo.program(d)) {
+                        if (step instanceof Step.Send send) {
+                            assertThat(send.t().id()).as("%s device %d sends", g.name(), d).isGreaterThan(lastSent);
+                            lastSent = send.t().id();
+                        } else if (step instanceof Step.Receive r) {
+                            assertThat(r.t().id()).as("%s device %d receives", g.name(), d).isGreaterThan(lastFrom[r.t().from()]);
+                            lastFrom[r.t().from()] = r.t().id();
+                            receives++;
+                        }
+                    }
+                }
+                assertThat(receives).isEqualTo(geo.transfers().size());
+            }
+        }
+    }
+
+    @Test
     void everyModeComputesNoRowTwiceAndFusedModeDoes() {
         Graph g = Nets.smallStack(23, 9);
         Geometry every = Geometry.of(g, Plan.equal(Plan.deviceNames(4), 23, Sync.every()));
