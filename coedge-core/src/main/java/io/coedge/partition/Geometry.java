@@ -485,10 +485,6 @@ public final class Geometry {
         int tail = plan.tail();
         Split in = split.get(input);
         Set<String> received = new java.util.HashSet<>();
-        boolean tailUsesInput = false;
-        for (Node c : graph.consumers(input)) {
-            tailUsesInput |= roles[index(c)] == Role.TAIL;
-        }
         if (d == tail) {
             steps.add(new Step.Alloc(0, "i:" + input, graph.shape(input), 0));
             for (Transfer t : mine) {
