@@ -136,6 +136,7 @@ public final class Geometry {
         for (int d = 0; d < n; d++) {
             programs.add(Collections.unmodifiableList(program(d, transfersByDevice())));
         }
+        checkPrograms();
         this.predicted = predict();
         this.reserved = new long[n];
         for (int d = 0; d < n; d++) {
@@ -358,7 +359,9 @@ public final class Geometry {
             }
             // what reductions and the gather read: the owner's rows
             for (Node c : graph.consumers(s.name)) {
-                if (roles[index(c)] != Role.SPLIT && s.sync && s.producer >= 0) {
+                Role r = roles[index(c)];
+                // the tail reads the graph input on the initiator, which holds it whole
+                if (r != Role.SPLIT && s.sync && (s.producer >= 0 || r == Role.REDUCTION)) {
                     for (int d = 0; d < n; d++) {
                         s.need[d] = s.need[d].hull(s.own[d]);
                     }
@@ -505,19 +508,7 @@ public final class Geometry {
             Node node = nodes.get(i);
             if (roles[i] == Role.SPLIT) {
                 Split out = split.get(node.output());
-                // halos and input bands this node's inputs need, at their first reader
-                for (String v : new LinkedHashSet<>(node.inputs())) {
-                    Split u = split.get(v);
-                    if (u == null || u.buffer[d].isEmpty() || !received.add(v)) {
-                        continue;
-                    }
-                    for (Transfer t : mine) {
-                        if (t.to() == d && t.value().equals(v)
-                                && (t.kind() == Transfer.Kind.HALO || t.kind() == Transfer.Kind.SCATTER)) {
-                            steps.add(new Step.Receive(phase, t, band(v), (t.rowStart() - u.buffer[d].start()) * u.rowBytes));
-                        }
-                    }
-                }
+                receiveInputs(steps, node, d, phase, mine, received);
                 if (!out.buffer[d].isEmpty()) {
                     steps.add(new Step.Alloc(phase, band(out.name),
                             new int[] {1, out.channels, out.buffer[d].size(), out.width}, out.buffer[d].start()));
@@ -547,6 +538,7 @@ public final class Geometry {
                 }
             } else if (roles[i] == Role.REDUCTION && allReduce[i]) {
                 // every device adds every device's partial sums, in device order, so all hold the same bits
+                receiveInputs(steps, node, d, phase, mine, received);
                 Split u = split.get(node.input(0));
                 String key = "p:" + i;
                 steps.add(new Step.Alloc(phase, key, new int[] {n, u.channels}, 0));
@@ -567,6 +559,7 @@ public final class Geometry {
                 steps.add(new Step.Alloc(phase + 1, "t:" + node.output(), graph.shape(node.output()), 0));
                 steps.add(new Step.FinishReduction(phase + 1, i, n));
             } else if (roles[i] == Role.REDUCTION) {
+                receiveInputs(steps, node, d, phase, mine, received);
                 Split u = split.get(node.input(0));
                 String key = "p:" + i;
                 if (d == tail) {
@@ -665,6 +658,43 @@ public final class Geometry {
             }
         }
         return out;
+    }
+
+    /** Receives the halos and input bands of {@code node}'s split inputs, at their first reader. */
+    private void receiveInputs(List<Step> steps, Node node, int d, int phase, List<Transfer> mine, Set<String> received) {
+        for (String v : new LinkedHashSet<>(node.inputs())) {
+            Split u = split.get(v);
+            if (u == null || u.buffer[d].isEmpty() || !received.add(v)) {
+                continue;
+            }
+            for (Transfer t : mine) {
+                if (t.to() == d && t.value().equals(v)
+                        && (t.kind() == Transfer.Kind.HALO || t.kind() == Transfer.Kind.SCATTER)) {
+                    steps.add(new Step.Receive(phase, t, band(v), (t.rowStart() - u.buffer[d].start()) * u.rowBytes));
+                }
+            }
+        }
+    }
+
+    /** Every transfer is sent once by its sender and received once by its receiver: else a bug here. */
+    private void checkPrograms() {
+        int[] sends = new int[transfers.size()];
+        int[] receives = new int[transfers.size()];
+        for (int d = 0; d < n; d++) {
+            for (Step s : programs.get(d)) {
+                if (s instanceof Step.Send t && t.t().from() == d) {
+                    sends[t.t().id()]++;
+                } else if (s instanceof Step.Receive r && r.t().to() == d) {
+                    receives[r.t().id()]++;
+                }
+            }
+        }
+        for (Transfer t : transfers) {
+            if (sends[t.id()] != 1 || receives[t.id()] != 1) {
+                throw new IllegalStateException("transfer " + t + " is sent " + sends[t.id()] + " times and received "
+                        + receives[t.id()] + " times in the device programs of " + graph.name());
+            }
+        }
     }
 
     /** Sorted, merged row ranges of some transfers. */

@@ -87,6 +87,20 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void globalPoolingOfTheInputAndATailReadingTheInputWork() {
+        io.coedge.graph.GraphBuilder b = new io.coedge.graph.GraphBuilder("input-reads");
+        java.util.Random rnd = new java.util.Random(3);
+        String x = b.input("input", 1, 3, 11, 5);
+        String pooled = b.node(new io.coedge.ops.Flatten(1), b.node(io.coedge.ops.GlobalPool.average(), x));
+        String flat = b.node(new io.coedge.ops.Flatten(1), x);
+        String y = b.node(new io.coedge.ops.Concat(1), Nets.gemm(b, rnd, pooled, 3, 4), Nets.gemm(b, rnd, flat, 165, 4));
+        Graph g = b.output(y).build();
+        for (int n = 1; n <= 4; n++) {
+            assertExact(g, Plan.random(Plan.deviceNames(n), 11, n, Sync.every()).withTail("dev" + (n - 1)), false);
+        }
+    }
+
+    @Test
     void fullyConvolutionalNetHasNoTail() {
         Graph net = Nets.mixed(37, 21, "none");
         Geometry g = Geometry.of(net, Plan.equal(Plan.deviceNames(3), 37, Sync.every()));
