@@ -936,6 +936,27 @@ public final class Geometry {
         return reserved[device];
     }
 
+    /**
+     * Bytes of constants (weights) device {@code device} needs: those of the split and replicated
+     * layers on every device, the tail's on the tail device only. With {@code reservedBytes} this is
+     * the device's memory need ({@code weights_i + activations(a_i)} of the cost model).
+     */
+    public long weightBytes(int device) {
+        Set<String> used = new java.util.HashSet<>();
+        long bytes = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            if (roles[i] == Role.TAIL && device != plan.tail()) {
+                continue;
+            }
+            for (String v : nodes.get(i).inputs()) {
+                if (!v.isEmpty() && graph.isConstant(v) && used.add(v)) {
+                    bytes += graph.constant(v).byteSize();
+                }
+            }
+        }
+        return bytes;
+    }
+
     /** Byte offset of buffer {@code key} of device {@code device} in its reserved block. */
     long offset(int device, String key) {
         return offsets.get(device).get(key);
