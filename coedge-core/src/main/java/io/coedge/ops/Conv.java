@@ -14,10 +14,11 @@ import io.coedge.tensor.Tensor;
  * @param autoPad ONNX auto_pad; when NOTSET, {@code pads} applies ({@code [top, left, bottom, right]})
  */
 public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilationH, int dilationW,
-                   String autoPad, long[] pads, int group) implements io.coedge.graph.Op {
+                   String autoPad, long[] pads, int group) implements io.coedge.graph.Op, RowSplittable {
 
     public static Conv fromAttributes(Attributes a, int[] weightShape) {
-        long[] k = a.getInts("kernel_shape", weightShape == null ? null : new long[] {weightShape[2], weightShape[3]});
+        long[] k = a.getInts("kernel_shape", weightShape == null || weightShape.length != 4 ? null
+                : new long[] {weightShape[2], weightShape[3]});
         if (k == null || k.length != 2) {
             throw new io.coedge.graph.ModelException("Conv needs a 2-D kernel_shape or a constant 4-D weight");
         }
@@ -98,9 +99,23 @@ public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilat
                 bias == null ? null : bias.toLogicalArray());
     }
 
+    @Override
+    public int[] inputRows(int r0, int r1, int inputHeight) {
+        return Pads.windowInputRows(r0, r1, inputHeight, kernelH, strideH, dilationH,
+                Pads.top(autoPad, pads, inputHeight, kernelH, strideH, dilationH));
+    }
+
     /**
-     * Direct convolution over NHWC bands. Weights are re-laid once to {@code [M][kH][kW][C/group]} so
-     * the innermost loop walks input channels contiguously in both arrays.
+     * Direct convolution over NHWC bands.
+     *
+     * <p>Every output element is {@code bias + sum over (ky, kx, ci) in that order} of input times
+     * weight, skipping padding, exactly as the ONNX definition reads. To be quick enough for whole
+     * networks without changing that order, the kernel copies the input rows of the band into a
+     * {@code float[]} once, accumulates one output row ({@code [W][M]}, NHWC) at a time in a
+     * {@code float[]}, and for each {@code (ky, kx, ci)} adds {@code x * w[..][m]} across all output
+     * channels {@code m} of the group: a contiguous loop the JIT vectorises. Weights are re-laid once
+     * to {@code [group][kH][kW][C/group][M/group]} for that loop. Per output the additions happen in
+     * the same sequence as in {@link #runRowsSimple}, so both give identical bits.
      */
     static final class Reference implements RowKernel {
         private final Conv c;
@@ -111,7 +126,10 @@ public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilat
         private final int outC;
         private final int cpg;
         private final int mpg;
+        /** {@code [M][kH][kW][C/group]}, for the simple loop. */
         private final float[] w;
+        /** {@code [group][kH][kW][C/group][M/group]}, for the fast loop. */
+        private final float[] wT;
         private final float[] bias;
 
         Reference(Conv c, Pads p, int[] x, int[] wShape, float[] weightOihw, float[] bias) {
@@ -126,93 +144,138 @@ public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilat
             this.bias = bias;
             int kh = c.kernelH, kw = c.kernelW;
             this.w = new float[weightOihw.length];
+            this.wT = new float[weightOihw.length];
             for (int m = 0; m < outC; m++) {
+                int g = m / mpg, mm = m % mpg;
                 for (int ci = 0; ci < cpg; ci++) {
                     for (int y = 0; y < kh; y++) {
                         for (int xx = 0; xx < kw; xx++) {
-                            w[((m * kh + y) * kw + xx) * cpg + ci] = weightOihw[((m * cpg + ci) * kh + y) * kw + xx];
+                            float v = weightOihw[((m * cpg + ci) * kh + y) * kw + xx];
+                            w[((m * kh + y) * kw + xx) * cpg + ci] = v;
+                            wT[((((g * kh + y) * kw + xx) * cpg + ci) * mpg) + mm] = v;
                         }
                     }
-                }
-            }
-        }
-
-        @Override
-        public void run(Tensor[] inputs, Tensor[] outputs) {
-            Tensor x = inputs[0];
-            Tensor y = outputs[0];
-            if (x.dim(0) == 1) {
-                RowKernel.super.run(inputs, outputs);
-                return;
-            }
-            // Batches are not row-banded; run each image through the banded path on a copy.
-            try (var arena = java.lang.foreign.Arena.ofConfined()) {
-                for (int n = 0; n < x.dim(0); n++) {
-                    Tensor xi = Tensor.allocate(arena, 1, inC, inH, inW);
-                    Tensor yi = Tensor.allocate(arena, 1, y.dim(1), y.dim(2), y.dim(3));
-                    copyImage(x, n, xi);
-                    runRows(new Tensor[] {xi}, new int[1], yi, 0, 0, y.dim(2));
-                    copyImageBack(yi, y, n);
                 }
             }
         }
 
         @Override
         public void runRows(Tensor[] inputs, int[] inputRow0, Tensor out, int outRow0, int r0, int r1) {
+            if (r1 <= r0) {
+                return;
+            }
+            Tensor x = inputs[0];
+            int xRow0 = inputRow0[0];
+            int[] need = c.inputRows(r0, r1, inH);
+            int a = need[0], b = need[1];
+            if (a < b && (a < xRow0 || b > xRow0 + x.dim(2))) {
+                throw new IllegalStateException("output rows [" + r0 + ", " + r1 + ") need input rows [" + a + ", "
+                        + b + "), the band holds [" + xRow0 + ", " + (xRow0 + x.dim(2)) + ")");
+            }
+            int kh = c.kernelH, kw = c.kernelW, sh = c.strideH, sw = c.strideW, dh = c.dilationH, dw = c.dilationW;
+            int outW = out.dim(3);
+            int rowLen = inW * inC;
+            float[] xb = new float[Math.max(1, (b - a) * rowLen)];
+            float[] acc = new float[outW * outC];
+            for (int n = 0; n < out.dim(0); n++) {
+                Bands.readRows(x, n, a - xRow0, b - a, xb);
+                for (int oy = r0; oy < r1; oy++) {
+                    for (int ox = 0; ox < outW; ox++) {
+                        if (bias == null) {
+                            java.util.Arrays.fill(acc, ox * outC, ox * outC + outC, 0f);
+                        } else {
+                            System.arraycopy(bias, 0, acc, ox * outC, outC);
+                        }
+                    }
+                    for (int g = 0; g < c.group; g++) {
+                        int cOff = g * cpg, mOff = g * mpg;
+                        for (int ky = 0; ky < kh; ky++) {
+                            int iy = oy * sh - p.top() + ky * dh;
+                            if (iy < 0 || iy >= inH) {
+                                continue;
+                            }
+                            int rowBase = (iy - a) * rowLen + cOff;
+                            for (int kx = 0; kx < kw; kx++) {
+                                // Output columns whose window column kx lies inside the map.
+                                int oxLo = Math.max(0, ceilDiv(p.left() - kx * dw, sw));
+                                int oxHi = Math.min(outW, Math.floorDiv(inW - 1 + p.left() - kx * dw, sw) + 1);
+                                for (int ci = 0; ci < cpg; ci++) {
+                                    int wBase = (((g * kh + ky) * kw + kx) * cpg + ci) * mpg;
+                                    int ox = oxLo;
+                                    // Four output columns share each weight load.
+                                    for (; ox + 3 < oxHi; ox += 4) {
+                                        int xi = rowBase + (ox * sw - p.left() + kx * dw) * inC + ci;
+                                        int step = sw * inC;
+                                        float x0 = xb[xi], x1 = xb[xi + step], x2 = xb[xi + 2 * step], x3 = xb[xi + 3 * step];
+                                        int a0 = ox * outC + mOff, a1 = a0 + outC, a2 = a1 + outC, a3 = a2 + outC;
+                                        for (int mm = 0; mm < mpg; mm++) {
+                                            float wv = wT[wBase + mm];
+                                            acc[a0 + mm] += x0 * wv;
+                                            acc[a1 + mm] += x1 * wv;
+                                            acc[a2 + mm] += x2 * wv;
+                                            acc[a3 + mm] += x3 * wv;
+                                        }
+                                    }
+                                    for (; ox < oxHi; ox++) {
+                                        int ix = ox * sw - p.left() + kx * dw;
+                                        float xv = xb[rowBase + ix * inC + ci];
+                                        int accBase = ox * outC + mOff;
+                                        for (int mm = 0; mm < mpg; mm++) {
+                                            acc[accBase + mm] += xv * wT[wBase + mm];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Bands.writeRow(out, n, oy - outRow0, acc);
+                }
+            }
+        }
+
+        private static int ceilDiv(int a, int b) {
+            return -Math.floorDiv(-a, b);
+        }
+
+        /**
+         * The plain loop straight from the definition (one multiply-add per element read through the
+         * tensor). Kept as the oracle of {@link #runRows} in tests.
+         */
+        void runRowsSimple(Tensor[] inputs, int[] inputRow0, Tensor out, int outRow0, int r0, int r1) {
             Tensor x = inputs[0];
             int xRow0 = inputRow0[0];
             int xRows = x.dim(2);
             int outW = out.dim(3);
             int kh = c.kernelH, kw = c.kernelW;
-            for (int oy = r0; oy < r1; oy++) {
-                for (int ox = 0; ox < outW; ox++) {
-                    for (int m = 0; m < outC; m++) {
-                        int g = m / mpg;
-                        float acc = bias == null ? 0f : bias[m];
-                        for (int ky = 0; ky < kh; ky++) {
-                            int iy = oy * c.strideH - p.top() + ky * c.dilationH;
-                            if (iy < 0 || iy >= inH) {
-                                continue;
-                            }
-                            int local = iy - xRow0;
-                            if (local < 0 || local >= xRows) {
-                                throw new IllegalStateException("input row " + iy + " is outside the band ["
-                                        + xRow0 + ", " + (xRow0 + xRows) + ")");
-                            }
-                            for (int kx = 0; kx < kw; kx++) {
-                                int ix = ox * c.strideW - p.left() + kx * c.dilationW;
-                                if (ix < 0 || ix >= inW) {
+            for (int n = 0; n < out.dim(0); n++) {
+                for (int oy = r0; oy < r1; oy++) {
+                    for (int ox = 0; ox < outW; ox++) {
+                        for (int m = 0; m < outC; m++) {
+                            int g = m / mpg;
+                            float acc = bias == null ? 0f : bias[m];
+                            for (int ky = 0; ky < kh; ky++) {
+                                int iy = oy * c.strideH - p.top() + ky * c.dilationH;
+                                if (iy < 0 || iy >= inH) {
                                     continue;
                                 }
-                                long xBase = x.offset4(0, g * cpg, local, ix);
-                                int wBase = ((m * kh + ky) * kw + kx) * cpg;
-                                for (int ci = 0; ci < cpg; ci++) {
-                                    acc += x.get(xBase + ci) * w[wBase + ci];
+                                int local = iy - xRow0;
+                                if (local < 0 || local >= xRows) {
+                                    throw new IllegalStateException("input row " + iy + " is outside the band ["
+                                            + xRow0 + ", " + (xRow0 + xRows) + ")");
+                                }
+                                for (int kx = 0; kx < kw; kx++) {
+                                    int ix = ox * c.strideW - p.left() + kx * c.dilationW;
+                                    if (ix < 0 || ix >= inW) {
+                                        continue;
+                                    }
+                                    for (int ci = 0; ci < cpg; ci++) {
+                                        acc += x.at4(n, g * cpg + ci, local, ix) * w[((m * kh + ky) * kw + kx) * cpg + ci];
+                                    }
                                 }
                             }
+                            out.set(out.offset4(n, m, oy - outRow0, ox), acc);
                         }
-                        out.set(out.offset4(0, m, oy - outRow0, ox), acc);
                     }
-                }
-            }
-        }
-    }
-
-    static void copyImage(Tensor src, int n, Tensor dst) {
-        for (int ch = 0; ch < dst.dim(1); ch++) {
-            for (int y = 0; y < dst.dim(2); y++) {
-                for (int x = 0; x < dst.dim(3); x++) {
-                    dst.set(dst.offset4(0, ch, y, x), src.at4(n, ch, y, x));
-                }
-            }
-        }
-    }
-
-    static void copyImageBack(Tensor src, Tensor dst, int n) {
-        for (int ch = 0; ch < src.dim(1); ch++) {
-            for (int y = 0; y < src.dim(2); y++) {
-                for (int x = 0; x < src.dim(3); x++) {
-                    dst.set(dst.offset4(n, ch, y, x), src.at4(0, ch, y, x));
                 }
             }
         }

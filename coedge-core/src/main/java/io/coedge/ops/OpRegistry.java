@@ -15,7 +15,10 @@ public final class OpRegistry {
     }
 
     private static final Set<String> SUPPORTED = new TreeSet<>(List.of(
-            "Conv", "Relu", "Sigmoid", "HardSigmoid", "HardSwish", "Dropout", "Identity"));
+            "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
+            "Relu", "Sigmoid", "HardSigmoid", "HardSwish", "Dropout", "Identity", "Clip",
+            "BatchNormalization", "LRN", "Concat", "Flatten", "Reshape", "Gemm", "MatMul", "Softmax",
+            "Add", "Sub", "Mul", "Div", "Resize"));
 
     /** The ONNX operator types this build can run. */
     public static Set<String> supported() {
@@ -36,7 +39,24 @@ public final class OpRegistry {
                 Tensor w = constantInputs.apply(1);
                 yield Conv.fromAttributes(attrs, w == null ? null : w.shape());
             }
+            case "ConvTranspose" -> {
+                Tensor w = constantInputs.apply(1);
+                yield ConvTranspose.fromAttributes(nodeName, attrs, w == null ? null : w.shape());
+            }
+            case "MaxPool", "AveragePool" -> Pool.fromAttributes(type, nodeName, attrs);
+            case "GlobalAveragePool", "GlobalMaxPool" -> new GlobalPool(type);
             case "Relu", "Sigmoid", "HardSigmoid", "HardSwish", "Dropout", "Identity" -> Unary.fromAttributes(type, attrs);
+            case "Clip" -> Clip.fromAttributes(nodeName, attrs, opset, constantInputs);
+            case "BatchNormalization" -> BatchNorm.fromAttributes(nodeName, attrs);
+            case "LRN" -> Lrn.fromAttributes(nodeName, attrs);
+            case "Concat" -> Concat.fromAttributes(nodeName, attrs);
+            case "Flatten" -> Flatten.fromAttributes(attrs);
+            case "Reshape" -> Reshape.fromAttributes(attrs);
+            case "Gemm" -> Gemm.fromAttributes(attrs);
+            case "MatMul" -> new MatMul();
+            case "Softmax" -> Softmax.fromAttributes(attrs, opset);
+            case "Add", "Sub", "Mul", "Div" -> new Binary(type);
+            case "Resize" -> Resize.fromAttributes(nodeName, attrs, opset, constantInputs);
             default -> throw new ModelException("node '" + nodeName + "': unsupported operator '" + type
                     + "'; supported: " + SUPPORTED);
         };

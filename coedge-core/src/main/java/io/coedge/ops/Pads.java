@@ -54,6 +54,61 @@ public record Pads(int top, int left, int bottom, int right) {
         }
     }
 
+    /**
+     * Resolves a window's pads from an explicit {@link Pads} value (null means no padding) or
+     * {@code auto_pad}.
+     */
+    public static Pads resolve(ShapeContext ctx, String autoPad, Pads explicit, int inH, int inW, int kh, int kw,
+                               int sh, int sw, int dh, int dw) {
+        long[] p = explicit == null ? null : new long[] {explicit.top, explicit.left, explicit.bottom, explicit.right};
+        return resolve(ctx, autoPad, p, inH, inW, kh, kw, sh, sw, dh, dw);
+    }
+
+    /**
+     * Top padding of a window along the row axis, without a shape context (for row geometry).
+     * Mirrors {@link #resolve} for the vertical direction.
+     */
+    static int top(String autoPad, long[] pads, int inH, int kh, int sh, int dh) {
+        return switch (autoPad) {
+            case "SAME_UPPER" -> same(inH, kh, sh, dh)[0];
+            case "SAME_LOWER" -> same(inH, kh, sh, dh)[1];
+            case "VALID" -> 0;
+            default -> pads == null ? 0 : (int) pads[0];
+        };
+    }
+
+    /** Pads from ONNX order {@code [top, left, bottom, right]}; null when absent. */
+    public static Pads of(long[] onnxPads) {
+        if (onnxPads == null) {
+            return null;
+        }
+        if (onnxPads.length != 4) {
+            throw new io.coedge.graph.ModelException("pads must have 4 values for a 2-D window, got " + onnxPads.length);
+        }
+        return new Pads((int) onnxPads[0], (int) onnxPads[1], (int) onnxPads[2], (int) onnxPads[3]);
+    }
+
+    /** Same padding on all four sides. */
+    public static Pads uniform(int p) {
+        return new Pads(p, p, p, p);
+    }
+
+    /**
+     * Input rows {@code [a, b)} that output rows {@code [r0, r1)} of a sliding window read, clipped to
+     * {@code [0, inH)}: {@code [r0*s - top, (r1-1)*s - top + (k-1)*d + 1)}. An empty output band gives
+     * an empty input band.
+     */
+    public static int[] windowInputRows(int r0, int r1, int inH, int k, int s, int d, int top) {
+        if (r1 <= r0) {
+            return new int[] {0, 0};
+        }
+        int a = r0 * s - top;
+        int b = (r1 - 1) * s - top + (k - 1) * d + 1;
+        a = Math.max(0, Math.min(a, inH));
+        b = Math.max(a, Math.min(b, inH));
+        return new int[] {a, b};
+    }
+
     /** {small, large} halves of the total SAME padding. */
     private static int[] same(int in, int k, int s, int d) {
         int out = (in + s - 1) / s;

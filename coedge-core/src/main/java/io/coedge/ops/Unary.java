@@ -4,15 +4,13 @@ import io.coedge.graph.Attributes;
 import io.coedge.graph.Kernel;
 import io.coedge.graph.KernelContext;
 import io.coedge.graph.Op;
-import io.coedge.graph.RowKernel;
 import io.coedge.graph.ShapeContext;
-import io.coedge.tensor.Tensor;
 
 /**
  * Element-wise activations with no parameters beyond attributes: Relu, Sigmoid, HardSigmoid,
  * HardSwish, and Identity (Dropout at inference). Clip with attribute bounds is {@link Clip}.
  */
-public record Unary(String type, float alpha, float beta) implements Op {
+public record Unary(String type, float alpha, float beta) implements Op, RowSplittable {
 
     public static Unary relu() {
         return new Unary("Relu", 0, 0);
@@ -56,20 +54,12 @@ public record Unary(String type, float alpha, float beta) implements Op {
     }
 
     @Override
+    public int[] inputRows(int r0, int r1, int inputHeight) {
+        return RowSplittable.sameRows(r0, r1, inputHeight);
+    }
+
+    @Override
     public Kernel referenceKernel(KernelContext ctx) {
-        return (RowKernel) (inputs, inputRow0, out, outRow0, r0, r1) -> {
-            Tensor x = inputs[0];
-            if (x.rank() == 4 && x.layout() == out.layout()) {
-                // Same layout: rows [r0, r1) of out map to rows of x shifted by the band offsets.
-                long rowElems = (long) out.dim(1) * out.dim(3);
-                long xStart = (r0 - inputRow0[0]) * rowElems;
-                long oStart = (r0 - outRow0) * rowElems;
-                for (long i = 0, n = (r1 - r0) * rowElems * out.dim(0); i < n; i++) {
-                    out.set(oStart + i, apply(x.get(xStart + i)));
-                }
-                return;
-            }
-            ElementwiseSupport.mapLogical(x, out, this::apply);
-        };
+        return ElementwiseSupport.rowLocal(this::apply);
     }
 }

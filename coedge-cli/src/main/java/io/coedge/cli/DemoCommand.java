@@ -1,0 +1,58 @@
+package io.coedge.cli;
+
+import io.coedge.graph.KernelProvider;
+import java.io.PrintWriter;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code coedge demo}: a zoo model on the bundled sample image on this machine, with top-5 and
+ * latency. Each step is its own method so that the cooperative run can take the place of
+ * {@link #infer} while loading, reporting and comparing stay.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Run a zoo model on the bundled sample image and print the top-5 and latency.")
+final class DemoCommand extends CoedgeCommand {
+    static final String DEFAULT_MODEL = "resnet18";
+
+    @Option(names = "--model", paramLabel = "MODEL", defaultValue = DEFAULT_MODEL,
+            description = "Model to run (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Mixin
+    ExecOptions exec = new ExecOptions();
+
+    @Override
+    protected int execute() {
+        PrintWriter out = out();
+        if (exec.repeat == null) {
+            exec.repeat = 3;
+        }
+        List<KernelProvider> providers = exec.providers();
+        int repeat = exec.repeatCount();
+        int warmup = exec.warmupCount();
+        ModelSource.Loaded loaded = ModelSource.load(model, null);
+        out.println("CoEdge demo: " + loaded.name() + " on one device (this machine), bundled sample image");
+        if (loaded.origin().startsWith("model zoo")) {
+            out.println("(zoo weights are seeded random numbers, not trained: the classes carry no meaning,"
+                    + " but every run and every device gives the same ones)");
+        }
+        Inference inference = new Inference(loaded.graph(), providers);
+        int[] in = loaded.graph().inputs().get(0).shape();
+        RunCommand.printHeader(out, loaded, "bundled sample image (ImageNet preprocessing)", in, inference);
+        out.flush();
+        Inference.Result result = infer(inference, ImagePreprocessor.toTensor(ImagePreprocessor.sample(), in),
+                warmup, repeat);
+        result.outputs().forEach((name, values) ->
+                OutputReport.print(out, loaded.graph(), name, result.shapes().get(name), values));
+        OutputReport.printLatency(out, result.latenciesNs(), warmup);
+        return 0;
+    }
+
+    /** The one-device inference; the cooperative demo replaces this step. */
+    Inference.Result infer(Inference inference, float[] input, int warmup, int repeat) {
+        return inference.run(input, warmup, repeat);
+    }
+}

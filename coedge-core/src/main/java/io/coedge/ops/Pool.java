@@ -1,0 +1,163 @@
+package io.coedge.ops;
+
+import io.coedge.graph.Attributes;
+import io.coedge.graph.Kernel;
+import io.coedge.graph.KernelContext;
+import io.coedge.graph.ModelException;
+import io.coedge.graph.Op;
+import io.coedge.graph.RowKernel;
+import io.coedge.graph.ShapeContext;
+import io.coedge.tensor.Tensor;
+
+/**
+ * 2-D MaxPool or AveragePool over {@code [N, C, H, W]}.
+ *
+ * <p>Output size per spatial axis is {@code floor((in + padBegin + padEnd - ((k-1)*d + 1)) / s) + 1}, or
+ * with {@code ceilMode} the ceiling, dropping a last window that would start in the end padding
+ * (PyTorch and ONNX agree on this). Max ignores padding. Average divides by the number of window
+ * positions inside the input, or with {@code countIncludePad} by the number inside the padded input
+ * {@code [-padBegin, in + padEnd)} (positions a ceil-mode window reaches past the end padding never
+ * count, as in PyTorch and ONNX Runtime).
+ *
+ * @param type  {@code "MaxPool"} or {@code "AveragePool"}
+ * @param pads  explicit pads when {@code autoPad} is NOTSET; null means none
+ */
+public record Pool(String type, int kernelH, int kernelW, int strideH, int strideW, int dilationH, int dilationW,
+                   String autoPad, Pads pads, boolean ceilMode, boolean countIncludePad) implements Op, RowSplittable {
+
+    public Pool {
+        if (!type.equals("MaxPool") && !type.equals("AveragePool")) {
+            throw new IllegalArgumentException("not a pooling type: " + type);
+        }
+        if (kernelH <= 0 || kernelW <= 0 || strideH <= 0 || strideW <= 0 || dilationH <= 0 || dilationW <= 0) {
+            throw new ModelException(type + ": kernel, strides and dilations must be positive");
+        }
+    }
+
+    /** A max pool with a square window and symmetric padding, as torchvision builds them. */
+    public static Pool max(int k, int stride, int pad, boolean ceilMode) {
+        return new Pool("MaxPool", k, k, stride, stride, 1, 1, "NOTSET", Pads.uniform(pad), ceilMode, false);
+    }
+
+    /** An average pool with a square window and symmetric padding. */
+    public static Pool average(int k, int stride, int pad, boolean ceilMode, boolean countIncludePad) {
+        return new Pool("AveragePool", k, k, stride, stride, 1, 1, "NOTSET", Pads.uniform(pad), ceilMode, countIncludePad);
+    }
+
+    public static Pool fromAttributes(String type, String nodeName, Attributes a) {
+        long[] k = a.getInts("kernel_shape", null);
+        if (k == null) {
+            throw OpSupport.error(nodeName, type + " needs kernel_shape");
+        }
+        if (k.length != 2) {
+            throw OpSupport.error(nodeName, "only 2-D pooling is supported, kernel_shape has " + k.length + " dimensions");
+        }
+        long[] s = OpSupport.ints(a.getInts("strides", null), 2, 1);
+        long[] d = OpSupport.ints(a.getInts("dilations", null), 2, 1);
+        if (s.length != 2 || d.length != 2) {
+            throw OpSupport.error(nodeName, "strides and dilations must have 2 values");
+        }
+        if (type.equals("AveragePool") && (d[0] != 1 || d[1] != 1)) {
+            throw OpSupport.error(nodeName, "AveragePool with dilations is not supported");
+        }
+        if (a.getInt("storage_order", 0) != 0) {
+            throw OpSupport.error(nodeName, "MaxPool storage_order=1 is not supported");
+        }
+        try {
+            return new Pool(type, (int) k[0], (int) k[1], (int) s[0], (int) s[1], (int) d[0], (int) d[1],
+                    a.getString("auto_pad", "NOTSET"), Pads.of(a.getInts("pads", null)), a.getInt("ceil_mode", 0) != 0,
+                    a.getInt("count_include_pad", 0) != 0);
+        } catch (ModelException e) {
+            throw OpSupport.error(nodeName, e.getMessage());
+        }
+    }
+
+    public Pads resolvePads(ShapeContext ctx, int inH, int inW) {
+        return Pads.resolve(ctx, autoPad, pads, inH, inW, kernelH, kernelW, strideH, strideW, dilationH, dilationW);
+    }
+
+    @Override
+    public int[][] inferShapes(ShapeContext ctx) {
+        int[] x = OpSupport.requireRank(ctx, 0, 4);
+        Pads p = resolvePads(ctx, x[2], x[3]);
+        int oh = Pads.outputSize(x[2], kernelH, strideH, dilationH, p.top(), p.bottom(), ceilMode);
+        int ow = Pads.outputSize(x[3], kernelW, strideW, dilationW, p.left(), p.right(), ceilMode);
+        if (oh <= 0 || ow <= 0) {
+            throw ctx.error("output would be empty for input " + x[2] + "x" + x[3]);
+        }
+        return new int[][] {{x[0], x[1], oh, ow}};
+    }
+
+    @Override
+    public long flops(int[][] in, int[][] out) {
+        return OpSupport.size(out[0]) * kernelH * kernelW;
+    }
+
+    @Override
+    public int[] inputRows(int r0, int r1, int inputHeight) {
+        long[] p = pads == null ? null : new long[] {pads.top(), pads.left(), pads.bottom(), pads.right()};
+        return Pads.windowInputRows(r0, r1, inputHeight, kernelH, strideH, dilationH,
+                Pads.top(autoPad, p, inputHeight, kernelH, strideH, dilationH));
+    }
+
+    @Override
+    public Kernel referenceKernel(KernelContext ctx) {
+        int[] x = ctx.inputShape(0);
+        Pads p = resolvePads(ctx, x[2], x[3]);
+        int inH = x[2], inW = x[3];
+        boolean max = type.equals("MaxPool");
+        return (RowKernel) (inputs, inputRow0, out, outRow0, r0, r1) -> {
+            Tensor in = inputs[0];
+            int row0 = inputRow0[0];
+            OpSupport.checkBand(in, row0, inputRows(r0, r1, inH), r0, r1);
+            int outW = out.dim(3), c = out.dim(1);
+            for (int n = 0; n < out.dim(0); n++) {
+                for (int oy = r0; oy < r1; oy++) {
+                    int ys = oy * strideH - p.top();
+                    for (int ox = 0; ox < outW; ox++) {
+                        int xs = ox * strideW - p.left();
+                        for (int ch = 0; ch < c; ch++) {
+                            float v;
+                            if (max) {
+                                v = Float.NEGATIVE_INFINITY;
+                                for (int ky = 0; ky < kernelH; ky++) {
+                                    int iy = ys + ky * dilationH;
+                                    if (iy < 0 || iy >= inH) {
+                                        continue;
+                                    }
+                                    for (int kx = 0; kx < kernelW; kx++) {
+                                        int ix = xs + kx * dilationW;
+                                        if (ix >= 0 && ix < inW) {
+                                            v = Math.max(v, in.at4(n, ch, iy - row0, ix));
+                                        }
+                                    }
+                                }
+                            } else {
+                                float sum = 0;
+                                int count = 0;
+                                for (int iy = ys; iy < ys + kernelH; iy++) {
+                                    if (iy < 0 || iy >= inH) {
+                                        continue;
+                                    }
+                                    for (int ix = xs; ix < xs + kernelW; ix++) {
+                                        if (ix >= 0 && ix < inW) {
+                                            sum += in.at4(n, ch, iy - row0, ix);
+                                            count++;
+                                        }
+                                    }
+                                }
+                                if (countIncludePad) {
+                                    int h = Math.min(ys + kernelH, inH + p.bottom()) - Math.max(ys, -p.top());
+                                    int w = Math.min(xs + kernelW, inW + p.right()) - Math.max(xs, -p.left());
+                                    count = h * w;
+                                }
+                                v = count == 0 ? 0f : sum / count;
+                            }
+                            out.set(out.offset4(n, ch, oy - outRow0, ox), v);
+                        }
+                    }
+                }
+            }
+        };
+    }
+}
