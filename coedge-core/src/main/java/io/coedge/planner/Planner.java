@@ -261,25 +261,61 @@ public final class Planner {
             sel[init] = true;
         }
         Map<Long, Candidate> cache = new HashMap<>();
+        Candidate fromLp = localSearch(sel, obj, deadline, cache);
+        // One device alone needs no LP: every single-device plan is checked, and the search is run again
+        // from the best of them when it beats the LP's neighbourhood (the selection landscape is not convex).
+        Candidate bestSingle = null;
+        int single = -1;
+        for (int i = 0; i < n; i++) {
+            boolean[] t = new boolean[n];
+            t[i] = true;
+            Candidate c = evaluateSelection(t, obj, deadline, cache);
+            if (c != null && c.betterThan(bestSingle, obj)) {
+                bestSingle = c;
+                single = i;
+            }
+        }
+        if (bestSingle != null && bestSingle.betterThan(fromLp, obj)) {
+            boolean[] t = new boolean[n];
+            t[single] = true;
+            Candidate c = localSearch(t, obj, deadline, cache);
+            return c.betterThan(fromLp, obj) ? c : fromLp;
+        }
+        return fromLp;
+    }
+
+    private Candidate localSearch(boolean[] start, Objective obj, double deadline, Map<Long, Candidate> cache) {
+        boolean[] sel = start.clone();
         Candidate best = evaluateSelection(sel, obj, deadline, cache);
+        // Local search over device selections: drop one device, add one, or swap one in for one out;
+        // take the best improving neighbour until none improves.
         while (true) {
-            Candidate bestDrop = null;
-            int drop = -1;
+            Candidate bestNext = null;
+            boolean[] bestSel = null;
             for (int i = 0; i < n; i++) {
-                if (!sel[i] || countOf(sel) == 1) {
-                    continue;
-                }
-                sel[i] = false;
-                Candidate c = evaluateSelection(sel, obj, deadline, cache);
-                sel[i] = true;
-                if (c != null && c.betterThan(bestDrop, obj)) {
-                    bestDrop = c;
-                    drop = i;
+                for (int j = -1; j < n; j++) {
+                    // (i, -1): toggle i; (i, j): swap selected i out and unselected j in
+                    if (j >= 0 && (!sel[i] || sel[j])) {
+                        continue;
+                    }
+                    boolean[] t = sel.clone();
+                    t[i] = !t[i];
+                    if (j >= 0) {
+                        t[j] = true;
+                    }
+                    if (countOf(t) == 0) {
+                        continue;
+                    }
+                    Candidate c = evaluateSelection(t, obj, deadline, cache);
+                    if (c != null && c.betterThan(bestNext, obj)) {
+                        bestNext = c;
+                        bestSel = t;
+                    }
                 }
             }
-            if (bestDrop != null && bestDrop.betterThan(best, obj)) {
-                best = bestDrop;
-                sel[drop] = false;
+            if (bestNext != null && bestNext.betterThan(best, obj)) {
+                best = bestNext;
+                sel = bestSel;
             } else {
                 break;
             }
@@ -303,7 +339,7 @@ public final class Planner {
         if (n <= 62 && cache.containsKey(key)) {
             return cache.get(key);
         }
-        Lp lp = solve(obj, deadline, false, sel);
+        Lp lp = countOf(sel) == 1 ? null : solve(obj, deadline, false, sel);
         double[] a;
         if (lp != null) {
             a = lp.a;
