@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 
 /** {@code coedge info}: the Java runtime, the machine, and which kernels would run. */
-@Command(name = "info", description = "Print the Java version, cores, CPU features and available kernel providers.")
+@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Print the Java version, cores, CPU features and available kernel providers.")
 final class InfoCommand extends CoedgeCommand {
     /** CPU flags that decide which kernels can run. */
     static final List<String> INTERESTING_FLAGS = List.of("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw",

@@ -64,6 +64,17 @@ class OtherCommandsTest {
     }
 
     @Test
+    void everyCommandHasHelp() {
+        for (String c : new String[] {"run", "inspect", "info", "demo"}) {
+            CliRunner r = CliRunner.run(c, "--help");
+            assertThat(r.exitCode()).as(c).isZero();
+            assertThat(r.out()).contains("Usage: coedge " + c).contains("--help");
+        }
+        assertThat(CliRunner.run("run", "--help").out()).contains("--model=MODEL").contains("--input-raw=IN.bin")
+                .contains("--kernels=").contains("--repeat=K");
+    }
+
+    @Test
     void bareCommandPrintsUsageAndExitsWithTwo() {
         CliRunner r = CliRunner.run();
         assertThat(r.exitCode()).isEqualTo(2);

@@ -1,0 +1,87 @@
+/*
+ * CoEdge kernel library: the whole ABI Java sees (bound through Panama FFM in
+ * io.coedge.kernels.NativeLibrary; keep the two in step and bump COEDGE_ABI_VERSION on any change).
+ *
+ * Feature maps are float32 NHWC with batch 1. A kernel computes output rows [r0, r1) of a layer from
+ * an input band: x holds full-map rows [x_row0, x_row0 + rows), y holds rows from y_row0 on. Window
+ * positions outside the full map are padding. Every kernel exists once per instruction set, named
+ * coedge_f32_<op>_rows__<isa>; the Java side picks one variant at load from coedge_cpu_isas().
+ */
+#ifndef COEDGE_KERNELS_H
+#define COEDGE_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define COEDGE_ABI_VERSION 1
+
+/* Bits of coedge_cpu_isas(). */
+#define COEDGE_ISA_SCALAR 1
+#define COEDGE_ISA_AVX2 2   /* AVX2 + FMA */
+#define COEDGE_ISA_AVX512 4 /* AVX-512F */
+#define COEDGE_ISA_NEON 8   /* AArch64 Advanced SIMD */
+
+/* Geometry of a sliding-window layer (conv, pooling). Sixteen int32 values, in this order. */
+typedef struct coedge_window {
+    int32_t in_c, in_h, in_w;
+    int32_t out_c, out_h, out_w;
+    int32_t kh, kw;
+    int32_t sh, sw;
+    int32_t dh, dw;
+    int32_t pad_top, pad_left, pad_bottom, pad_right;
+} coedge_window;
+
+int32_t coedge_abi_version(void);
+
+/* ISAs compiled into this library that this CPU (and OS) can run. */
+int32_t coedge_cpu_isas(void);
+
+/*
+ * Depthwise convolution (group == in_c == out_c). w is [kh * kw][c], bias [c] (zeros when absent).
+ */
+#define COEDGE_DWCONV_ARGS const coedge_window *g, const float *x, int32_t x_row0, const float *w, \
+    const float *bias, float *y, int32_t y_row0, int32_t r0, int32_t r1
+
+/* Max pooling; padding never wins. */
+#define COEDGE_MAXPOOL_ARGS const coedge_window *g, const float *x, int32_t x_row0, float *y, \
+    int32_t y_row0, int32_t r0, int32_t r1
+
+/*
+ * Average pooling. count_include_pad != 0: divide by the window's cells inside the padded map
+ * (ONNX/PyTorch rule, cells past the bottom/right padding from ceil_mode excluded); else by the
+ * cells inside the map.
+ */
+#define COEDGE_AVGPOOL_ARGS const coedge_window *g, const float *x, int32_t x_row0, float *y, \
+    int32_t y_row0, int32_t r0, int32_t r1, int32_t count_include_pad
+
+/*
+ * im2col of output rows [r0, r1) for one group: col is [(r1 - r0) * out_w][kh * kw * cpg] with the
+ * window in (ky, kx, c) order; padding becomes zero. cpg = channels per group.
+ */
+#define COEDGE_IM2COL_ARGS const coedge_window *g, const float *x, int32_t x_row0, int32_t cpg, \
+    int32_t group, int32_t r0, int32_t r1, float *col
+
+#define COEDGE_DECLARE_ISA(isa) \
+    void coedge_f32_dwconv_rows__##isa(COEDGE_DWCONV_ARGS); \
+    void coedge_f32_maxpool_rows__##isa(COEDGE_MAXPOOL_ARGS); \
+    void coedge_f32_avgpool_rows__##isa(COEDGE_AVGPOOL_ARGS);
+
+COEDGE_DECLARE_ISA(scalar)
+#if defined(__x86_64__)
+COEDGE_DECLARE_ISA(avx2)
+COEDGE_DECLARE_ISA(avx512)
+#endif
+#if defined(__aarch64__)
+COEDGE_DECLARE_ISA(neon)
+#endif
+
+/* Memory-bound packing: one portable variant. */
+void coedge_f32_im2col_rows__scalar(COEDGE_IM2COL_ARGS);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,38 @@
+/* Portable variants: the fallback on any CPU, and the twin the SIMD variants are tested against. */
+#include <string.h>
+
+#define COEDGE_ISA scalar
+#define VEC float
+#define VLEN 1
+#define VLOAD(p) (*(p))
+#define VSTORE(p, v) (*(p) = (v))
+#define VSET1(f) (f)
+#define VADD(a, b) ((a) + (b))
+#define VMUL(a, b) ((a) * (b))
+#define VFMA(a, b, acc) ((a) * (b) + (acc))
+#define VMAX(a, b) ((a) > (b) ? (a) : (b))
+#include "kernels_template.h"
+
+void coedge_f32_im2col_rows__scalar(COEDGE_IM2COL_ARGS) {
+    const int C = g->in_c, W = g->in_w;
+    const size_t bytes = (size_t)cpg * sizeof(float);
+    float *dst = col;
+    for (int oy = r0; oy < r1; oy++) {
+        for (int ox = 0; ox < g->out_w; ox++) {
+            for (int ky = 0; ky < g->kh; ky++) {
+                const int iy = oy * g->sh - g->pad_top + ky * g->dh;
+                const int row_inside = iy >= 0 && iy < g->in_h;
+                const float *src_row = x + ((size_t)(iy - x_row0) * W) * C + (size_t)group * cpg;
+                for (int kx = 0; kx < g->kw; kx++) {
+                    const int ix = ox * g->sw - g->pad_left + kx * g->dw;
+                    if (row_inside && ix >= 0 && ix < W) {
+                        memcpy(dst, src_row + (size_t)ix * C, bytes);
+                    } else {
+                        memset(dst, 0, bytes);
+                    }
+                    dst += cpg;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+/*
+ * Row kernels written once against a small vector vocabulary; each ISA file defines the vocabulary
+ * and COEDGE_ISA, then includes this file, so every variant is compiled with its own flags.
+ *
+ * Needs: VEC, VLEN, VLOAD(p), VSTORE(p, v), VSET1(f), VADD(a, b), VMUL(a, b), VFMA(a, b, acc) = a*b+acc,
+ * VMAX(a, b).
+ */
+#include <float.h>
+#include <stddef.h>
+#include "coedge_kernels.h"
+
+#define COEDGE_CAT_(a, b) a##__##b
+#define COEDGE_CAT(a, b) COEDGE_CAT_(a, b)
+#define COEDGE_NAME(k) COEDGE_CAT(k, COEDGE_ISA)
+
+void COEDGE_NAME(coedge_f32_dwconv_rows)(COEDGE_DWCONV_ARGS) {
+    const int C = g->in_c, W = g->in_w, OW = g->out_w;
+    for (int oy = r0; oy < r1; oy++) {
+        /* Rows of the window inside the map, found once per output row. */
+        int ky0 = 0, ky1 = g->kh;
+        while (ky0 < ky1 && oy * g->sh - g->pad_top + ky0 * g->dh < 0) ky0++;
+        while (ky1 > ky0 && oy * g->sh - g->pad_top + (ky1 - 1) * g->dh >= g->in_h) ky1--;
+        for (int ox = 0; ox < OW; ox++) {
+            float *o = y + ((size_t)(oy - y_row0) * OW + ox) * C;
+            int kx0 = 0, kx1 = g->kw;
+            while (kx0 < kx1 && ox * g->sw - g->pad_left + kx0 * g->dw < 0) kx0++;
+            while (kx1 > kx0 && ox * g->sw - g->pad_left + (kx1 - 1) * g->dw >= W) kx1--;
+            int c = 0;
+            for (; c + VLEN <= C; c += VLEN) {
+                VEC acc = VLOAD(bias + c);
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const int iy = oy * g->sh - g->pad_top + ky * g->dh - x_row0;
+                    for (int kx = kx0; kx < kx1; kx++) {
+                        const int ix = ox * g->sw - g->pad_left + kx * g->dw;
+                        acc = VFMA(VLOAD(x + ((size_t)iy * W + ix) * C + c), VLOAD(w + (size_t)(ky * g->kw + kx) * C + c), acc);
+                    }
+                }
+                VSTORE(o + c, acc);
+            }
+            for (; c < C; c++) {
+                float acc = bias[c];
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const int iy = oy * g->sh - g->pad_top + ky * g->dh - x_row0;
+                    for (int kx = kx0; kx < kx1; kx++) {
+                        const int ix = ox * g->sw - g->pad_left + kx * g->dw;
+                        acc += x[((size_t)iy * W + ix) * C + c] * w[(size_t)(ky * g->kw + kx) * C + c];
+                    }
+                }
+                o[c] = acc;
+            }
+        }
+    }
+}
+
+void COEDGE_NAME(coedge_f32_maxpool_rows)(COEDGE_MAXPOOL_ARGS) {
+    const int C = g->in_c, W = g->in_w, OW = g->out_w;
+    for (int oy = r0; oy < r1; oy++) {
+        int ky0 = 0, ky1 = g->kh;
+        while (ky0 < ky1 && oy * g->sh - g->pad_top + ky0 * g->dh < 0) ky0++;
+        while (ky1 > ky0 && oy * g->sh - g->pad_top + (ky1 - 1) * g->dh >= g->in_h) ky1--;
+        for (int ox = 0; ox < OW; ox++) {
+            float *o = y + ((size_t)(oy - y_row0) * OW + ox) * C;
+            int kx0 = 0, kx1 = g->kw;
+            while (kx0 < kx1 && ox * g->sw - g->pad_left + kx0 * g->dw < 0) kx0++;
+            while (kx1 > kx0 && ox * g->sw - g->pad_left + (kx1 - 1) * g->dw >= W) kx1--;
+            int c = 0;
+            for (; c + VLEN <= C; c += VLEN) {
+                VEC acc = VSET1(-FLT_MAX);
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const int iy = oy * g->sh - g->pad_top + ky * g->dh - x_row0;
+                    for (int kx = kx0; kx < kx1; kx++) {
+                        const int ix = ox * g->sw - g->pad_left + kx * g->dw;
+                        acc = VMAX(acc, VLOAD(x + ((size_t)iy * W + ix) * C + c));
+                    }
+                }
+                VSTORE(o + c, acc);
+            }
+            for (; c < C; c++) {
+                float acc = -FLT_MAX;
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const int iy = oy * g->sh - g->pad_top + ky * g->dh - x_row0;
+                    for (int kx = kx0; kx < kx1; kx++) {
+                        const int ix = ox * g->sw - g->pad_left + kx * g->dw;
+                        const float v = x[((size_t)iy * W + ix) * C + c];
+                        acc = v > acc ? v : acc;
+                    }
+                }
+                o[c] = acc;
+            }
+        }
+    }
+}
+
+void COEDGE_NAME(coedge_f32_avgpool_rows)(COEDGE_AVGPOOL_ARGS) {
+    const int C = g->in_c, W = g->in_w, OW = g->out_w;
+    for (int oy = r0; oy < r1; oy++) {
+        const int y0 = oy * g->sh - g->pad_top;
+        int ky0 = 0, ky1 = g->kh;
+        while (ky0 < ky1 && y0 + ky0 * g->dh < 0) ky0++;
+        while (ky1 > ky0 && y0 + (ky1 - 1) * g->dh >= g->in_h) ky1--;
+        /* Cells inside the padded map, for count_include_pad. */
+        int py1 = g->kh;
+        while (py1 > 0 && y0 + (py1 - 1) * g->dh >= g->in_h + g->pad_bottom) py1--;
+        for (int ox = 0; ox < OW; ox++) {
+            float *o = y + ((size_t)(oy - y_row0) * OW + ox) * C;
+            const int x0 = ox * g->sw - g->pad_left;
+            int kx0 = 0, kx1 = g->kw;
+            while (kx0 < kx1 && x0 + kx0 * g->dw < 0) kx0++;
+            while (kx1 > kx0 && x0 + (kx1 - 1) * g->dw >= W) kx1--;
+            int px1 = g->kw;
+            while (px1 > 0 && x0 + (px1 - 1) * g->dw >= W + g->pad_right) px1--;
+            const int cells = count_include_pad ? py1 * px1 : (ky1 - ky0) * (kx1 - kx0);
+            const float scale = cells > 0 ? 1.0f / (float)cells : 0.0f;
+            const VEC vscale = VSET1(scale);
+            int c = 0;
+            for (; c + VLEN <= C; c += VLEN) {
+                VEC acc = VSET1(0.0f);
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const int iy = y0 + ky * g->dh - x_row0;
+                    for (int kx = kx0; kx < kx1; kx++) {
+                        acc = VADD(acc, VLOAD(x + ((size_t)iy * W + x0 + kx * g->dw) * C + c));
+                    }
+                }
+                VSTORE(o + c, VMUL(acc, vscale));
+            }
+            for (; c < C; c++) {
+                float acc = 0.0f;
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const int iy = y0 + ky * g->dh - x_row0;
+                    for (int kx = kx0; kx < kx1; kx++) {
+                        acc += x[((size_t)iy * W + x0 + kx * g->dw) * C + c];
+                    }
+                }
+                o[c] = acc * scale;
+            }
+        }
+    }
+}

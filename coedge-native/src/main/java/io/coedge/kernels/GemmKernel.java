@@ -1,0 +1,113 @@
+package io.coedge.kernels;
+
+import io.coedge.graph.Kernel;
+import io.coedge.graph.KernelContext;
+import io.coedge.ops.Gemm;
+import io.coedge.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * ONNX Gemm with a constant B (a fully connected layer): {@code Y = alpha * A' * B' + beta * C}.
+ * The term {@code beta * C}, broadcast to {@code [M, N]}, is computed once here; a run copies it into
+ * Y and lets sgemm accumulate. With OpenBLAS, B is used in place (transposed by the BLAS call, no
+ * copy of the often large weight); the Vector API path packs it once as {@code [K, N]}.
+ */
+final class GemmKernel implements Kernel {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private final Gemm op;
+    private final int m;
+    private final int n;
+    private final int k;
+    private final MemorySegment b;
+    private final boolean bTransposed;
+    private final MemorySegment addend;
+    private final Sgemm vector;
+
+    private GemmKernel(Gemm op, int m, int n, int k, MemorySegment b, boolean bTransposed, MemorySegment addend,
+                       Sgemm vector) {
+        this.op = op;
+        this.m = m;
+        this.n = n;
+        this.k = k;
+        this.b = b;
+        this.bTransposed = bTransposed;
+        this.addend = addend;
+        this.vector = vector;
+    }
+
+    /**
+     * A kernel for this node, or null when B or C are not constants (or, for the vector path, A is
+     * transposed).
+     *
+     * @param vector null for OpenBLAS, else the Java sgemm to use
+     */
+    static GemmKernel of(Gemm op, KernelContext ctx, Sgemm vector) {
+        Tensor bt = ctx.constant(1);
+        Tensor ct = ctx.hasInput(2) ? ctx.constant(2) : null;
+        if (bt == null || (ctx.hasInput(2) && ct == null) || (vector != null && (op.transA() || op.alpha() != 1f))) {
+            return null;
+        }
+        int[] out = ctx.outputShape(0);
+        int[] as = ctx.inputShape(0);
+        int m = out[0], n = out[1], k = op.transA() ? as[0] : as[1];
+        Arena arena = Arena.ofAuto();
+        MemorySegment addend = arena.allocate((long) m * n * Float.BYTES, 64);
+        if (ct != null && op.beta() != 0f) {
+            int[] cs = ct.shape();
+            int ch = cs.length == 2 ? cs[0] : 1;
+            int cw = cs.length == 0 ? 1 : cs[cs.length - 1];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    float c = ct.get((long) (ch == 1 ? 0 : i) * cw + (cw == 1 ? 0 : j));
+                    addend.setAtIndex(F, (long) i * n + j, op.beta() * c);
+                }
+            }
+        }
+        if (vector == null) {
+            return new GemmKernel(op, m, n, k, bt.segment(), op.transB(), addend, null);
+        }
+        MemorySegment packed = arena.allocate((long) k * n * Float.BYTES, 64);
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) {
+                packed.setAtIndex(F, (long) p * n + j, op.transB() ? bt.get((long) j * k + p) : bt.get((long) p * n + j));
+            }
+        }
+        return new GemmKernel(op, m, n, k, packed, false, addend, vector);
+    }
+
+    @Override
+    public void run(Tensor[] inputs, Tensor[] outputs) {
+        Tensor a = inputs[0];
+        Tensor y = outputs[0];
+        if (a.size() != (long) m * k || y.size() != (long) m * n) {
+            throw new IllegalArgumentException("Gemm expects A of " + m * k + " values and Y of " + m * n + ", got "
+                    + a.describe() + " and " + y.describe());
+        }
+        MemorySegment.copy(addend, 0, y.segment(), 0, (long) m * n * Float.BYTES);
+        // Split by output columns: each thread streams its own slice of the (usually large) weight.
+        WorkerPool pool = WorkerPool.shared();
+        MemorySegment as = pool.shareable(a.segment()), ys = pool.shareable(y.segment());
+        int blocks = n >= 64 * pool.threads() ? pool.threads() : 1;
+        int per = ((n + blocks - 1) / blocks + 15) & ~15;
+        pool.run(blocks, i -> {
+            int j0 = Math.min(n, i * per), j1 = Math.min(n, j0 + per);
+            if (j1 > j0) {
+                columns(as, ys, j0, j1);
+            }
+        });
+    }
+
+    private void columns(MemorySegment as, MemorySegment ys, int j0, int j1) {
+        int nb = j1 - j0;
+        if (vector == null) {
+            long bOff = bTransposed ? (long) j0 * k * Float.BYTES : (long) j0 * Float.BYTES;
+            OpenBlas.sgemmAt(op.transA(), bTransposed, m, nb, k, op.alpha(), as.address(), op.transA() ? m : k,
+                    b.address() + bOff, bTransposed ? k : n, 1f, ys.address() + (long) j0 * Float.BYTES, n);
+        } else {
+            vector.gemm(m, nb, k, as, 0, k, b, (long) j0 * Float.BYTES, n, 1f, ys, (long) j0 * Float.BYTES, n);
+        }
+    }
+}

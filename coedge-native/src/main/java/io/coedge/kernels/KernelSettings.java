@@ -1,0 +1,49 @@
+package io.coedge.kernels;
+
+/**
+ * Settings of the fast kernel providers, in one place. Each is a system property with a default.
+ */
+public final class KernelSettings {
+    /**
+     * {@value}: threads a device may use for one kernel (OpenBLAS threads included). Default: the
+     * number of available processors. OpenBLAS is told this count once at load, so its threads and
+     * the caller never oversubscribe the cores.
+     */
+    public static final String THREADS_PROPERTY = "coedge.threads";
+
+    /**
+     * {@value}: path of a CoEdge kernel library to load instead of the one packaged in the jar
+     * (useful on a board with a locally built library). Default: the packaged one.
+     */
+    public static final String LIBRARY_PROPERTY = "coedge.native.library";
+
+    /**
+     * {@value}: force one instruction set of the CoEdge C kernels (scalar, avx2, avx512, neon).
+     * Default: the best one the CPU supports.
+     */
+    public static final String ISA_PROPERTY = "coedge.native.isa";
+
+    /**
+     * {@value}: largest im2col scratch, in bytes, a convolution uses per call before it splits the
+     * band into row tiles. Default 8 MiB: large enough for sgemm to run at full rate, small enough to
+     * stay near the last-level cache.
+     */
+    public static final String IM2COL_BYTES_PROPERTY = "coedge.im2col.bytes";
+
+    private KernelSettings() {
+    }
+
+    /** Threads for kernels, at least 1 and at most the available processors. */
+    public static int threads() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int t = Integer.getInteger(THREADS_PROPERTY, cores);
+        if (t < 1) {
+            throw new IllegalArgumentException(THREADS_PROPERTY + " must be at least 1, got " + t);
+        }
+        return Math.min(t, cores);
+    }
+
+    public static long im2colBytes() {
+        return Long.getLong(IM2COL_BYTES_PROPERTY, 8L << 20);
+    }
+}

@@ -1,0 +1,64 @@
+package io.coedge.kernels;
+
+import io.coedge.graph.Kernel;
+import io.coedge.graph.KernelContext;
+import io.coedge.graph.KernelProvider;
+import io.coedge.ops.Conv;
+import io.coedge.ops.Gemm;
+import io.coedge.ops.Pool;
+
+/**
+ * The "native" kernels: convolutions through OpenBLAS sgemm (im2col of the row tile, or the input
+ * band itself for 1x1) and fully connected layers (Gemm) through OpenBLAS; depthwise convolutions,
+ * im2col and max/average pooling in the CoEdge C library when it is packaged for this platform (Java
+ * loops, or the reference for pooling, otherwise). Available when OpenBLAS loads.
+ */
+public final class NativeKernelProvider implements KernelProvider {
+    @Override
+    public String name() {
+        return "native";
+    }
+
+    @Override
+    public int priority() {
+        return 200;
+    }
+
+    @Override
+    public boolean available() {
+        return OpenBlas.available();
+    }
+
+    @Override
+    public Kernel kernel(KernelContext ctx) {
+        if (ctx.node().op() instanceof Conv c) {
+            ConvGeometry g = ConvGeometry.of(c, ctx);
+            if (g == null) {
+                return null;
+            }
+            NativeLibrary.Kernels k = NativeLibrary.available() ? NativeLibrary.kernels() : null;
+            if (g.depthwise()) {
+                return new DepthwiseConv(g, k);
+            }
+            return new GemmConv(g, Sgemm.OPENBLAS, k);
+        }
+        if (ctx.node().op() instanceof Gemm gemm) {
+            return GemmKernel.of(gemm, ctx, null);
+        }
+        if (ctx.node().op() instanceof Pool pool && NativeLibrary.available()) {
+            return PoolRows.of(pool, ctx, NativeLibrary.kernels());
+        }
+        return null;
+    }
+
+    /** One line per component for {@code coedge info}: what loaded, which ISA, why not. */
+    public static String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("OpenBLAS: ").append(OpenBlas.available()
+                ? OpenBlas.config() + ", " + OpenBlas.threads() + " threads" : OpenBlas.problem()).append('\n');
+        sb.append("CoEdge C kernels (").append(NativeLibrary.platform()).append("): ")
+                .append(NativeLibrary.available() ? NativeLibrary.kernels().isa().suffix() + " of "
+                        + NativeLibrary.supportedIsas() : NativeLibrary.problem()).append('\n');
+        return sb.toString();
+    }
+}

@@ -1,0 +1,272 @@
+package io.coedge.kernels;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The CoEdge C kernel library ({@code coedge_kernels.h}), bound through Panama FFM. The library is
+ * packaged in the jar under {@code io/coedge/kernels/native/<platform>/libcoedge.so}, extracted to a
+ * temporary file on first use and opened with {@link SymbolLookup#libraryLookup(Path, Arena)}.
+ *
+ * <p>Every kernel exists once per instruction set ({@code coedge_f32_maxpool_rows__avx2}); the
+ * variant is chosen once, here, from the ISAs the library reports for this CPU (best first: AVX-512,
+ * AVX2, NEON, scalar), unless {@value KernelSettings#ISA_PROPERTY} forces one.
+ */
+public final class NativeLibrary {
+    /** Instruction sets a kernel variant may be written for; bits as in {@code coedge_kernels.h}. */
+    public enum Isa {
+        SCALAR(1), AVX2(2), AVX512(4), NEON(8);
+
+        final int bit;
+
+        Isa(int bit) {
+            this.bit = bit;
+        }
+
+        public String suffix() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** ABI version this binding was written for ({@code COEDGE_ABI_VERSION}). */
+    static final int ABI_VERSION = 1;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final ValueLayout P = ValueLayout.ADDRESS;
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
+
+    private static final SymbolLookup LOOKUP;
+    private static final Path PATH;
+    private static final String PROBLEM;
+    private static final Set<Isa> SUPPORTED;
+    private static final Kernels BEST;
+
+    static {
+        SymbolLookup lookup = null;
+        Path path = null;
+        String problem = null;
+        Set<Isa> supported = EnumSet.noneOf(Isa.class);
+        Kernels best = null;
+        try {
+            path = locate();
+            lookup = SymbolLookup.libraryLookup(path, Arena.global());
+            int abi = (int) LINKER.downcallHandle(Symbols.find(lookup, "coedge_abi_version"), FunctionDescriptor.of(I))
+                    .invokeExact();
+            if (abi != ABI_VERSION) {
+                throw new IllegalStateException("library " + path + " has ABI " + abi + ", this jar expects " + ABI_VERSION);
+            }
+            int bits = (int) LINKER.downcallHandle(Symbols.find(lookup, "coedge_cpu_isas"), FunctionDescriptor.of(I))
+                    .invokeExact();
+            for (Isa isa : Isa.values()) {
+                if ((bits & isa.bit) != 0) {
+                    supported.add(isa);
+                }
+            }
+            String forced = System.getProperty(KernelSettings.ISA_PROPERTY, "");
+            Isa chosen;
+            if (!forced.isBlank()) {
+                chosen = Isa.valueOf(forced.trim().toUpperCase(Locale.ROOT));
+                if (!supported.contains(chosen)) {
+                    throw new IllegalStateException(KernelSettings.ISA_PROPERTY + "=" + forced
+                            + " but this CPU/library supports only " + supported);
+                }
+            } else {
+                chosen = supported.contains(Isa.AVX512) ? Isa.AVX512 : supported.contains(Isa.AVX2) ? Isa.AVX2
+                        : supported.contains(Isa.NEON) ? Isa.NEON : Isa.SCALAR;
+            }
+            best = new Kernels(lookup, chosen);
+        } catch (Throwable t) {
+            problem = t instanceof IllegalArgumentException || t instanceof IllegalStateException || t instanceof IOException
+                    ? t.getMessage() : t.toString();
+            lookup = null;
+        }
+        LOOKUP = lookup;
+        PATH = path;
+        PROBLEM = problem;
+        SUPPORTED = supported;
+        BEST = best;
+    }
+
+
+    private NativeLibrary() {
+    }
+
+    /** {@code linux-x86_64} or {@code linux-aarch64} (the folder inside the jar), from the running JVM. */
+    public static String platform() {
+        String arch = System.getProperty("os.arch");
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        String a = switch (arch) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64", "arm64" -> "aarch64";
+            default -> arch;
+        };
+        return (os.contains("linux") ? "linux" : os.replace(' ', '_')) + "-" + a;
+    }
+
+    private static Path locate() throws IOException {
+        String override = System.getProperty(KernelSettings.LIBRARY_PROPERTY, "");
+        if (!override.isBlank()) {
+            Path p = Path.of(override);
+            if (!Files.isRegularFile(p)) {
+                throw new IOException(KernelSettings.LIBRARY_PROPERTY + " points to " + p + ", which is not a file");
+            }
+            return p;
+        }
+        String resource = "native/" + platform() + "/libcoedge.so";
+        try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("no C kernel library for " + platform() + " in this build (cmake or a C compiler"
+                        + " was missing when it was built); the Java kernels run instead");
+            }
+            Path tmp = Files.createTempFile("libcoedge-", ".so");
+            tmp.toFile().deleteOnExit();
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            return tmp;
+        }
+    }
+
+    public static boolean available() {
+        return BEST != null;
+    }
+
+    /** Why the library is not available, or null. */
+    public static String problem() {
+        return PROBLEM;
+    }
+
+    public static Path path() {
+        return PATH;
+    }
+
+    /** ISAs compiled into the library that this CPU runs. */
+    public static Set<Isa> supportedIsas() {
+        return SUPPORTED.isEmpty() ? EnumSet.noneOf(Isa.class) : EnumSet.copyOf(SUPPORTED);
+    }
+
+    /** The variant chosen at load. */
+    public static Kernels kernels() {
+        if (BEST == null) {
+            throw new IllegalStateException(PROBLEM);
+        }
+        return BEST;
+    }
+
+    /** A specific variant (for tests and benchmarks), or null when this library or CPU lacks it. */
+    public static Kernels kernels(Isa isa) {
+        if (LOOKUP == null || !SUPPORTED.contains(isa)) {
+            return null;
+        }
+        return isa == BEST.isa ? BEST : new Kernels(LOOKUP, isa);
+    }
+
+    /** All variants this machine runs. */
+    public static List<Kernels> allKernels() {
+        List<Kernels> all = new ArrayList<>();
+        for (Isa isa : Isa.values()) {
+            Kernels k = kernels(isa);
+            if (k != null) {
+                all.add(k);
+            }
+        }
+        return all;
+    }
+
+    /** A {@code coedge_window} struct (sixteen int32) in {@code arena}. */
+    static MemorySegment window(Arena arena, int inC, int inH, int inW, int outC, int outH, int outW, int kh, int kw,
+                                int sh, int sw, int dh, int dw, int padTop, int padLeft, int padBottom, int padRight) {
+        int[] v = {inC, inH, inW, outC, outH, outW, kh, kw, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight};
+        MemorySegment s = arena.allocate(4L * v.length, 8);
+        MemorySegment.copy(v, 0, s, ValueLayout.JAVA_INT, 0, v.length);
+        return s;
+    }
+
+    static MemorySegment window(Arena arena, ConvGeometry g) {
+        return window(arena, g.inC(), g.inH(), g.inW(), g.outC(), g.outH(), g.outW(), g.kh(), g.kw(), g.sh(), g.sw(),
+                g.dh(), g.dw(), g.padTop(), g.padLeft(), 0, 0);
+    }
+
+    /** One ISA's set of row kernels. Arguments are checked by the Java callers; the C code trusts them. */
+    public static final class Kernels {
+        private final Isa isa;
+        private final MethodHandle dwconv;
+        private final MethodHandle maxpool;
+        private final MethodHandle avgpool;
+        private final MethodHandle im2col;
+
+        Kernels(SymbolLookup lookup, Isa isa) {
+            this.isa = isa;
+            Linker.Option critical = Linker.Option.critical(false);
+            this.dwconv = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_dwconv_rows__" + isa.suffix()),
+                    FunctionDescriptor.ofVoid(P, P, I, P, P, P, I, I, I), critical);
+            this.maxpool = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_maxpool_rows__" + isa.suffix()),
+                    FunctionDescriptor.ofVoid(P, P, I, P, I, I, I), critical);
+            this.avgpool = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_avgpool_rows__" + isa.suffix()),
+                    FunctionDescriptor.ofVoid(P, P, I, P, I, I, I, I), critical);
+            this.im2col = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_im2col_rows__scalar"),
+                    FunctionDescriptor.ofVoid(P, P, I, I, I, I, I, P), critical);
+        }
+
+        public Isa isa() {
+            return isa;
+        }
+
+        void dwconv(MemorySegment window, MemorySegment x, int xRow0, MemorySegment w, MemorySegment bias,
+                    MemorySegment y, int yRow0, int r0, int r1) {
+            try {
+                dwconv.invokeExact(window, x, xRow0, w, bias, y, yRow0, r0, r1);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        void maxpool(MemorySegment window, MemorySegment x, int xRow0, MemorySegment y, int yRow0, int r0, int r1) {
+            try {
+                maxpool.invokeExact(window, x, xRow0, y, yRow0, r0, r1);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        void avgpool(MemorySegment window, MemorySegment x, int xRow0, MemorySegment y, int yRow0, int r0, int r1,
+                     boolean countIncludePad) {
+            try {
+                avgpool.invokeExact(window, x, xRow0, y, yRow0, r0, r1, countIncludePad ? 1 : 0);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        void im2col(MemorySegment window, MemorySegment x, int xRow0, int cpg, int group, int r0, int r1,
+                    MemorySegment col) {
+            try {
+                im2col.invokeExact(window, x, xRow0, cpg, group, r0, r1, col);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "coedge kernels (" + isa.suffix() + ")";
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        return t instanceof RuntimeException r ? r : new IllegalStateException(t);
+    }
+}

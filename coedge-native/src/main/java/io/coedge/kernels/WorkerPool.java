@@ -1,0 +1,164 @@
+package io.coedge.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
+
+/**
+ * The threads a device computes with: the caller plus {@code threads - 1} daemon workers, shared by
+ * all kernels. A kernel splits its band into tasks (row tiles, column blocks) and runs them here;
+ * OpenBLAS is kept at one thread so that its threads and ours never oversubscribe the cores.
+ *
+ * <p>Idle workers park rather than spin: on a loaded or shared machine a spinning barrier whose
+ * threads are descheduled costs far more than a wake-up. A second caller that arrives while the pool
+ * is busy (two devices in one process) runs its tasks itself rather than waiting.
+ */
+final class WorkerPool {
+    private static volatile WorkerPool shared;
+
+    private final Thread[] workers;
+    private final ReentrantLock owner = new ReentrantLock();
+    private volatile Job job;
+
+    private static final class Job {
+        final IntConsumer task;
+        final int count;
+        final Thread caller;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable error;
+
+        Job(IntConsumer task, int count, Thread caller) {
+            this.task = task;
+            this.count = count;
+            this.caller = caller;
+        }
+    }
+
+    private WorkerPool(int threads) {
+        workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = Thread.ofPlatform().daemon().name("coedge-kernel-" + (i + 1)).unstarted(this::loop);
+            workers[i].start();
+        }
+    }
+
+    /** The pool sized by {@link KernelSettings#threads()} when first used. */
+    static WorkerPool shared() {
+        WorkerPool p = shared;
+        if (p == null) {
+            synchronized (WorkerPool.class) {
+                p = shared;
+                if (p == null) {
+                    p = new WorkerPool(KernelSettings.threads());
+                    shared = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    /** Threads that run tasks, the caller included. */
+    int threads() {
+        return workers.length + 1;
+    }
+
+    /** Runs {@code task.accept(i)} for every {@code i} in {@code [0, count)} and returns when all are done. */
+    void run(int count, IntConsumer task) {
+        if (count <= 1 || workers.length == 0 || !owner.tryLock()) {
+            for (int i = 0; i < count; i++) {
+                task.accept(i);
+            }
+            return;
+        }
+        try {
+            Job j = new Job(task, count, Thread.currentThread());
+            job = j;
+            for (Thread w : workers) {
+                LockSupport.unpark(w);
+            }
+            work(j);
+            while (j.done.get() < count) {
+                LockSupport.park(this);
+            }
+            job = null;
+            Throwable t = j.error;
+            if (t instanceof RuntimeException r) {
+                throw r;
+            } else if (t instanceof Error e) {
+                throw e;
+            } else if (t != null) {
+                throw new IllegalStateException(t);
+            }
+        } finally {
+            owner.unlock();
+        }
+    }
+
+    /**
+     * A view of {@code s} the workers may touch. Tensors often live in a confined arena (only its
+     * owner thread may access them); the caller of {@link #run} blocks until every task is done, so
+     * the memory stays alive and a global-scope view of the same bytes is safe for that long. Heap
+     * segments are thread-agnostic already.
+     */
+    MemorySegment shareable(MemorySegment s) {
+        if (workers.length == 0 || !s.isNative()) {
+            return s;
+        }
+        return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
+    }
+
+    /** Body of a row-split task: computes rows {@code [a, b)}. */
+    @FunctionalInterface
+    interface Rows {
+        void run(int a, int b);
+    }
+
+    /**
+     * Splits rows {@code [r0, r1)} into chunks of at most {@code maxChunk} rows, and at least one chunk
+     * per thread when there are enough rows, and runs them over the pool.
+     */
+    void forRows(int r0, int r1, int maxChunk, Rows body) {
+        int rows = r1 - r0;
+        if (rows <= 0) {
+            return;
+        }
+        int perThread = (rows + threads() - 1) / threads();
+        int chunk = Math.max(1, Math.min(maxChunk, perThread));
+        int tasks = (rows + chunk - 1) / chunk;
+        if (tasks == 1) {
+            body.run(r0, r1);
+            return;
+        }
+        run(tasks, i -> body.run(r0 + i * chunk, Math.min(r1, r0 + (i + 1) * chunk)));
+    }
+
+    private static void work(Job j) {
+        int i;
+        while ((i = j.next.getAndIncrement()) < j.count) {
+            try {
+                j.task.accept(i);
+            } catch (Throwable t) {
+                j.error = t;
+            }
+            if (j.done.incrementAndGet() == j.count) {
+                LockSupport.unpark(j.caller);
+            }
+        }
+    }
+
+    private void loop() {
+        Job last = null;
+        while (true) {
+            Job j = job;
+            if (j == null || j == last) {
+                LockSupport.park(this);
+                continue;
+            }
+            last = j;
+            work(j);
+        }
+    }
+}

@@ -1,0 +1,204 @@
+/*
+ * Differential test of every kernel variant this CPU runs against naive C written straight from the
+ * operator definitions, over random shapes, odd sizes, one-row bands and bands at the borders. Built
+ * for each platform; the aarch64 build runs under qemu-aarch64 so the NEON code is executed.
+ * Prints one line per failure and "coedge_kernels_test: N passed, F failed"; exit code 1 on failure.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "coedge_kernels.h"
+
+typedef void (*dw_fn)(COEDGE_DWCONV_ARGS);
+typedef void (*max_fn)(COEDGE_MAXPOOL_ARGS);
+typedef void (*avg_fn)(COEDGE_AVGPOOL_ARGS);
+
+typedef struct {
+    const char *name;
+    int bit;
+    dw_fn dw;
+    max_fn maxp;
+    avg_fn avgp;
+} variant;
+
+static const variant VARIANTS[] = {
+    {"scalar", COEDGE_ISA_SCALAR, coedge_f32_dwconv_rows__scalar, coedge_f32_maxpool_rows__scalar, coedge_f32_avgpool_rows__scalar},
+#if defined(__x86_64__)
+    {"avx2", COEDGE_ISA_AVX2, coedge_f32_dwconv_rows__avx2, coedge_f32_maxpool_rows__avx2, coedge_f32_avgpool_rows__avx2},
+    {"avx512", COEDGE_ISA_AVX512, coedge_f32_dwconv_rows__avx512, coedge_f32_maxpool_rows__avx512, coedge_f32_avgpool_rows__avx512},
+#endif
+#if defined(__aarch64__)
+    {"neon", COEDGE_ISA_NEON, coedge_f32_dwconv_rows__neon, coedge_f32_maxpool_rows__neon, coedge_f32_avgpool_rows__neon},
+#endif
+};
+
+static unsigned long long rng = 88172645463325252ULL;
+static unsigned next(void) {
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return (unsigned)(rng >> 11);
+}
+static int rnd(int lo, int hi) { return lo + (int)(next() % (unsigned)(hi - lo + 1)); }
+static float rndf(void) { return (float)(next() % 20001) / 10000.0f - 1.0f; }
+
+static int passed, failed;
+
+static int out_size(int in, int k, int s, int d, int pb, int pe, int ceil_mode) {
+    int span = in + pb + pe - d * (k - 1) - 1;
+    if (span < 0) return 0;
+    int out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+    if (ceil_mode && (out - 1) * s >= in + pb) out--;
+    return out;
+}
+
+/* Value of the full map at (y, x, c), or NAN for padding. */
+static float at(const coedge_window *g, const float *full, int y, int x, int c) {
+    if (y < 0 || y >= g->in_h || x < 0 || x >= g->in_w) return NAN;
+    return full[((size_t)y * g->in_w + x) * g->in_c + c];
+}
+
+static void ref_dw(const coedge_window *g, const float *full, const float *w, const float *b, float *y) {
+    for (int oy = 0; oy < g->out_h; oy++)
+        for (int ox = 0; ox < g->out_w; ox++)
+            for (int c = 0; c < g->in_c; c++) {
+                double acc = b[c];
+                for (int ky = 0; ky < g->kh; ky++)
+                    for (int kx = 0; kx < g->kw; kx++) {
+                        float v = at(g, full, oy * g->sh - g->pad_top + ky * g->dh, ox * g->sw - g->pad_left + kx * g->dw, c);
+                        if (!isnan(v)) acc += (double)v * w[(ky * g->kw + kx) * g->in_c + c];
+                    }
+                y[((size_t)oy * g->out_w + ox) * g->in_c + c] = (float)acc;
+            }
+}
+
+static void ref_pool(const coedge_window *g, const float *full, float *y, int avg, int include_pad) {
+    for (int oy = 0; oy < g->out_h; oy++)
+        for (int ox = 0; ox < g->out_w; ox++)
+            for (int c = 0; c < g->in_c; c++) {
+                double acc = avg ? 0 : -FLT_MAX;
+                int n = 0, npad = 0;
+                for (int ky = 0; ky < g->kh; ky++)
+                    for (int kx = 0; kx < g->kw; kx++) {
+                        int iy = oy * g->sh - g->pad_top + ky * g->dh, ix = ox * g->sw - g->pad_left + kx * g->dw;
+                        if (iy < g->in_h + g->pad_bottom && ix < g->in_w + g->pad_right) npad++;
+                        float v = at(g, full, iy, ix, c);
+                        if (isnan(v)) continue;
+                        n++;
+                        if (avg) acc += v; else if (v > acc) acc = v;
+                    }
+                if (avg) acc /= include_pad ? npad : n;
+                y[((size_t)oy * g->out_w + ox) * g->in_c + c] = (float)acc;
+            }
+}
+
+static void check(const char *what, const char *isa, const coedge_window *g, int r0, int r1,
+                  const float *expect_full, const float *got_band) {
+    size_t row = (size_t)g->out_w * g->out_c;
+    double max_ref = 1e-30;
+    for (size_t i = (size_t)r0 * row; i < (size_t)r1 * row; i++) max_ref = fmax(max_ref, fabs(expect_full[i]));
+    for (size_t i = 0; i < (size_t)(r1 - r0) * row; i++) {
+        double e = expect_full[(size_t)r0 * row + i], a = got_band[i];
+        if (!(fabs(e - a) <= 1e-5 * fmax(1.0, max_ref))) {
+            printf("FAIL %s__%s c=%d %dx%d k=%dx%d s=%d,%d d=%d,%d pads=%d,%d,%d,%d rows[%d,%d) at %zu: %g != %g\n",
+                   what, isa, g->in_c, g->in_h, g->in_w, g->kh, g->kw, g->sh, g->sw, g->dh, g->dw,
+                   g->pad_top, g->pad_left, g->pad_bottom, g->pad_right, r0, r1, i, a, e);
+            failed++;
+            return;
+        }
+    }
+    passed++;
+}
+
+/* Runs one variant on output rows [r0, r1) given only the input rows they need, as a device would. */
+static void run_case(const variant *v, int op, int include_pad, const coedge_window *g, const float *full,
+                     const float *w, const float *b, const float *expect, int r0, int r1) {
+    int lo = r0 * g->sh - g->pad_top, hi = (r1 - 1) * g->sh - g->pad_top + (g->kh - 1) * g->dh + 1;
+    if (lo < 0) lo = 0;
+    if (hi > g->in_h) hi = g->in_h;
+    if (hi < lo) hi = lo;
+    size_t in_row = (size_t)g->in_w * g->in_c, out_row = (size_t)g->out_w * g->out_c;
+    float *band = malloc((hi - lo + 1) * in_row * sizeof(float));
+    memcpy(band, full + (size_t)lo * in_row, (size_t)(hi - lo) * in_row * sizeof(float));
+    float *out = malloc(((size_t)(r1 - r0) * out_row + 1) * sizeof(float));
+    const char *what;
+    if (op == 0) { v->dw(g, band, lo, w, b, out, r0, r0, r1); what = "coedge_f32_dwconv_rows"; }
+    else if (op == 1) { v->maxp(g, band, lo, out, r0, r0, r1); what = "coedge_f32_maxpool_rows"; }
+    else { v->avgp(g, band, lo, out, r0, r0, r1, include_pad); what = "coedge_f32_avgpool_rows"; }
+    check(what, v->name, g, r0, r1, expect, out);
+    free(band);
+    free(out);
+}
+
+static void im2col_case(void) {
+    coedge_window g = {0};
+    g.in_c = rnd(1, 9); g.in_h = rnd(1, 9); g.in_w = rnd(1, 9);
+    g.kh = rnd(1, 3); g.kw = rnd(1, 3); g.sh = rnd(1, 2); g.sw = rnd(1, 2); g.dh = 1; g.dw = 1;
+    g.pad_top = rnd(0, g.kh - 1); g.pad_left = rnd(0, g.kw - 1); g.pad_bottom = g.pad_top; g.pad_right = g.pad_left;
+    g.out_h = out_size(g.in_h, g.kh, g.sh, 1, g.pad_top, g.pad_bottom, 0);
+    g.out_w = out_size(g.in_w, g.kw, g.sw, 1, g.pad_left, g.pad_right, 0);
+    if (g.out_h <= 0 || g.out_w <= 0) return;
+    int groups = g.in_c % 3 == 0 ? 3 : 1, cpg = g.in_c / groups, grp = groups - 1;
+    size_t n = (size_t)g.in_h * g.in_w * g.in_c;
+    float *x = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) x[i] = rndf();
+    int k = g.kh * g.kw * cpg;
+    float *col = malloc((size_t)g.out_h * g.out_w * k * sizeof(float));
+    coedge_f32_im2col_rows__scalar(&g, x, 0, cpg, grp, 0, g.out_h, col);
+    int bad = 0;
+    for (int oy = 0; oy < g.out_h; oy++)
+        for (int ox = 0; ox < g.out_w; ox++)
+            for (int ky = 0; ky < g.kh; ky++)
+                for (int kx = 0; kx < g.kw; kx++)
+                    for (int c = 0; c < cpg; c++) {
+                        float e = at(&g, x, oy * g.sh - g.pad_top + ky, ox * g.sw - g.pad_left + kx, grp * cpg + c);
+                        if (isnan(e)) e = 0;
+                        if (col[((size_t)oy * g.out_w + ox) * k + (ky * g.kw + kx) * cpg + c] != e) bad = 1;
+                    }
+    if (bad) { printf("FAIL coedge_f32_im2col_rows__scalar c=%d %dx%d\n", g.in_c, g.in_h, g.in_w); failed++; }
+    else passed++;
+    free(x);
+    free(col);
+}
+
+int main(void) {
+    int isas = coedge_cpu_isas();
+    if (coedge_abi_version() != COEDGE_ABI_VERSION) { printf("FAIL abi version\n"); return 1; }
+    for (size_t i = 0; i < sizeof VARIANTS / sizeof VARIANTS[0]; i++)
+        if (!(isas & VARIANTS[i].bit)) printf("SKIP %s: this CPU lacks it\n", VARIANTS[i].name);
+    for (int iter = 0; iter < 60; iter++) {
+        coedge_window g = {0};
+        int op = iter % 3;
+        g.in_c = iter < 6 ? 64 : rnd(1, 37);
+        g.in_h = rnd(1, 13); g.in_w = rnd(1, 13);
+        g.kh = rnd(1, 5); g.kw = rnd(1, 5);
+        g.sh = rnd(1, 3); g.sw = rnd(1, 3);
+        g.dh = op == 0 ? rnd(1, 2) : 1; g.dw = op == 0 ? rnd(1, 2) : 1;
+        g.pad_top = rnd(0, g.kh - 1); g.pad_left = rnd(0, g.kw - 1);
+        g.pad_bottom = rnd(0, g.kh - 1); g.pad_right = rnd(0, g.kw - 1);
+        int ceil_mode = op != 0 && rnd(0, 1);
+        g.out_h = out_size(g.in_h, g.kh, g.sh, g.dh, g.pad_top, g.pad_bottom, ceil_mode);
+        g.out_w = out_size(g.in_w, g.kw, g.sw, g.dw, g.pad_left, g.pad_right, ceil_mode);
+        g.out_c = g.in_c;
+        if (g.out_h <= 0 || g.out_w <= 0) { iter--; continue; }
+        int include_pad = rnd(0, 1);
+        size_t n = (size_t)g.in_h * g.in_w * g.in_c, no = (size_t)g.out_h * g.out_w * g.out_c;
+        float *x = malloc(n * sizeof(float)), *w = malloc((size_t)g.kh * g.kw * g.in_c * sizeof(float));
+        float *b = malloc(g.in_c * sizeof(float)), *expect = malloc(no * sizeof(float));
+        for (size_t i = 0; i < n; i++) x[i] = rndf();
+        for (int i = 0; i < g.kh * g.kw * g.in_c; i++) w[i] = rndf();
+        for (int i = 0; i < g.in_c; i++) b[i] = rndf();
+        if (op == 0) ref_dw(&g, x, w, b, expect); else ref_pool(&g, x, expect, op == 2, include_pad);
+        int mid = rnd(0, g.out_h - 1);
+        int bands[4][2] = {{0, g.out_h}, {0, 1}, {g.out_h - 1, g.out_h}, {mid, g.out_h}};
+        for (size_t i = 0; i < sizeof VARIANTS / sizeof VARIANTS[0]; i++) {
+            if (!(isas & VARIANTS[i].bit)) continue;
+            for (int bnd = 0; bnd < 4; bnd++)
+                run_case(&VARIANTS[i], op, include_pad, &g, x, w, b, expect, bands[bnd][0], bands[bnd][1]);
+        }
+        free(x); free(w); free(b); free(expect);
+    }
+    for (int i = 0; i < 20; i++) im2col_case();
+    printf("coedge_kernels_test: %d passed, %d failed (isas=0x%x)\n", passed, failed, isas);
+    return failed ? 1 : 0;
+}
