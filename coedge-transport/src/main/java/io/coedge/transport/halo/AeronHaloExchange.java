@@ -104,6 +104,15 @@ public final class AeronHaloExchange implements HaloExchange {
         }
     }
 
+    /** Abandons the current request: receives waiting for it fail now (safe from any thread). */
+    public void abort() {
+        for (HaloReceiver r : receivers) {
+            if (r != null) {
+                r.abort();
+            }
+        }
+    }
+
     private int pollLocal() {
         int n = 0;
         for (HaloReceiver r : receivers) {

@@ -47,6 +47,7 @@ public final class HaloReceiver implements ControlledFragmentHandler {
     private int slotCount;
     private int lastSlot;
 
+    private volatile boolean aborted;
     private long planVersion = Long.MIN_VALUE;
     private long requestId = Long.MIN_VALUE;
 
@@ -161,9 +162,18 @@ public final class HaloReceiver implements ControlledFragmentHandler {
     public void begin(long planVersion, long requestId) {
         this.planVersion = planVersion;
         this.requestId = requestId;
+        this.aborted = false;
         for (int i = 0; i < slotCount; i++) {
             slotReceived[i] = 0;
         }
+    }
+
+    /**
+     * Makes waits of the current request give up at once (safe from any thread): the request was abandoned,
+     * e.g. a new plan replaced it after a device was lost.
+     */
+    public void abort() {
+        aborted = true;
     }
 
     /** Polls once; returns the number of fragments handled. */
@@ -189,7 +199,7 @@ public final class HaloReceiver implements ControlledFragmentHandler {
         while (!complete(slot)) {
             int n = poll(64);
             if (n == 0) {
-                if (clock.nanoTime() - deadline > 0) {
+                if (clock.nanoTime() - deadline > 0 || aborted) {
                     return false;
                 }
                 idle.idle(n);

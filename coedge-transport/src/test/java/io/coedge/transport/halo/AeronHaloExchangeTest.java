@@ -29,13 +29,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Aeron exchange passes the same exactness checks as the in-process one. */
-class AeronHaloExchangeTest {
+public class AeronHaloExchangeTest {
     private static final int STREAM_BASE = 2000;
 
     @TempDir
     Path dir;
 
-    static Tensor randomInput(Arena arena, int[] shape, long seed) {
+    public static Tensor randomInput(Arena arena, int[] shape, long seed) {
         Random r = new Random(seed);
         int n = 1;
         for (int d : shape) {
