@@ -127,6 +127,11 @@ class PartitionedMultiProcessTest {
     }
 
     @Test
+    void vgg16AcrossTwoWorkersEqualsOneDevice() throws Exception {
+        runZoo("vgg16", 2, new int[] {74, 75, 75}, Sync.every());
+    }
+
+    @Test
     void workerThatDiesMidSessionIsPlannedAroundAndTheRequestDeliveredOnce() throws Exception {
         Path key = key();
         List<String> names = List.of("d1", "d2");
