@@ -58,6 +58,7 @@ public final class CoEdgeCluster implements AutoCloseable {
     private long nextRequestId = 1;
     private long nextPlanVersion = 1;
     private long staleResults;
+    private long modelBytesSent;
 
     /** Coordinator-side state of one worker. */
     static final class Member {
@@ -333,6 +334,7 @@ public final class CoEdgeCluster implements AutoCloseable {
             int offset = at;
             int len = Math.min(maxChunk, bytes.length - at);
             boolean last = at + len == bytes.length;
+            modelBytesSent += len;
             check(m, m.control.send(MessageType.DEPLOY_MODEL, last ? ControlHeader.FLAG_LAST_CHUNK : 0, planVersion, 0,
                     w -> w.putRaw(sha).putInt(model.kind().code()).putString(model.name()).putLong(model.seed()).putLong(total)
                             .putLong(offset).putBytes(bytes, offset, len)));
@@ -534,6 +536,11 @@ public final class CoEdgeCluster implements AutoCloseable {
             }
             default -> inbox.drop(FrameCheck.UNEXPECTED);
         }
+    }
+
+    /** Model bytes sent to workers so far (zero for a model every worker already had by hash). */
+    public long modelBytesSent() {
+        return modelBytesSent;
     }
 
     /** Messages dropped by the coordinator's inbox. */
