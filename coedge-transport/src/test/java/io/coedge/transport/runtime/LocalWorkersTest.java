@@ -47,12 +47,14 @@ class LocalWorkersTest {
                 try (PartitionedSession s = cluster.deploy(spec, plan)) {
                     assertSame(s.infer(arena, in), Executor.reference(g).run(arena, in));
                 }
-                assertThat(cluster.modelBytesSent()).isEqualTo(2L * bytes.length);
+                // Both workers share one model cache here (same home): the second may find the first's copy.
+                long sent = cluster.modelBytesSent();
+                assertThat(sent).isIn((long) bytes.length, 2L * bytes.length);
                 // The workers keep the model by hash: deploying again is an offer they answer "have it".
                 try (PartitionedSession s = cluster.deploy(spec, plan.withVersion(9))) {
                     assertSame(s.infer(arena, in), Executor.reference(g).run(arena, in));
                 }
-                assertThat(cluster.modelBytesSent()).isEqualTo(2L * bytes.length);
+                assertThat(cluster.modelBytesSent()).isEqualTo(sent);
             }
             assertThat(dir.resolve(".cache/coedge/models/" + spec(bytes).hashHex() + ".onnx")).exists();
         } finally {
