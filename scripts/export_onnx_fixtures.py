@@ -5,7 +5,8 @@ Run with Debian's python3 (python3-torch, python3-torchvision):
 
     /usr/bin/python3 scripts/export_onnx_fixtures.py                    # the four zoo architectures
     /usr/bin/python3 scripts/export_onnx_fixtures.py --models smallnet \
-        --out coedge-core/src/test/resources/onnx                       # the small fixture kept in git
+        --out coedge-core/src/test/resources/onnx                       # the small fixtures kept in git
+    (and the same with --models tinyfcn)
 
 For every model NAME it writes NAME.onnx (opset 13, dynamic batch), NAME_input.bin and NAME_output.bin:
 raw little-endian float32 in NCHW order, batch 1. Weights are random (seeded), models are in eval mode.
@@ -56,6 +57,25 @@ class SmallNet(nn.Module):
         return self.head(x)
 
 
+class TinyFcn(nn.Module):
+    """A fully convolutional network exported with dynamic height and width at opset 11: the upsampling
+    sizes come from Shape/Slice/Cast/Mul chains that only fold once the input shape is fixed."""
+
+    def __init__(self, classes=4):
+        super().__init__()
+        self.enc1 = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU6())
+        self.enc2 = nn.Sequential(nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.Hardswish())
+        self.dec = nn.ConvTranspose2d(16, 8, 2, stride=2)
+        self.head = nn.Conv2d(24, classes, 1)
+
+    def forward(self, x):
+        a = self.enc1(x)
+        b = self.enc2(a)
+        up = F.interpolate(b, size=a.shape[2:], mode="bilinear", align_corners=False)
+        d = self.dec(b)
+        return self.head(torch.cat([a + d, up * torch.sigmoid(up)], dim=1))
+
+
 def randomise_batchnorm(model, gen):
     """Fresh BatchNorm layers are identities; give them statistics so folding them is really tested."""
     for m in model.modules():
@@ -79,6 +99,8 @@ def build(name):
                                             transform_input=False), (1, 3, 224, 224)
     if name == "smallnet":
         return SmallNet(), (1, 3, 32, 32)
+    if name == "tinyfcn":
+        return TinyFcn(), (1, 3, 24, 40)
     raise SystemExit("unknown model " + name)
 
 
@@ -92,15 +114,17 @@ def export(name, out_dir, seed):
     with torch.no_grad():
         y = model(x)
     path = os.path.join(out_dir, name + ".onnx")
-    torch.onnx.export(model, x, path, opset_version=13, input_names=["input"], output_names=["output"],
-                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+    fcn = name == "tinyfcn"
+    dynamic = {0: "batch", 2: "height", 3: "width"} if fcn else {0: "batch"}
+    torch.onnx.export(model, x, path, opset_version=11 if fcn else 13, input_names=["input"],
+                      output_names=["output"], dynamic_axes={"input": dynamic, "output": dynamic},
                       # The small fixture keeps BatchNormalization (PRESERVE of an eval-mode model) and the
                       # unfolded shape chain, so the importer, not the exporter, has to fold them.
                       do_constant_folding=(name != "smallnet"),
                       training=(torch.onnx.TrainingMode.PRESERVE if name == "smallnet" else torch.onnx.TrainingMode.EVAL))
     x.numpy().astype("<f4").tofile(os.path.join(out_dir, name + "_input.bin"))
     y.numpy().astype("<f4").tofile(os.path.join(out_dir, name + "_output.bin"))
-    top5 = np.argsort(-y.numpy()[0])[:5]
+    top5 = np.argsort(-y.numpy().reshape(-1))[:5]
     print(f"{name}: {path} ({os.path.getsize(path) / 1e6:.1f} MB), output {tuple(y.shape)}, top-5 {top5.tolist()}")
 
 
@@ -108,7 +132,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="target/torch-exports", help="output folder")
     ap.add_argument("--models", default="alexnet,vgg16,resnet18,googlenet", help="comma-separated names "
-                    "(alexnet, vgg16, resnet18, googlenet, smallnet)")
+                    "(alexnet, vgg16, resnet18, googlenet, smallnet, tinyfcn)")
     ap.add_argument("--seed", type=int, default=2024)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)

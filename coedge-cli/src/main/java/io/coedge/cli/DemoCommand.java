@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
  * latency. Each step is its own method so that the cooperative run can take the place of
  * {@link #infer} while loading, reporting and comparing stay.
  */
-@Command(name = "demo", description = "Run a zoo model on the bundled sample image and print the top-5 and latency.")
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Run a zoo model on the bundled sample image and print the top-5 and latency.")
 final class DemoCommand extends CoedgeCommand {
     static final String DEFAULT_MODEL = "resnet18";
 

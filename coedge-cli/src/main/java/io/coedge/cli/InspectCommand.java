@@ -5,7 +5,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code coedge inspect MODEL}: the model summary (layers, shapes, FLOPs, parameters). */
-@Command(name = "inspect", description = "Print a model's layers with output shapes, FLOPs and parameters.")
+@Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Print a model's layers with output shapes, FLOPs and parameters.")
 final class InspectCommand extends CoedgeCommand {
     @Parameters(index = "0", paramLabel = "MODEL",
             description = "A zoo model (vgg16, resnet18, alexnet, googlenet) or a path to an .onnx file.")

@@ -16,15 +16,21 @@ final class OutputReport {
     private OutputReport() {
     }
 
-    /** A class vector has exactly one dimension above 1 (1x1000, 1000, 1x1000x1x1). */
+    /**
+     * Class scores: per batch item, exactly one dimension above 1 (1x1000, 1000, 1x1000x1x1, 4x1000).
+     * The first dimension is the batch for rank 2 and up.
+     */
     static boolean isClassVector(int[] shape) {
+        if (shape.length == 1) {
+            return shape[0] > 1;
+        }
         int big = 0;
-        for (int d : shape) {
-            if (d > 1) {
+        for (int i = 1; i < shape.length; i++) {
+            if (shape[i] > 1) {
                 big++;
             }
         }
-        return big == 1;
+        return shape.length > 0 && shape[0] >= 1 && big == 1;
     }
 
     /** Whether the value is produced by a Softmax node, i.e. already holds probabilities. */
@@ -67,21 +73,27 @@ final class OutputReport {
     }
 
     private static void printTopK(PrintWriter out, String name, int[] shape, float[] values, boolean probabilities) {
-        int[] top = topK(values, Math.min(TOP_K, values.length));
-        if (probabilities) {
-            out.printf(Locale.ROOT, "output %s: %s class scores (probabilities from the model's Softmax)%n", name,
-                    Shapes.format(shape));
-            out.printf(Locale.ROOT, "  %4s %6s %12s%n", "rank", "class", "probability");
-            for (int r = 0; r < top.length; r++) {
-                out.printf(Locale.ROOT, "  %4d %6d %12.6f%n", r + 1, top[r], values[top[r]]);
+        int batch = shape.length == 1 ? 1 : shape[0];
+        int classes = values.length / batch;
+        out.printf(Locale.ROOT, "output %s: %s class scores (%s)%n", name, Shapes.format(shape), probabilities
+                ? "probabilities from the model's Softmax" : "logits; probability = softmax of the logits");
+        for (int b = 0; b < batch; b++) {
+            float[] row = Arrays.copyOfRange(values, b * classes, (b + 1) * classes);
+            int[] top = topK(row, Math.min(TOP_K, classes));
+            if (batch > 1) {
+                out.printf(Locale.ROOT, "  batch item %d%n", b);
             }
-        } else {
-            double[] p = softmax(values);
-            out.printf(Locale.ROOT, "output %s: %s class scores (logits; probability = softmax of the logits)%n",
-                    name, Shapes.format(shape));
-            out.printf(Locale.ROOT, "  %4s %6s %12s %12s%n", "rank", "class", "logit", "probability");
-            for (int r = 0; r < top.length; r++) {
-                out.printf(Locale.ROOT, "  %4d %6d %12.6f %12.6f%n", r + 1, top[r], values[top[r]], p[top[r]]);
+            if (probabilities) {
+                out.printf(Locale.ROOT, "  %4s %6s %12s%n", "rank", "class", "probability");
+                for (int r = 0; r < top.length; r++) {
+                    out.printf(Locale.ROOT, "  %4d %6d %12.6f%n", r + 1, top[r], row[top[r]]);
+                }
+            } else {
+                double[] p = softmax(row);
+                out.printf(Locale.ROOT, "  %4s %6s %12s %12s%n", "rank", "class", "logit", "probability");
+                for (int r = 0; r < top.length; r++) {
+                    out.printf(Locale.ROOT, "  %4d %6d %12.6f %12.6f%n", r + 1, top[r], row[top[r]], p[top[r]]);
+                }
             }
         }
     }

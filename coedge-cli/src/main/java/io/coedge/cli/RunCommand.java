@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code coedge run}: one inference of a model on one device. */
-@Command(name = "run", sortOptions = false,
+@Command(name = "run", sortOptions = false, mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Run one inference of a model on this machine and print the top-5 classes (or a summary "
                 + "of a map output) and the latency.",
                 "Raw .bin files are little-endian float32 in NCHW order with the model's input/output shape."})
@@ -107,12 +107,26 @@ final class RunCommand extends CoedgeCommand {
 
     static void printHeader(PrintWriter out, ModelSource.Loaded loaded, String inputText, int[] in, Inference inf) {
         Graph g = inf.graph();
-        out.printf(Locale.ROOT, "model:   %s (%s): %d layers, %.2f GFLOPs, %.1f M parameters%n", loaded.name(),
-                loaded.origin(), g.nodes().size(), g.totalFlops() / 1e9, g.parameterCount() / 1e6);
+        out.printf(Locale.ROOT, "model:   %s (%s): %d layers, %s FLOPs, %s parameters%n", loaded.name(),
+                loaded.origin(), g.nodes().size(), human(g.totalFlops()), human(g.parameterCount()));
         out.printf(Locale.ROOT, "input:   %s -> %s%n", inputText, Shapes.format(in));
         out.printf(Locale.ROOT, "kernels: %s%s%n", inf.kernelSummary(),
                 System.getProperty(ExecOptions.THREADS_PROPERTY) == null ? ""
                         : "; threads " + System.getProperty(ExecOptions.THREADS_PROPERTY));
+    }
+
+    /** 3.64 G, 11.7 M, 10.5 k, 950. */
+    static String human(long n) {
+        if (n >= 1_000_000_000L) {
+            return String.format(Locale.ROOT, "%.2f G", n / 1e9);
+        }
+        if (n >= 1_000_000L) {
+            return String.format(Locale.ROOT, "%.1f M", n / 1e6);
+        }
+        if (n >= 1_000L) {
+            return String.format(Locale.ROOT, "%.1f k", n / 1e3);
+        }
+        return Long.toString(n);
     }
 
     static int[] parseShape(String text) {

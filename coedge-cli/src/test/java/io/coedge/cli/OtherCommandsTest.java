@@ -43,7 +43,8 @@ class OtherCommandsTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("java:      " + Runtime.version())
                 .contains("cores:     " + Runtime.getRuntime().availableProcessors())
-                .contains("kernel selection (auto): ").contains("reference").contains("cpu flags: ");
+                .contains("kernel selection (auto): ").contains("reference").contains("cpu flags: ")
+                .contains("C kernels: ").contains("OpenBLAS:  ").contains("Vector API: ").contains("threads:   ");
     }
 
     @Test
@@ -61,6 +62,17 @@ class OtherCommandsTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("CoEdge demo: tiny-classes on one device").contains("class scores")
                 .contains("latency: median");
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String c : new String[] {"run", "inspect", "info", "demo"}) {
+            CliRunner r = CliRunner.run(c, "--help");
+            assertThat(r.exitCode()).as(c).isZero();
+            assertThat(r.out()).contains("Usage: coedge " + c).contains("--help");
+        }
+        assertThat(CliRunner.run("run", "--help").out()).contains("--model=MODEL").contains("--input-raw=IN.bin")
+                .contains("--kernels=").contains("--repeat=K");
     }
 
     @Test

@@ -26,6 +26,19 @@ class OutputReportTest {
         assertThat(OutputReport.isClassVector(new int[] {1, 1000, 1, 1})).isTrue();
         assertThat(OutputReport.isClassVector(new int[] {1, 21, 64, 64})).isFalse();
         assertThat(OutputReport.isClassVector(new int[] {1, 1})).isFalse();
+        assertThat(OutputReport.isClassVector(new int[] {4, 1000})).isTrue();
+        assertThat(OutputReport.isClassVector(new int[] {10})).isTrue();
+    }
+
+    @Test
+    void batchedClassScoresGetATopFivePerItem() {
+        java.io.StringWriter sw = new java.io.StringWriter();
+        float[] v = {0, 9, 1, 2, 3, 4, 5, 6, 7, 8, /* item 1 */ 9, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+        io.coedge.graph.Graph g = TestModels.classes();
+        OutputReport.print(new java.io.PrintWriter(sw, true), g, "fc", new int[] {2, 10}, v);
+        assertThat(sw.toString()).contains("2x10 class scores (logits").contains("batch item 0").contains("batch item 1")
+                .containsPattern("batch item 0\\R.*\\R\\s+1\\s+1\\s+9\\.0+")
+                .containsPattern("batch item 1\\R.*\\R\\s+1\\s+0\\s+9\\.0+");
     }
 
     @Test

@@ -110,6 +110,18 @@ final class ConstantFolder {
         return new Const[] {out};
     }
 
+    /** Element count, saturating at Long.MAX_VALUE so hostile dimensions cannot wrap around to small. */
+    static long safeSize(int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d == 0) {
+                return 0;
+            }
+            n = n > Long.MAX_VALUE / d ? Long.MAX_VALUE : n * d;
+        }
+        return n;
+    }
+
     private void checkSize(long n) {
         if (n > MAX_FOLDED_ELEMENTS) {
             throw error("constant result of " + n + " elements is too large to fold at import (limit "
@@ -226,7 +238,7 @@ final class ConstantFolder {
         for (int i = ax + 1; i < rank; i++) {
             outShape[k++] = data.shape[i];
         }
-        long total = Shapes.size(outShape);
+        long total = safeSize(outShape);
         checkSize(total);
         int outer = 1;
         for (int i = 0; i < ax; i++) {
@@ -336,7 +348,7 @@ final class ConstantFolder {
             }
             out[ax] += c.shape[ax];
         }
-        long total = Shapes.size(out);
+        long total = safeSize(out);
         checkSize(total);
         int outer = 1;
         for (int i = 0; i < ax; i++) {
@@ -376,8 +388,10 @@ final class ConstantFolder {
             } else {
                 float[] f = x.floats();
                 v = new long[f.length];
+                boolean toBool = to == TensorProto.DataType.BOOL_VALUE;
                 for (int i = 0; i < f.length; i++) {
-                    v[i] = (long) f[i]; // truncation toward zero, as C casts and ONNX Runtime do
+                    // Truncation toward zero, as C casts and ONNX Runtime do; BOOL is "non-zero" (0.2 is true).
+                    v[i] = toBool ? (f[i] != 0 ? 1 : 0) : (long) f[i];
                 }
             }
             if (to == TensorProto.DataType.BOOL_VALUE) {
@@ -437,7 +451,7 @@ final class ConstantFolder {
             step[ax] = (int) s;
             out[ax] = (int) n;
         }
-        long total = Shapes.size(out);
+        long total = safeSize(out);
         checkSize(total);
         int[] srcStride = strides(data.shape);
         int[] src = new int[(int) total];
@@ -466,7 +480,7 @@ final class ConstantFolder {
             }
             s[i] = (int) v[i];
         }
-        checkSize(Shapes.size(s));
+        checkSize(safeSize(s));
         return s;
     }
 
@@ -517,7 +531,7 @@ final class ConstantFolder {
     private int[] broadcast(int[] a, int[] b) {
         try {
             int[] s = Shapes.broadcast(a, b);
-            checkSize(Shapes.size(s));
+            checkSize(safeSize(s));
             return s;
         } catch (IllegalArgumentException e) {
             throw error(e.getMessage());

@@ -8,6 +8,7 @@ import io.coedge.graph.ModelException;
 import io.coedge.graph.Node;
 import io.coedge.graph.Op;
 import io.coedge.graph.ShapeContext;
+import io.coedge.graph.passes.FoldBatchNorm;
 import io.coedge.onnx.proto.Onnx.AttributeProto;
 import io.coedge.onnx.proto.Onnx.GraphProto;
 import io.coedge.onnx.proto.Onnx.ModelProto;
@@ -46,6 +47,7 @@ import java.util.Set;
  * data, initializers as raw_data or float_data, Constant nodes, and the integer shape computations
  * exporters put before Reshape and Resize (Shape, Gather, Unsqueeze, Concat, Cast, Slice, ...), which are
  * evaluated here and never reach the graph. Dynamic input dimensions are fixed to a concrete shape.
+ * Inference-mode BatchNormalization that follows a Conv is folded into it ({@link FoldBatchNorm}).
  *
  * <p>Every problem with the file is reported as one {@link ModelException} naming the problem and,
  * where there is one, the node. Sizes are checked against the bytes actually present before anything is
@@ -149,6 +151,13 @@ public final class OnnxImporter {
             if (type == TensorProto.DataType.FLOAT_VALUE) {
                 constants.put(init.getName(), Const.ofTensor(OnnxTensors.toFloatTensor(init, arena, what)));
             } else {
+                long count = OnnxTensors.count(OnnxTensors.dims(init, what));
+                if (count > ConstantFolder.MAX_FOLDED_ELEMENTS) {
+                    // Decoding would widen every element to 8 bytes; large non-float tensors are weights of
+                    // quantised or embedding models, which CoEdge does not run.
+                    throw new ModelException(source + ": " + what + " is a " + OnnxTensors.typeName(type) + " tensor of "
+                            + count + " values; CoEdge runs float32 models (integer tensors only as shapes)");
+                }
                 constants.put(init.getName(), ConstantFolder.fromTensor(init, what));
             }
         }
@@ -190,7 +199,7 @@ public final class OnnxImporter {
         }
         String name = g.getName().isEmpty() ? source : g.getName();
         Graph graph = Graph.of(name, nodes, inputs, outputs, graphConstants);
-        return graph;
+        return FoldBatchNorm.apply(graph, arena);
     }
 
     private int defaultOpset() {
@@ -458,6 +467,11 @@ public final class OnnxImporter {
         Node node = new Node(name, op, n.getInputList(), n.getOutputList());
         int[][] out = op.inferShapes(new ImportShapeContext(node));
         for (int i = 0; i < n.getOutputCount() && i < out.length; i++) {
+            if (out[i] != null && ConstantFolder.safeSize(out[i]) > OnnxTensors.MAX_ELEMENTS) {
+                // Caught here, at load, rather than as an out-of-memory error at the first inference.
+                throw new ModelException(where + ": output " + Arrays.toString(out[i]) + " would hold more than "
+                        + OnnxTensors.MAX_ELEMENTS + " values");
+            }
             if (!n.getOutput(i).isEmpty() && out[i] != null) {
                 shapes.put(n.getOutput(i), out[i].clone());
             }

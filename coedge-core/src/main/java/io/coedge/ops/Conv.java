@@ -17,6 +17,10 @@ public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilat
                    String autoPad, long[] pads, int group) implements io.coedge.graph.Op, RowSplittable {
 
     public static Conv fromAttributes(Attributes a, int[] weightShape) {
+        if (weightShape != null && weightShape.length != 4) {
+            throw new io.coedge.graph.ModelException("Conv supports 2-D kernels only; the weight has shape "
+                    + java.util.Arrays.toString(weightShape));
+        }
         long[] k = a.getInts("kernel_shape", weightShape == null ? null : new long[] {weightShape[2], weightShape[3]});
         if (k == null || k.length != 2) {
             throw new io.coedge.graph.ModelException("Conv needs a 2-D kernel_shape or a constant 4-D weight");
@@ -200,7 +204,22 @@ public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilat
                                 int oxHi = Math.min(outW, Math.floorDiv(inW - 1 + p.left() - kx * dw, sw) + 1);
                                 for (int ci = 0; ci < cpg; ci++) {
                                     int wBase = (((g * kh + ky) * kw + kx) * cpg + ci) * mpg;
-                                    for (int ox = oxLo; ox < oxHi; ox++) {
+                                    int ox = oxLo;
+                                    // Four output columns share each weight load.
+                                    for (; ox + 3 < oxHi; ox += 4) {
+                                        int xi = rowBase + (ox * sw - p.left() + kx * dw) * inC + ci;
+                                        int step = sw * inC;
+                                        float x0 = xb[xi], x1 = xb[xi + step], x2 = xb[xi + 2 * step], x3 = xb[xi + 3 * step];
+                                        int a0 = ox * outC + mOff, a1 = a0 + outC, a2 = a1 + outC, a3 = a2 + outC;
+                                        for (int mm = 0; mm < mpg; mm++) {
+                                            float wv = wT[wBase + mm];
+                                            acc[a0 + mm] += x0 * wv;
+                                            acc[a1 + mm] += x1 * wv;
+                                            acc[a2 + mm] += x2 * wv;
+                                            acc[a3 + mm] += x3 * wv;
+                                        }
+                                    }
+                                    for (; ox < oxHi; ox++) {
                                         int ix = ox * sw - p.left() + kx * dw;
                                         float xv = xb[rowBase + ix * inC + ci];
                                         int accBase = ox * outC + mOff;

@@ -238,4 +238,25 @@ class OnnxBadInputTest {
                 .hasMessageContaining("raw_data");
         assertThat(w.getRawData().size()).isEqualTo(3 * 2 * 3 * 3 * 4);
     }
+
+    @Test
+    void hostileResizeScaleIsRejectedAtLoadNotAtRunTime() throws IOException {
+        ModelProto good = convRelu(13, 1);
+        GraphProto g = good.getGraph().toBuilder()
+                .addInitializer(OnnxModels.floatData("scales", new float[] {1, 1, 1e6f, 1e6f}, 4))
+                .setNode(1, node("blowup", "Resize", new String[] {"C", "", "scales"}, new String[] {"Y"})).build();
+        assertThatThrownBy(() -> OnnxImporter.load(write("resize.onnx", good.toBuilder().setGraph(g).build()), null))
+                .isInstanceOf(ModelException.class).hasMessageContaining("blowup").hasMessageContaining("more than");
+    }
+
+    @Test
+    void overflowingConstantOfShapeIsRejected() throws IOException {
+        ModelProto good = convRelu(13, 1);
+        long big = Integer.MAX_VALUE;
+        GraphProto g = good.getGraph().toBuilder()
+                .addInitializer(OnnxModels.int64s("big", new long[] {big, big, big, 16}, 4))
+                .addNode(node("wrap", "ConstantOfShape", new String[] {"big"}, new String[] {"F"})).build();
+        assertThatThrownBy(() -> OnnxImporter.load(write("wrap.onnx", good.toBuilder().setGraph(g).build()), null))
+                .isInstanceOf(ModelException.class).hasMessageContaining("wrap").hasMessageContaining("too large");
+    }
 }

@@ -71,6 +71,20 @@ final class OnnxModels {
         return t.build();
     }
 
+    /** An int64 tensor stored as little-endian raw_data, as PyTorch writes its Constant nodes. */
+    static TensorProto rawInt64s(String name, long[] values, long... dims) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long v : values) {
+            b.putLong(v);
+        }
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE)
+                .setRawData(ByteString.copyFrom(b.array()));
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        return t.build();
+    }
+
     static NodeProto node(String name, String type, String[] inputs, String[] outputs, AttributeProto... attrs) {
         NodeProto.Builder n = NodeProto.newBuilder().setName(name).setOpType(type);
         for (String i : inputs) {

@@ -1,0 +1,104 @@
+package io.coedge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coedge.exec.Executor;
+import io.coedge.graph.Graph;
+import io.coedge.onnx.OnnxImporter;
+import io.coedge.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI on real model sources: the committed ONNX fixture and the zoo. */
+class ModelFilesTest {
+    /** A small network exported from PyTorch, committed in core's test resources. */
+    static final Path SMALLNET = Path.of("..", "coedge-core", "src", "test", "resources", "onnx", "smallnet.onnx");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void onnxFileRunsFromRawInputToRawOutputLikeTheExecutor() throws Exception {
+        assertThat(SMALLNET).as("fixture committed with the ONNX importer").isRegularFile();
+        float[] x = TestModels.random(3 * 32 * 32, 5);
+        Path in = Files.write(dir.resolve("in.bin"), RunCommandTest.floats(x));
+        Path out = dir.resolve("out.bin");
+        CliRunner r = CliRunner.run("run", "--model", SMALLNET.toString(), "--input-raw", in.toString(),
+                "--output-raw", out.toString(), "--kernels", "reference");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("smallnet.onnx").contains("1x10 class scores");
+        Graph g = OnnxImporter.load(SMALLNET, null);
+        try (Arena arena = Arena.ofConfined()) {
+            float[] expect = Executor.reference(g).run(arena, Tensor.fromLogical(arena, x, 1, 3, 32, 32)).toLogicalArray();
+            assertThat(RunCommandTest.floats(Files.readAllBytes(out))).containsExactly(expect);
+        }
+    }
+
+    @Test
+    void rawOutputOfThePyTorchFixtureMatchesPyTorch() throws Exception {
+        // smallnet_input.bin / smallnet_output.bin were written by PyTorch beside the exported file.
+        Path dirOf = SMALLNET.getParent();
+        Path out = dir.resolve("out.bin");
+        CliRunner r = CliRunner.run("run", "--model", SMALLNET.toString(), "--input-raw",
+                dirOf.resolve("smallnet_input.bin").toString(), "--output-raw", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        float[] expect = RunCommandTest.floats(Files.readAllBytes(dirOf.resolve("smallnet_output.bin")));
+        float[] got = RunCommandTest.floats(Files.readAllBytes(out));
+        float maxRef = 0;
+        for (float v : expect) {
+            maxRef = Math.max(maxRef, Math.abs(v));
+        }
+        assertThat(got).hasSameSizeAs(expect);
+        for (int i = 0; i < expect.length; i++) {
+            assertThat(got[i]).as("output %d", i).isCloseTo(expect[i], org.assertj.core.api.Assertions.within(1e-4f * maxRef));
+        }
+        assertThat(OutputReport.topK(got, 5)).containsExactly(OutputReport.topK(expect, 5));
+    }
+
+    @Test
+    void onnxFileWithAFreeBatchTakesTheGivenInputShape() {
+        CliRunner r = CliRunner.run("run", "--model", SMALLNET.toString(), "--input-shape", "2x3x32x32");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("-> 2x3x32x32").contains("2x10 class scores").contains("batch item 1");
+    }
+
+    @Test
+    void inputShapeThatContradictsTheFileIsAUserError() {
+        CliRunner r = CliRunner.run("run", "--model", SMALLNET.toString(), "--input-shape", "1x3x64x64");
+        RunCommandTest.assertUserError(r, "1x3x64x64");
+    }
+
+    @Test
+    void corruptOrTruncatedOnnxFileIsAUserError() throws Exception {
+        byte[] bytes = Files.readAllBytes(SMALLNET);
+        Path cut = Files.write(dir.resolve("cut.onnx"), Arrays.copyOf(bytes, bytes.length / 2));
+        RunCommandTest.assertUserError(CliRunner.run("run", "--model", cut.toString()), "cut.onnx", "not a valid ONNX model");
+        Path text = Files.writeString(dir.resolve("notes.onnx"), "hello");
+        RunCommandTest.assertUserError(CliRunner.run("inspect", text.toString()), "notes.onnx");
+    }
+
+    @Test
+    void inspectOfAZooModelListsItsLayers() {
+        CliRunner r = CliRunner.run("inspect", "resnet18");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("model resnet18 (model zoo").contains("layer1.0.conv1")
+                .contains("input  input: 1x3x224x224").contains("output output: 1x1000");
+    }
+
+    @Test
+    void zooModelNamesAreCaseInsensitiveAndRefuseOtherInputShapes() {
+        RunCommandTest.assertUserError(CliRunner.run("run", "--model", "ResNet18", "--input-shape", "1x3x112x112"),
+                "takes input 1x3x224x224");
+    }
+
+    @Test
+    void demoRunsResnet18OnTheSampleImage() {
+        CliRunner r = CliRunner.run("demo", "--repeat", "1", "--warmup", "0");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("CoEdge demo: resnet18").contains("1x1000 class scores").contains("latency: ");
+    }
+}

@@ -1,0 +1,467 @@
+package io.coedge.partition;
+
+import io.coedge.exec.Executor;
+import io.coedge.graph.Graph;
+import io.coedge.graph.Kernel;
+import io.coedge.graph.KernelContext;
+import io.coedge.graph.KernelProvider;
+import io.coedge.graph.ModelException;
+import io.coedge.graph.Node;
+import io.coedge.graph.RowKernel;
+import io.coedge.tensor.Shapes;
+import io.coedge.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one inference split by rows across the devices of a {@link Plan}. Each device holds only its
+ * band of every split map plus the halo rows it receives (never a whole split map), runs the row
+ * kernels of the split layers on that band, and gets halos through a {@link HaloExchange}; the tail
+ * device also scatters the input and runs the tail on gathered values.
+ *
+ * <p>Kernels are prepared once, like {@link Executor}: from the first {@link KernelProvider} that
+ * offers a {@link RowKernel} for a split node, else the reference kernel. The prepared kernels are
+ * shared by all devices of one process.
+ *
+ * <p>Three ways to run: {@link #run(Arena, Tensor)} steps every device on the calling thread, phase by
+ * phase (deterministic; the default for tests and the CLI); {@link #runThreaded} gives every device its
+ * own thread; {@link #runDevice} runs one device's program, for a worker process whose neighbours are
+ * elsewhere. All three count what they do in an {@link Accounting} that equals
+ * {@link Geometry#predicted()}.
+ *
+ * <p>Memory: each device's buffers live in one block of {@link Geometry#reservedBytes(int)} bytes,
+ * reserved on the device's first inference and reused by the next ones (buffer places are fixed at
+ * plan time), so an inference allocates no feature-map memory. Hence an executor runs one inference at
+ * a time on a given device.
+ */
+public final class PartitionedExecutor {
+    private final Geometry geometry;
+    private final Graph graph;
+    private final List<Node> nodes;
+    private final Kernel[] kernels;
+    private final String[] kernelSources;
+    private final int preparedFor;
+    /** One block per device, reserved on first use and reused by every inference. */
+    private final MemorySegment[] memory;
+
+    public PartitionedExecutor(Graph graph, Plan plan, List<KernelProvider> providers) {
+        this(Geometry.of(graph, plan), providers);
+    }
+
+    public PartitionedExecutor(Geometry geometry, List<KernelProvider> providers) {
+        this(geometry, providers, -1);
+    }
+
+    /**
+     * An executor that prepares only the kernels device {@code device} runs (a worker process: the
+     * tail's weights, e.g. VGG-16's 411 MB of FC layers, stay off the devices that do not run it), or
+     * every kernel when {@code device < 0}. Such an executor can only {@link #runDevice} that device.
+     */
+    public PartitionedExecutor(Geometry geometry, List<KernelProvider> providers, int device) {
+        this.geometry = geometry;
+        this.preparedFor = device;
+        this.memory = new MemorySegment[geometry.plan().deviceCount()];
+        this.graph = geometry.graph();
+        this.nodes = graph.nodes();
+        this.kernels = new Kernel[nodes.size()];
+        this.kernelSources = new String[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            Geometry.Role role = geometry.role(i);
+            if (role == Geometry.Role.REDUCTION) {
+                kernelSources[i] = "partial sums";
+                continue;
+            }
+            if (device >= 0 && role == Geometry.Role.TAIL && device != geometry.plan().tail()) {
+                kernelSources[i] = "not on this device";
+                continue;
+            }
+            Node node = nodes.get(i);
+            KernelContext ctx = graph.kernelContext(node);
+            Kernel k = null;
+            for (KernelProvider p : providers) {
+                Kernel pk = p.kernel(ctx);
+                if (pk != null && (role != Geometry.Role.SPLIT || pk instanceof RowKernel)) {
+                    k = pk;
+                    kernelSources[i] = p.name();
+                    break;
+                }
+            }
+            if (k == null) {
+                k = node.op().referenceKernel(ctx);
+                kernelSources[i] = "reference";
+                if (role == Geometry.Role.SPLIT && !(k instanceof RowKernel)) {
+                    throw new IllegalStateException("node '" + node.name() + "' (" + node.op().type()
+                            + ") has a row mapping but no kernel that computes row bands");
+                }
+            }
+            kernels[i] = k;
+        }
+    }
+
+    /** With the providers {@link Executor#create} would use (honours {@code coedge.kernels}). */
+    public static PartitionedExecutor create(Graph graph, Plan plan) {
+        return new PartitionedExecutor(graph, plan, Executor.providers(System.getProperty(Executor.KERNELS_PROPERTY, "")));
+    }
+
+    public Geometry geometry() {
+        return geometry;
+    }
+
+    /** Which provider serves each node, by node name. */
+    public Map<String, String> kernelSources() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            m.put(nodes.get(i).name(), kernelSources[i]);
+        }
+        return m;
+    }
+
+    /** Outputs of one partitioned inference and what each device did. */
+    public record Result(Map<String, Tensor> outputs, Accounting counted) {
+        /** The only output of a one-output graph. */
+        public Tensor output() {
+            if (outputs.size() != 1) {
+                throw new IllegalStateException("the graph has " + outputs.size() + " outputs");
+            }
+            return outputs.values().iterator().next();
+        }
+    }
+
+    /** Runs every device on this thread, phase by phase, with an in-process exchange. */
+    public Result run(Arena arena, Tensor input) {
+        try (InProcessHaloExchange ex = new InProcessHaloExchange(geometry.transfers(), 0)) {
+            return run(arena, input, ex);
+        }
+    }
+
+    /** Runs every device on this thread, phase by phase, through {@code exchange}. */
+    public Result run(Arena arena, Tensor input, HaloExchange exchange) {
+        requireAllDevices();
+        int n = geometry.plan().deviceCount();
+        Accounting counted = new Accounting(n, nodes.size());
+        Device[] devices = new Device[n];
+        for (int d = 0; d < n; d++) {
+            devices[d] = new Device(d, d == geometry.plan().tail() ? checkInput(input) : null, exchange, counted);
+        }
+        int[] cursor = new int[n];
+        try {
+            for (int phase = 0; phase <= geometry.tailPhase(); phase++) {
+                for (int d = 0; d < n; d++) {
+                    List<Step> prog = geometry.program(d);
+                    while (cursor[d] < prog.size() && prog.get(cursor[d]).phase() == phase) {
+                        devices[d].execute(prog.get(cursor[d]++));
+                    }
+                }
+            }
+            return new Result(devices[geometry.plan().tail()].results(arena), counted);
+        } finally {
+            for (Device dev : devices) {
+                dev.close();
+            }
+        }
+    }
+
+    /** Runs each device on its own thread with an in-process exchange; a halo not sent in time fails the run. */
+    public Result runThreaded(Arena arena, Tensor input, long timeoutNs) {
+        requireAllDevices();
+        try (InProcessHaloExchange ex = new InProcessHaloExchange(geometry.transfers(), timeoutNs);
+             Arena shared = Arena.ofShared()) {
+            int n = geometry.plan().deviceCount();
+            Accounting counted = new Accounting(n, nodes.size());
+            // the caller's tensors may be confined to the caller's thread
+            Tensor in = Tensor.allocate(shared, checkInput(input).layout(), input.shape());
+            in.copyFrom(input);
+            java.util.concurrent.atomic.AtomicReference<Map<String, Tensor>> results = new java.util.concurrent.atomic.AtomicReference<>();
+            Throwable[] failure = new Throwable[n];
+            List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (int d = 0; d < n; d++) {
+                final int dev = d;
+                Thread t = Thread.ofPlatform().name("coedge-device-" + geometry.plan().devices().get(d)).unstarted(() -> {
+                    try {
+                        boolean isTail = dev == geometry.plan().tail();
+                        // the caller's arena may be confined to the caller: collect in a shared one, copy below
+                        Map<String, Tensor> r = runProgram(dev, isTail ? in : null, ex, counted, Arena.ofAuto());
+                        if (isTail) {
+                            results.set(r);
+                        }
+                    } catch (Throwable e) {
+                        failure[dev] = e;
+                        // the others would wait for this device's halos until their timeout
+                        threads.forEach(Thread::interrupt);
+                    }
+                });
+                threads.add(t);
+                t.start();
+            }
+            for (Thread t : threads) {
+                try {
+                    t.join(TimeUnit.NANOSECONDS.toMillis(timeoutNs) + 60_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new HaloExchangeException("interrupted while waiting for devices", e);
+                }
+            }
+            for (int d = 0; d < n; d++) {
+                if (failure[d] != null && !(failure[d] instanceof HaloExchangeException)) {
+                    throw failure[d] instanceof RuntimeException re ? re
+                            : new IllegalStateException("device " + d + " failed", failure[d]);
+                }
+            }
+            for (int d = 0; d < n; d++) {
+                if (failure[d] instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (failure[d] != null) {
+                    throw new IllegalStateException("device " + d + " failed", failure[d]);
+                }
+            }
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            results.get().forEach((k, v) -> {
+                Tensor copy = Tensor.allocate(arena, v.layout(), v.shape());
+                copy.copyFrom(v);
+                out.put(k, copy);
+            });
+            return new Result(out, counted);
+        }
+    }
+
+    /**
+     * Runs device {@code device}'s program alone, exchanging with the others through
+     * {@code exchange}: what a worker process does for one inference.
+     *
+     * @param input     the input map on the tail device (the initiator), null elsewhere
+     * @param counted   where to count FLOPs, bytes and memory (may be shared by devices of one process)
+     * @param arena     where the tail device's outputs are copied
+     * @return the graph outputs on the tail device, an empty map elsewhere
+     */
+    public Map<String, Tensor> runDevice(int device, Tensor input, HaloExchange exchange, Accounting counted, Arena arena) {
+        if (preparedFor >= 0 && preparedFor != device) {
+            throw new IllegalStateException("this executor prepared the kernels of device " + preparedFor + ", not " + device);
+        }
+        return runProgram(device, device == geometry.plan().tail() ? checkInput(input) : null, exchange, counted, arena);
+    }
+
+    /** A fresh accounting of the right size for {@link #runDevice}. */
+    public Accounting newAccounting() {
+        return new Accounting(geometry.plan().deviceCount(), nodes.size());
+    }
+
+    private Map<String, Tensor> runProgram(int d, Tensor input, HaloExchange exchange, Accounting counted, Arena arena) {
+        Device dev = new Device(d, input, exchange, counted);
+        try {
+            for (Step s : geometry.program(d)) {
+                dev.execute(s);
+            }
+            return d == geometry.plan().tail() ? dev.results(arena) : Map.of();
+        } finally {
+            dev.close();
+        }
+    }
+
+    private void requireAllDevices() {
+        if (preparedFor >= 0) {
+            throw new IllegalStateException("this executor prepared only device " + preparedFor + "'s kernels; use runDevice");
+        }
+    }
+
+    private Tensor checkInput(Tensor input) {
+        Graph.Input in = graph.inputs().get(0);
+        if (input == null) {
+            throw new ModelException("missing input '" + in.name() + "' of shape " + Shapes.format(in.shape()));
+        }
+        if (!Arrays.equals(input.shape(), in.shape())) {
+            throw new ModelException("input '" + in.name() + "' has shape " + Shapes.format(input.shape())
+                    + ", the model expects " + Shapes.format(in.shape()));
+        }
+        return input;
+    }
+
+    /** A buffer a device holds: a tensor whose row 0 is map row {@code row0}. */
+    private record Buffer(Tensor tensor, int row0) {
+        long rowBytes() {
+            return tensor.rank() == 4 ? tensor.rowBytes() : 0;
+        }
+    }
+
+    /** One device's state during one inference. */
+    private final class Device implements AutoCloseable {
+        private final int id;
+        private final Tensor input;
+        private final HaloExchange exchange;
+        private final Accounting counted;
+        private final Map<String, Buffer> buffers = new HashMap<>();
+
+        Device(int id, Tensor input, HaloExchange exchange, Accounting counted) {
+            this.id = id;
+            this.input = input;
+            this.exchange = exchange;
+            this.counted = counted;
+        }
+
+        void execute(Step step) {
+            switch (step) {
+                case Step.Alloc a -> alloc(a);
+                case Step.Free f -> {
+                    Buffer b = buffers.remove(f.key());
+                    counted.free(id, b.tensor().byteSize());
+                }
+                case Step.Compute c -> compute(c);
+                case Step.Send s -> {
+                    exchange.send(s.t(), buffer(s.key()).tensor().segment().asSlice(s.offset(), s.t().bytes()));
+                    counted.addTransfer(s.t(), true);
+                }
+                case Step.Receive r -> {
+                    exchange.receive(r.t(), buffer(r.key()).tensor().segment().asSlice(r.offset(), r.t().bytes()));
+                    counted.addTransfer(r.t(), false);
+                }
+                case Step.Copy c -> {
+                    Buffer from = buffer(c.from());
+                    Buffer to = buffer(c.to());
+                    long rb = from.rowBytes();
+                    MemorySegment.copy(from.tensor().segment(), (c.rows().start() - from.row0()) * rb,
+                            to.tensor().segment(), (c.rows().start() - to.row0()) * rb, c.rows().size() * rb);
+                }
+                case Step.PartialSum p -> partialSum(p);
+                case Step.FinishReduction f -> finishReduction(f);
+                case Step.RunTail r -> runTail(r);
+            }
+        }
+
+        private Buffer buffer(String key) {
+            Buffer b = buffers.get(key);
+            if (b == null) {
+                throw new IllegalStateException("device " + id + " has no buffer " + key);
+            }
+            return b;
+        }
+
+        private void alloc(Step.Alloc a) {
+            MemorySegment seg = block().asSlice(geometry.offset(id, a.key()), a.bytes());
+            // kernels may accumulate into their output and partial sums of row-less devices must add 0
+            seg.fill((byte) 0);
+            Tensor t = Tensor.wrap(seg, Tensor.defaultLayout(a.shape()), a.shape());
+            if (a.key().startsWith("i:")) {
+                if (input.layout() == t.layout()) {
+                    t.copyFrom(input);
+                } else {
+                    try (Arena tmp = Arena.ofConfined()) {
+                        t.copyFrom(input.toLayout(tmp, t.layout()));
+                    }
+                }
+            }
+            buffers.put(a.key(), new Buffer(t, a.row0()));
+            counted.allocate(id, t.byteSize());
+        }
+
+        private void compute(Step.Compute c) {
+            Node node = nodes.get(c.node());
+            Tensor[] ins = new Tensor[node.inputs().size()];
+            int[] row0 = new int[ins.length];
+            for (int j = 0; j < ins.length; j++) {
+                if (!node.hasInput(j)) {
+                    continue;
+                }
+                String v = node.input(j);
+                if (graph.isConstant(v)) {
+                    ins[j] = graph.constant(v);
+                } else if (!geometry.isSplit(v)) {
+                    ins[j] = buffer("t:" + v).tensor(); // a broadcast value every device holds whole
+                } else {
+                    Buffer b = buffer("b:" + v);
+                    ins[j] = b.tensor();
+                    row0[j] = b.row0();
+                }
+            }
+            Buffer out = buffer("b:" + node.output());
+            ((RowKernel) kernels[c.node()]).runRows(ins, row0, out.tensor(), out.row0(), c.rows().start(), c.rows().end());
+            counted.addFlops(id, c.node(), geometry.bandFlops(c.node(), c.rows()));
+        }
+
+        private void partialSum(Step.PartialSum p) {
+            Buffer in = buffer("b:" + nodes.get(p.node()).input(0));
+            Tensor x = in.tensor();
+            int ch = x.dim(1);
+            int w = x.dim(3);
+            double[] acc = new double[ch];
+            for (int y = p.rows().start(); y < p.rows().end(); y++) {
+                long base = (long) (y - in.row0()) * w * ch;
+                for (int i = 0; i < w * ch; i++) {
+                    acc[i % ch] += x.get(base + i);
+                }
+            }
+            Tensor sums = buffer("p:" + p.node()).tensor();
+            for (int c = 0; c < ch; c++) {
+                sums.set((long) p.slot() * ch + c, (float) acc[c]);
+            }
+            counted.addFlops(id, p.node(), geometry.partialSumFlops(p.node(), p.rows().size()));
+        }
+
+        private void finishReduction(Step.FinishReduction f) {
+            Node node = nodes.get(f.node());
+            int[] in = graph.shape(node.input(0));
+            Tensor sums = buffer("p:" + f.node()).tensor();
+            Tensor out = buffer("t:" + node.output()).tensor();
+            int ch = in[1];
+            double area = (double) in[2] * in[3];
+            for (int c = 0; c < ch; c++) {
+                double s = 0;
+                for (int slot = 0; slot < f.slots(); slot++) {
+                    s += sums.get((long) slot * ch + c);
+                }
+                out.set(out.offset4(0, c, 0, 0), (float) (s / area));
+            }
+        }
+
+        private void runTail(Step.RunTail r) {
+            Node node = nodes.get(r.node());
+            Tensor[] ins = new Tensor[node.inputs().size()];
+            for (int j = 0; j < ins.length; j++) {
+                if (node.hasInput(j)) {
+                    String v = node.input(j);
+                    ins[j] = graph.isConstant(v) ? graph.constant(v) : buffer(geometry.tailKey(v)).tensor();
+                }
+            }
+            Tensor[] outs = new Tensor[node.outputs().size()];
+            for (int j = 0; j < outs.length; j++) {
+                String o = node.outputs().get(j);
+                if (!o.isEmpty()) {
+                    outs[j] = buffer("t:" + o).tensor();
+                }
+            }
+            kernels[r.node()].run(ins, outs);
+            counted.addFlops(id, r.node(), graph.flops(node));
+        }
+
+        Map<String, Tensor> results(Arena arena) {
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (String o : graph.outputs()) {
+                Tensor t = buffer(geometry.resultKey(o)).tensor();
+                Tensor copy = Tensor.allocate(arena, t.layout(), t.shape());
+                copy.copyFrom(t);
+                out.put(o, copy);
+            }
+            return out;
+        }
+
+        private MemorySegment block() {
+            synchronized (memory) {
+                if (memory[id] == null) {
+                    memory[id] = Arena.ofAuto().allocate(Math.max(1, geometry.reservedBytes(id)), 64);
+                }
+                return memory[id];
+            }
+        }
+
+        @Override
+        public void close() {
+            buffers.clear();
+        }
+    }
+}

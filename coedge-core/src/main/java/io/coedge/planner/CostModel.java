@@ -1,0 +1,313 @@
+package io.coedge.planner;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The CoEdge cost model for one model on one cluster: predicted compute, transfer and idle time per
+ * stage and device, total latency and energy of a row split.
+ *
+ * <p><b>Stages.</b> Devices synchronise where a layer needs a halo; layers that need none (1x1 convs,
+ * non-overlapping pools, activations) run straight on from the previous layer's band. A stage is a
+ * halo-needing layer with the halo-free layers after it, and
+ * {@code T_s = max_i (t_cp(i, s) + t_tx(i, s))}, where for device {@code i} owning {@code a_i} rows of
+ * the {@code H}-row input map:
+ * <ul>
+ * <li>{@code t_cp(i, s) = a_i / H * sum_{l in s} flops_l / f_i(type_l)} (rows split in one proportion),</li>
+ * <li>{@code t_tx(i, s) = haloBytes_s / b_i + latency_i} when at least two devices own rows and
+ *     {@code a_i > 0}, else 0. The halo is charged for both boundaries on every device (an upper bound for
+ *     the two edge devices) over the device's own link.</li>
+ * </ul>
+ * <b>Latency</b> {@code T = sum_s T_s + scatter + gather + tail}: the initiator sends each other device its
+ * input rows and later receives its last maps one after the other over the pair link (smaller bandwidth,
+ * larger latency), then runs the tail alone.
+ *
+ * <p><b>Energy</b> {@code E = sum over taking-part devices of P_idle * T + (P_cp - P_idle) * compute
+ * + (P_tx - P_idle) * transfer}, which equals the design's
+ * {@code sum_i sum_s P_cp t_cp + P_tx t_tx + P_idle (T_s - t_cp - t_tx)} plus idle power through
+ * scatter, gather and tail. Scatter and gather charge transmit power on both ends; the tail charges
+ * compute power on the initiator. A device with no rows does not take part and costs nothing; the
+ * initiator always takes part.
+ *
+ * <p><b>Memory</b> of device {@code i}: weights of the row-split layers when it owns rows, plus
+ * {@code activationBytesPerRow * a_i} plus the largest halo; the initiator also holds the input, the
+ * gathered map and the tail's weights.
+ *
+ * <p>Every term is linear in {@code a_i} given which devices own rows, which is what lets {@link Planner}
+ * state the problem as a MILP.
+ */
+public final class CostModel {
+    private final LayerCostTable table;
+    private final DeviceProfiles.Cluster cluster;
+    private final List<DeviceProfile> devices;
+    private final int n;
+    private final int init;
+    private final int h;
+    private final String[] stageNames;
+    final double[][] cp;        // [stage][device] seconds per input row
+    final double[][] hx;        // [stage][device] seconds of halo if exchanging
+    final double[] stageHaloBytes;
+    final double[] sgRow;       // scatter+gather seconds per row, 0 for the initiator
+    final double[] sgLat;       // scatter+gather fixed seconds, 0 for the initiator
+    final double scatterRowFraction[]; // share of sgRow that is scatter (reporting)
+    final double tail;
+    final double[] idleW, dcpW, dtxW;
+    final double[] memRow, memFixedWhenRows, memHalo, memBudget;
+
+    public CostModel(LayerCostTable table, DeviceProfiles.Cluster cluster) {
+        this.table = table;
+        this.cluster = cluster;
+        this.devices = cluster.devices();
+        this.n = devices.size();
+        this.init = cluster.initiatorIndex();
+        this.h = table.inputRows();
+        List<List<LayerCostTable.Layer>> stages = new ArrayList<>();
+        for (LayerCostTable.Layer l : table.layers()) {
+            if (stages.isEmpty() || l.haloRows() > 0) {
+                stages.add(new ArrayList<>());
+            }
+            stages.get(stages.size() - 1).add(l);
+        }
+        int ns = stages.size();
+        stageNames = new String[ns];
+        cp = new double[ns][n];
+        hx = new double[ns][n];
+        stageHaloBytes = new double[ns];
+        for (int s = 0; s < ns; s++) {
+            List<LayerCostTable.Layer> st = stages.get(s);
+            stageNames[s] = st.get(0).name() + (st.size() > 1 ? " +" + (st.size() - 1) : "");
+            stageHaloBytes[s] = st.get(0).haloBytes();
+            for (int i = 0; i < n; i++) {
+                DeviceProfile d = devices.get(i);
+                double sec = 0;
+                for (LayerCostTable.Layer l : st) {
+                    sec += l.flops() / d.rate(l.type());
+                }
+                cp[s][i] = sec / h;
+                hx[s][i] = stageHaloBytes[s] > 0 ? d.link().transferSeconds(stageHaloBytes[s]) : 0;
+            }
+        }
+        DeviceProfile id = devices.get(init);
+        sgRow = new double[n];
+        sgLat = new double[n];
+        scatterRowFraction = new double[n];
+        for (int i = 0; i < n; i++) {
+            if (i == init) {
+                continue;
+            }
+            LinkProfile pair = id.link().pairWith(devices.get(i).link());
+            double sc = table.scatterBytesPerRow() / pair.bandwidthBytesPerSecond();
+            double ga = table.gatherBytesPerRow() / pair.bandwidthBytesPerSecond();
+            sgRow[i] = sc + ga;
+            scatterRowFraction[i] = sgRow[i] > 0 ? sc / sgRow[i] : 0;
+            sgLat[i] = (table.gatherBytesPerRow() > 0 ? 2 : 1) * pair.latencySeconds();
+        }
+        double t = 0;
+        for (var e : table.tailFlops().entrySet()) {
+            t += e.getValue() / id.rate(e.getKey());
+        }
+        tail = t;
+        idleW = new double[n];
+        dcpW = new double[n];
+        dtxW = new double[n];
+        memRow = new double[n];
+        memFixedWhenRows = new double[n];
+        memHalo = new double[n];
+        memBudget = new double[n];
+        double maxHalo = 0;
+        for (double b : stageHaloBytes) {
+            maxHalo = Math.max(maxHalo, b);
+        }
+        for (int i = 0; i < n; i++) {
+            DeviceProfile d = devices.get(i);
+            idleW[i] = d.idleWatts();
+            dcpW[i] = d.computeWatts() - d.idleWatts();
+            dtxW[i] = d.transmitWatts() - d.idleWatts();
+            memRow[i] = table.activationBytesPerRow();
+            memFixedWhenRows[i] = table.spatialWeightBytes();
+            memHalo[i] = maxHalo;
+            memBudget[i] = d.memoryBytes() - (i == init ? table.initiatorFixedBytes() + table.tailWeightBytes() : 0);
+        }
+    }
+
+    public LayerCostTable table() {
+        return table;
+    }
+
+    public DeviceProfiles.Cluster cluster() {
+        return cluster;
+    }
+
+    public int deviceCount() {
+        return n;
+    }
+
+    public int initiatorIndex() {
+        return init;
+    }
+
+    /** Rows of the input map, {@code H}. */
+    public int inputRows() {
+        return h;
+    }
+
+    public int stageCount() {
+        return stageNames.length;
+    }
+
+    /** Each stage's first layer, with the number of halo-free layers that follow it. */
+    public List<String> stageNames() {
+        return List.of(stageNames);
+    }
+
+    public List<String> deviceNames() {
+        return devices.stream().map(DeviceProfile::name).toList();
+    }
+
+    /** Seconds the initiator spends on the tail. */
+    public double tailSeconds() {
+        return tail;
+    }
+
+    /**
+     * Latency and energy of a partition from its geometry's exact accounting instead of the planning
+     * model's proportional rows: each graph node is a layer, a device's time at it is its exact FLOPs over
+     * its rate for the node's type plus the bytes it receives there (halos, its scatter band, gathered
+     * maps at the tail device) over its link plus one link latency when it receives anything;
+     * {@code T = sum over nodes of the max over devices}. Energy as in {@link #predict(int[])}, from the
+     * same per-device busy times. Devices are matched to the plan by position; the plan's tail device
+     * should be the initiator for the two predictions to be comparable.
+     *
+     * @return {latencySeconds, energyJoules}
+     */
+    public double[] predictExact(io.coedge.partition.Geometry geometry) {
+        io.coedge.graph.Graph g = geometry.graph();
+        io.coedge.partition.Accounting acc = geometry.predicted();
+        if (acc.devices() != n) {
+            throw new IllegalArgumentException("plan has " + acc.devices() + " devices, the cluster " + n);
+        }
+        List<io.coedge.graph.Node> nodes = g.nodes();
+        double latency = 0;
+        double[] busyCp = new double[n], busyTx = new double[n];
+        boolean[] on = new boolean[n];
+        on[init] = true;
+        for (int l = 0; l < nodes.size(); l++) {
+            LayerType type = LayerCostTable.typeOf(g, nodes.get(l));
+            double mx = 0;
+            for (int i = 0; i < n; i++) {
+                DeviceProfile d = devices.get(i);
+                long f = acc.flops(i, l);
+                long rx = acc.bytesReceived(i, l);
+                double c = f / d.rate(type);
+                double t = rx > 0 ? d.link().transferSeconds(rx) : 0;
+                if (f > 0 || rx > 0 || acc.bytesSent(i, l) > 0) {
+                    on[i] = true;
+                }
+                busyCp[i] += c;
+                busyTx[i] += t;
+                mx = Math.max(mx, c + t);
+            }
+            latency += mx;
+        }
+        double energy = 0;
+        for (int i = 0; i < n; i++) {
+            if (on[i]) {
+                energy += idleW[i] * latency + dcpW[i] * busyCp[i] + dtxW[i] * busyTx[i];
+            }
+        }
+        return new double[] {latency, energy};
+    }
+
+    /** Predicts latency, energy and memory of a split of the input rows. */
+    public Prediction predict(int[] rows) {
+        if (rows.length != n) {
+            throw new IllegalArgumentException("expected rows for " + n + " devices, got " + rows.length);
+        }
+        int sum = 0;
+        for (int r : rows) {
+            if (r < 0) {
+                throw new IllegalArgumentException("rows must be >= 0: " + Arrays.toString(rows));
+            }
+            sum += r;
+        }
+        if (sum != h) {
+            throw new IllegalArgumentException("rows " + Arrays.toString(rows) + " sum to " + sum + ", the input map has " + h);
+        }
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = rows[i];
+        }
+        return predict(a, rows.clone());
+    }
+
+    /** The same for fractional rows (used to inspect LP relaxations). */
+    Prediction predict(double[] a, int[] rowsForRecord) {
+        int ns = stageNames.length;
+        int owners = 0;
+        for (double v : a) {
+            if (v > 0) {
+                owners++;
+            }
+        }
+        boolean split = owners >= 2;
+        double[] stage = new double[ns];
+        double[][] comp = new double[ns][n];
+        double[][] tx = new double[ns][n];
+        double[] busyCp = new double[n], busyTx = new double[n];
+        double sumStages = 0;
+        for (int s = 0; s < ns; s++) {
+            double m = 0;
+            for (int i = 0; i < n; i++) {
+                comp[s][i] = cp[s][i] * a[i];
+                tx[s][i] = split && a[i] > 0 ? hx[s][i] : 0;
+                m = Math.max(m, comp[s][i] + tx[s][i]);
+                busyCp[i] += comp[s][i];
+                busyTx[i] += tx[s][i];
+            }
+            stage[s] = m;
+            sumStages += m;
+        }
+        double scatter = 0, gather = 0;
+        double[] sg = new double[n];
+        for (int i = 0; i < n; i++) {
+            if (i != init && a[i] > 0) {
+                sg[i] = sgRow[i] * a[i] + sgLat[i];
+                double sc = sgRow[i] * a[i] * scatterRowFraction[i] + sgLat[i] / (table.gatherBytesPerRow() > 0 ? 2 : 1);
+                scatter += sc;
+                gather += sg[i] - sc;
+            }
+        }
+        double latency = sumStages + scatter + gather + tail;
+        double[] energy = new double[n];
+        double[] mem = new double[n];
+        boolean memOk = true;
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            boolean on = i == init || a[i] > 0;
+            if (!on) {
+                continue;
+            }
+            double e = idleW[i] * latency + dcpW[i] * busyCp[i] + dtxW[i] * busyTx[i];
+            if (i != init) {
+                e += dtxW[i] * sg[i];
+                energy[init] += dtxW[init] * sg[i];
+            } else {
+                e += dcpW[i] * tail;
+            }
+            energy[i] += e;
+            mem[i] = (a[i] > 0 ? memFixedWhenRows[i] + memRow[i] * a[i] + (split ? memHalo[i] : 0) : 0)
+                    + (i == init ? devices.get(i).memoryBytes() - memBudget[i] : 0);
+            if (a[i] > 0 && memFixedWhenRows[i] + memRow[i] * a[i] + (split ? memHalo[i] : 0) > memBudget[i] + 1e-6) {
+                memOk = false;
+            }
+            if (i == init && memBudget[i] < 0) {
+                memOk = false;
+            }
+        }
+        for (double e : energy) {
+            total += e;
+        }
+        return new Prediction(rowsForRecord, latency, total, stage, comp, tx, scatter, gather, tail, energy, mem, memOk);
+    }
+}

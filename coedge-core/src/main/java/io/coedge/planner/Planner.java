@@ -1,0 +1,738 @@
+package io.coedge.planner;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.ojalgo.optimisation.Expression;
+import org.ojalgo.optimisation.ExpressionsBasedModel;
+import org.ojalgo.optimisation.Optimisation;
+import org.ojalgo.optimisation.Variable;
+import org.ojalgo.optimisation.integer.IntegerStrategy;
+
+/**
+ * Chooses how many input-map rows each device computes: least energy under a latency deadline, or least
+ * latency, under the {@link CostModel}.
+ *
+ * <h2>Formulation (MILP)</h2>
+ * Devices {@code i = 1..n} (initiator {@code o}), stages {@code s}, {@code H} input rows; constants from
+ * the cost model: {@code c_si} compute seconds per row, {@code x_si} halo seconds, {@code r_i, q_i} scatter
+ * plus gather seconds per row and fixed (0 for the initiator), {@code tail}.
+ * <pre>
+ *   a_i  in [0, H] integer      rows of device i
+ *   z_i  in {0, 1}              device i owns rows:        z_i &lt;= a_i &lt;= H z_i
+ *   s    in {0, 1}              at least two devices own rows:
+ *                                 sum z_i &lt;= 1 + (n - 1) s,  sum z_i &gt;= 2 s
+ *   g_i  in [0, 1]              device i exchanges halos:  g_i &gt;= z_i + s - 1   (= z_i AND s at the optimum)
+ *   T_s  &gt;= 0                  stage time (epigraph of the max): T_s &gt;= c_si a_i + x_si g_i  for all i
+ *   L    = sum_s T_s + sum_{i != o} (r_i a_i + q_i z_i) + tail  &lt;= D
+ *   sum a_i = H
+ *   memory: W z_i + m a_i + h_max g_i &lt;= M_i
+ * </pre>
+ * The halo and message-latency terms are fixed costs switched on by {@code g_i} and {@code z_i}: a device
+ * that owns no rows pays nothing, which is what makes leaving a device out worth considering.
+ *
+ * <p>Objective {@code latency}: minimise {@code L}. Objective {@code energy}: minimise
+ * <pre>
+ *   P_idle_o L + sum_{i != o} P_idle_i w_i + sum_i [ (P_cp_i - P_idle_i) sum_s c_si a_i + (P_tx_i - P_idle_i) sum_s x_si g_i ]
+ *   + sum_{i != o} (P_tx_i - P_idle_i + P_tx_o - P_idle_o)(r_i a_i + q_i z_i) + (P_cp_o - P_idle_o) tail
+ * </pre>
+ * where {@code w_i = z_i L} (idle energy is paid only by devices that take part) is linearised with the
+ * deadline as big-M: {@code w_i >= L - D (1 - z_i)}, {@code w_i >= 0}; since {@code L <= D} this is exact
+ * for binary {@code z_i}.
+ *
+ * <h2>Fast path (what {@link #plan} runs)</h2>
+ * <ol>
+ * <li>Solve the LP relaxation of the MILP (all variables continuous); its support (devices with
+ *     {@code a_i > 0}) is the first device selection.</li>
+ * <li>For a selection, fix {@code z} (and so {@code s}, {@code g}): the rest is an LP in {@code a} and
+ *     {@code T}; solve it, round the rows (floor, then largest remainders), and repair with single-row
+ *     moves between selected devices: first until the deadline and memory hold, then while energy
+ *     (or latency) improves.</li>
+ * <li>Greedy device elimination: drop the device whose removal improves the result most, repeat until no
+ *     removal helps.</li>
+ * </ol>
+ * The energy plan is never worse than the latency-minimal plan when that one meets the deadline, so the
+ * fast path is feasible whenever it finds a latency-minimal plan within the deadline.
+ * {@link #exact} solves the MILP itself with ojAlgo's branch and bound (reference on small instances).
+ */
+public final class Planner {
+    /** What to minimise. */
+    public enum Objective {
+        ENERGY, LATENCY;
+
+        public static Objective parse(String s) {
+            return switch (s.trim().toLowerCase(Locale.ROOT)) {
+                case "energy" -> ENERGY;
+                case "latency" -> LATENCY;
+                default -> throw new IllegalArgumentException("unknown objective '" + s + "'; use energy or latency");
+            };
+        }
+    }
+
+    private final CostModel m;
+    private final int n;
+    private final int h;
+    private final int init;
+    private final long[] budget;
+    private final double[] secondsPerRow;
+
+    public Planner(CostModel model) {
+        this.m = model;
+        this.n = model.deviceCount();
+        this.h = model.inputRows();
+        this.init = model.initiatorIndex();
+        this.budget = new long[n];
+        for (int i = 0; i < n; i++) {
+            budget[i] = model.cluster().devices().get(i).memoryBytes();
+        }
+        this.secondsPerRow = new double[n];
+        for (double[] stage : model.cp) {
+            for (int i = 0; i < n; i++) {
+                secondsPerRow[i] += stage[i];
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            secondsPerRow[i] = Math.max(secondsPerRow[i], 1e-12);
+        }
+    }
+
+    public CostModel costModel() {
+        return m;
+    }
+
+    /**
+     * The fast path. {@code ENERGY}: least energy with latency at most {@code deadlineSeconds}; when no plan
+     * meets it, an infeasible result holding the latency-minimal plan and its latency. {@code LATENCY}: the
+     * latency-minimal plan ({@code feasible} says whether it meets the deadline; pass
+     * {@code Double.POSITIVE_INFINITY} for none).
+     */
+    public PlanResult plan(Objective objective, double deadlineSeconds) {
+        if (!(deadlineSeconds > 0)) {
+            throw new IllegalArgumentException("the deadline must be positive, got " + deadlineSeconds + " s");
+        }
+        PlanResult lat = latencyMinimal(deadlineSeconds);
+        if (objective == Objective.LATENCY || !lat.feasible()) {
+            return lat.withStrategy(objective == Objective.LATENCY ? "latency" : "coedge");
+        }
+        Candidate e = search(Objective.ENERGY, deadlineSeconds);
+        PlanResult best = lat.withStrategy("coedge");
+        if (e != null && e.feasible && e.energy < best.energyJoules()) {
+            best = result("coedge", e.rows, deadlineSeconds, "LP relaxation, rounding and repair");
+        }
+        return best;
+    }
+
+    /** The fast latency-minimal plan, marked feasible when it meets {@code deadlineSeconds}. */
+    public PlanResult latencyMinimal(double deadlineSeconds) {
+        Candidate c = search(Objective.LATENCY, Double.POSITIVE_INFINITY);
+        if (c == null) {
+            int[] local = new int[n];
+            local[init] = h;
+            return new PlanResult("latency", local, m.predict(local), false,
+                    "no split fits the devices' memory budgets; showing the initiator alone");
+        }
+        return result("latency", c.rows, deadlineSeconds, "");
+    }
+
+    private PlanResult result(String name, int[] rows, double deadline, String how) {
+        Prediction p = m.predict(rows);
+        boolean ok = p.feasible(deadline);
+        String note = how;
+        if (!p.memoryOk()) {
+            note = "exceeds a device's memory budget";
+        } else if (!ok) {
+            note = String.format(Locale.ROOT, "deadline %.3f ms cannot be met; minimum predicted latency %.3f ms",
+                    deadline * 1e3, p.latencySeconds() * 1e3);
+        }
+        return new PlanResult(name, rows, p, ok, note);
+    }
+
+    /**
+     * Solves the MILP above exactly with ojAlgo's branch and bound, for reference on small clusters (the
+     * time grows quickly with the number of devices; each solve is capped at
+     * {@value #EXACT_TIME_LIMIT_MS} ms). Same contract as {@link #plan}; the strategy is named {@code milp}.
+     */
+    public PlanResult exact(Objective objective, double deadlineSeconds) {
+        int[] lat = exactSingleModel(Objective.LATENCY, Double.POSITIVE_INFINITY);
+        if (lat == null) {
+            int[] local = new int[n];
+            local[init] = h;
+            return new PlanResult("milp", local, m.predict(local), false, "no split fits the memory budgets");
+        }
+        PlanResult latency = result("milp", lat, deadlineSeconds, "exact MILP");
+        if (objective == Objective.LATENCY || !latency.feasible()) {
+            return latency;
+        }
+        int[] e = exactSingleModel(Objective.ENERGY, deadlineSeconds);
+        if (e == null) {
+            return latency;
+        }
+        PlanResult r = result("milp", e, deadlineSeconds, "exact MILP");
+        return r.feasible() && r.energyJoules() <= latency.energyJoules() ? r : latency;
+    }
+
+    /** Wall-clock cap of one exact MILP solve, milliseconds. */
+    static final long EXACT_TIME_LIMIT_MS = 5000;
+
+    /** The whole MILP (binaries included) in one ojAlgo model; null when ojAlgo finds no solution. */
+    int[] exactSingleModel(Objective objective, double deadlineSeconds) {
+        Lp l = solve(objective, objective == Objective.ENERGY ? deadlineSeconds : Double.POSITIVE_INFINITY, true, null);
+        return l == null ? null : integral(l.a);
+    }
+
+    /** Times ojAlgo's recursive branch and bound ran out of stack (counted for the reference tests). */
+    static final java.util.concurrent.atomic.AtomicInteger MILP_FAILURES = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * ojAlgo's branch and bound recurses once per branching level; on some instances it dives deep
+     * enough to overflow a default thread stack, so the exact solve runs on a thread with a large one.
+     * Returns null (and counts a failure) when even that overflows.
+     */
+    private static Optimisation.Result minimiseWithDeepStack(ExpressionsBasedModel model) {
+        Optimisation.Result[] out = new Optimisation.Result[1];
+        Thread t = new Thread(null, () -> {
+            try {
+                out[0] = model.minimise();
+            } catch (StackOverflowError e) {
+                MILP_FAILURES.incrementAndGet();
+            }
+        }, "coedge-milp", 256L << 20);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        return out[0];
+    }
+
+    private int[] integral(double[] a) {
+        int[] r = new int[n];
+        int sum = 0;
+        int big = 0;
+        for (int i = 0; i < n; i++) {
+            r[i] = (int) Math.round(a[i]);
+            sum += r[i];
+            if (r[i] > r[big]) {
+                big = i;
+            }
+        }
+        r[big] += h - sum;
+        return r;
+    }
+
+    // ---- fast path ------------------------------------------------------------------------------------
+
+    private static final class Candidate {
+        final int[] rows;
+        final boolean feasible;
+        final double violation;
+        final double energy;
+        final double latency;
+
+        Candidate(int[] rows, double[] q, double deadline) {
+            this.rows = rows;
+            this.latency = q[0];
+            this.energy = q[1];
+            this.violation = Math.max(0, q[0] - deadline * (1 + 1e-9)) + q[2] * 1e-9;
+            this.feasible = violation == 0;
+        }
+
+        boolean betterThan(Candidate o, Objective obj) {
+            if (o == null) {
+                return true;
+            }
+            if (feasible != o.feasible) {
+                return feasible;
+            }
+            if (!feasible) {
+                return violation < o.violation - 1e-15;
+            }
+            double mine = obj == Objective.ENERGY ? energy : latency;
+            double theirs = obj == Objective.ENERGY ? o.energy : o.latency;
+            return mine < theirs * (1 - 1e-12);
+        }
+    }
+
+    private Candidate search(Objective obj, double deadline) {
+        Lp relaxed = solve(obj, deadline, false, null);
+        if (relaxed == null) {
+            return null;
+        }
+        boolean[] sel = new boolean[n];
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            sel[i] = relaxed.a[i] > 1e-6;
+            count += sel[i] ? 1 : 0;
+        }
+        if (count == 0) {
+            sel[init] = true;
+        }
+        Map<Long, Candidate> cache = new HashMap<>();
+        this.start = relaxed.a;
+        Candidate found = selectionSearch(sel, obj, deadline, cache);
+        // Polish: the exact LP for the chosen selection, rounded and repaired, when it does better than the
+        // selection search's own rows.
+        boolean[] chosen = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            chosen[i] = found.rows[i] > 0;
+        }
+        if (countOf(chosen) > 1) {
+            Lp lp = solve(obj, deadline, false, chosen);
+            if (lp != null) {
+                int[] rows = round(lp.a, chosen);
+                if (rows != null) {
+                    Candidate c = improve(rows, chosen, obj, deadline);
+                    if (c.betterThan(found, obj)) {
+                        found = c;
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    /** The relaxed LP's rows: the starting point for every selection the search evaluates. */
+    private double[] start;
+
+    private Candidate selectionSearch(boolean[] sel, Objective obj, double deadline, Map<Long, Candidate> cache) {
+        Candidate fromLp = localSearch(sel, obj, deadline, cache);
+        // One device alone needs no LP: every single-device plan is checked, and the search is run again
+        // from the best of them when it beats the LP's neighbourhood (the selection landscape is not convex).
+        Candidate bestSingle = null;
+        int single = -1;
+        for (int i = 0; i < n; i++) {
+            boolean[] t = new boolean[n];
+            t[i] = true;
+            Candidate c = evaluateSelection(t, obj, deadline, cache);
+            if (c != null && c.betterThan(bestSingle, obj)) {
+                bestSingle = c;
+                single = i;
+            }
+        }
+        if (bestSingle != null && bestSingle.betterThan(fromLp, obj)) {
+            boolean[] t = new boolean[n];
+            t[single] = true;
+            Candidate c = localSearch(t, obj, deadline, cache);
+            return c.betterThan(fromLp, obj) ? c : fromLp;
+        }
+        return fromLp;
+    }
+
+    private Candidate localSearch(boolean[] start, Objective obj, double deadline, Map<Long, Candidate> cache) {
+        boolean[] sel = start.clone();
+        Candidate best = evaluateSelection(sel, obj, deadline, cache);
+        // Local search over device selections: drop one device, add one, or swap one in for one out;
+        // take the best improving neighbour until none improves.
+        while (true) {
+            Candidate bestNext = null;
+            boolean[] bestSel = null;
+            for (int i = 0; i < n; i++) {
+                for (int j = -1; j < n; j++) {
+                    // (i, -1): toggle i; (i, j): swap selected i out and unselected j in
+                    if (j >= 0 && (!sel[i] || sel[j])) {
+                        continue;
+                    }
+                    boolean[] t = sel.clone();
+                    t[i] = !t[i];
+                    if (j >= 0) {
+                        t[j] = true;
+                    }
+                    if (countOf(t) == 0) {
+                        continue;
+                    }
+                    Candidate c = evaluateSelection(t, obj, deadline, cache);
+                    if (c != null && c.betterThan(bestNext, obj)) {
+                        bestNext = c;
+                        bestSel = t;
+                    }
+                }
+            }
+            if (bestNext != null && bestNext.betterThan(best, obj)) {
+                best = bestNext;
+                sel = bestSel;
+            } else {
+                break;
+            }
+        }
+        return best;
+    }
+
+    private static int countOf(boolean[] sel) {
+        int c = 0;
+        for (boolean b : sel) {
+            c += b ? 1 : 0;
+        }
+        return c;
+    }
+
+    private Candidate evaluateSelection(boolean[] sel, Objective obj, double deadline, Map<Long, Candidate> cache) {
+        long key = 0;
+        for (int i = 0; i < n; i++) {
+            key |= sel[i] ? 1L << i : 0;
+        }
+        if (n <= 62 && cache.containsKey(key)) {
+            return cache.get(key);
+        }
+        // Start from the relaxed LP's rows on the selected devices when they carry most of the map, else
+        // from rows proportional to each device's speed; the repair moves do the rest. No LP here: the
+        // selection search evaluates many selections, and one LP for the final one polishes the result.
+        double[] a = new double[n];
+        double onSel = 0;
+        for (int i = 0; i < n; i++) {
+            if (sel[i] && start != null) {
+                onSel += start[i];
+            }
+        }
+        if (onSel > 0.5 * h) {
+            for (int i = 0; i < n; i++) {
+                a[i] = sel[i] ? start[i] * h / onSel : 0;
+            }
+        } else {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                a[i] = sel[i] ? 1.0 / secondsPerRow[i] : 0;
+                sum += a[i];
+            }
+            for (int i = 0; i < n; i++) {
+                a[i] = a[i] * h / sum;
+            }
+        }
+        int[] rows = round(a, sel);
+        Candidate c = rows == null ? null : improve(rows, sel, obj, deadline);
+        if (n <= 62) {
+            cache.put(key, c);
+        }
+        return c;
+    }
+
+    /** Floor, then hand the remaining rows out by largest fractional part; selected devices get >= 1 row. */
+    private int[] round(double[] a, boolean[] sel) {
+        int k = countOf(sel);
+        if (k > h) {
+            return null;
+        }
+        int[] r = new int[n];
+        int sum = 0;
+        for (int i = 0; i < n; i++) {
+            if (sel[i]) {
+                r[i] = Math.max(1, (int) Math.floor(a[i] + 1e-9));
+                sum += r[i];
+            }
+        }
+        while (sum < h) {
+            int bi = -1;
+            double bf = -1;
+            for (int i = 0; i < n; i++) {
+                if (sel[i]) {
+                    double f = a[i] - r[i];
+                    if (f > bf) {
+                        bf = f;
+                        bi = i;
+                    }
+                }
+            }
+            r[bi]++;
+            sum++;
+        }
+        while (sum > h) {
+            int bi = -1;
+            double bf = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                if (sel[i] && r[i] > 1) {
+                    double f = a[i] - r[i];
+                    if (f < bf) {
+                        bf = f;
+                        bi = i;
+                    }
+                }
+            }
+            r[bi]--;
+            sum--;
+        }
+        return r;
+    }
+
+    /**
+     * Moves of rows between selected devices: repair violations first, then improve the objective. Steps
+     * shrink from a sixteenth of the map to one row, so a poor start converges in a few sweeps.
+     */
+    private Candidate improve(int[] rows, boolean[] sel, Objective obj, double deadline) {
+        Candidate cur = new Candidate(rows, quick(rows), deadline);
+        int[] t = new int[n];
+        for (int step = Math.max(1, Integer.highestOneBit(Math.max(1, h / 16))); step >= 1; step /= 2) {
+            for (int it = 0; it < 4 * h + 16; it++) {
+                Candidate best = null;
+                for (int j = 0; j < n; j++) {
+                    if (!sel[j] || cur.rows[j] <= step) {
+                        continue;
+                    }
+                    for (int k = 0; k < n; k++) {
+                        if (k == j || !sel[k]) {
+                            continue;
+                        }
+                        System.arraycopy(cur.rows, 0, t, 0, n);
+                        t[j] -= step;
+                        t[k] += step;
+                        Candidate c = new Candidate(t.clone(), quick(t), deadline);
+                        if (c.betterThan(best, obj)) {
+                            best = c;
+                        }
+                    }
+                }
+                if (best != null && best.betterThan(cur, obj)) {
+                    cur = best;
+                } else {
+                    break;
+                }
+            }
+        }
+        return cur;
+    }
+
+    /** {latency, energy, memory excess bytes} of an integer split, without building a {@link Prediction}. */
+    double[] quick(int[] rows) {
+        int owners = 0;
+        for (int r : rows) {
+            owners += r > 0 ? 1 : 0;
+        }
+        boolean split = owners >= 2;
+        double sumStages = 0;
+        double energyVar = 0;
+        int ns = m.cp.length;
+        for (int s = 0; s < ns; s++) {
+            double mx = 0;
+            double[] cps = m.cp[s];
+            double[] hxs = m.hx[s];
+            for (int i = 0; i < n; i++) {
+                if (rows[i] == 0) {
+                    continue;
+                }
+                double c = cps[i] * rows[i];
+                double t = split ? hxs[i] : 0;
+                mx = Math.max(mx, c + t);
+                energyVar += m.dcpW[i] * c + m.dtxW[i] * t;
+            }
+            sumStages += mx;
+        }
+        double sg = 0;
+        double idle = m.idleW[init];
+        double excess = 0;
+        for (int i = 0; i < n; i++) {
+            if (rows[i] == 0) {
+                continue;
+            }
+            if (i != init) {
+                double t = m.sgRow[i] * rows[i] + m.sgLat[i];
+                sg += t;
+                energyVar += (m.dtxW[i] + m.dtxW[init]) * t;
+                idle += m.idleW[i];
+            }
+            double mem = m.memFixedWhenRows[i] + m.memRow[i] * rows[i] + (split ? m.memHalo[i] : 0);
+            excess += Math.max(0, mem - m.memBudget[i]);
+        }
+        if (m.memBudget[init] < 0) {
+            excess -= m.memBudget[init];
+        }
+        double latency = sumStages + sg + m.tail;
+        double energy = idle * latency + energyVar + m.dcpW[init] * m.tail;
+        return new double[] {latency, energy, excess};
+    }
+
+    // ---- LP / MILP -----------------------------------------------------------------------------------
+
+    private record Lp(double[] a, double objective) {
+    }
+
+    /**
+     * Builds and solves the model. {@code fixed == null}: device selection free (binary when
+     * {@code integer}, relaxed otherwise); else {@code fixed[i]} says whether device i owns rows (>= 1).
+     * Returns null when infeasible.
+     */
+    private Lp solve(Objective obj, double deadline, boolean integer, boolean[] fixed) {
+        // Scale to milliseconds and megabytes: seconds-per-row coefficients near 1e-5 and byte counts near
+        // 1e9 in one model make the solver's tolerances misjudge feasibility.
+        final double K = 1e3;
+        final double MB = 1e-6;
+        deadline = deadline * K;
+
+        int ns = m.cp.length;
+        ExpressionsBasedModel model = new ExpressionsBasedModel();
+        if (integer) {
+            // Gomory cuts cut off feasible points on some of these models (ojAlgo 56); plain branch and
+            // bound is fast enough at reference sizes. A time cap keeps a pathological instance bounded.
+            model.options.integer(IntegerStrategy.DEFAULT.withGMICutConfiguration(
+                    new IntegerStrategy.GMICutConfiguration().withFractionality(1.0)));
+            model.options.time_abort = EXACT_TIME_LIMIT_MS;
+        }
+        Variable[] a = new Variable[n];
+        Variable[] z = new Variable[n];
+        Variable[] g = new Variable[n];
+        double[] zc = new double[n];
+        double[] gc = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = model.addVariable("a" + i).lower(0).upper(h);
+            if (integer) {
+                a[i].integer(true);
+            }
+        }
+        boolean energy = obj == Objective.ENERGY;
+        boolean bounded = Double.isFinite(deadline);
+        if (energy && !bounded) {
+            throw new IllegalArgumentException("energy minimisation needs a finite deadline");
+        }
+        Variable split = null;
+        if (fixed != null) {
+            int k = countOf(fixed);
+            for (int i = 0; i < n; i++) {
+                if (fixed[i]) {
+                    a[i].lower(1);
+                    zc[i] = 1;
+                    gc[i] = k >= 2 ? 1 : 0;
+                } else {
+                    a[i].upper(0);
+                }
+            }
+        } else {
+            split = model.addVariable("s").lower(0).upper(n >= 2 ? 1 : 0);
+            if (integer) {
+                split.integer(true);
+            }
+            Expression atMost = model.addExpression("split_hi").upper(1);
+            Expression atLeast = model.addExpression("split_lo").lower(0);
+            atMost.add(split, -(n - 1));
+            atLeast.add(split, -2);
+            for (int i = 0; i < n; i++) {
+                z[i] = model.addVariable("z" + i).lower(0).upper(1);
+                g[i] = model.addVariable("g" + i).lower(0).upper(1);
+                if (integer) {
+                    z[i].integer(true);
+                }
+                model.addExpression("own_hi" + i).upper(0).add(a[i], 1).add(z[i], -h);
+                model.addExpression("own_lo" + i).lower(0).add(a[i], 1).add(z[i], -1);
+                model.addExpression("halo" + i).lower(-1).add(g[i], 1).add(z[i], -1).add(split, -1);
+                atMost.add(z[i], 1);
+                atLeast.add(z[i], 1);
+            }
+        }
+        Expression rowsSum = model.addExpression("rows").level(h);
+        for (int i = 0; i < n; i++) {
+            rowsSum.add(a[i], 1);
+        }
+        Variable[] t = new Variable[ns];
+        for (int s = 0; s < ns; s++) {
+            t[s] = model.addVariable("T" + s).lower(0);
+            for (int i = 0; i < n; i++) {
+                if (fixed != null && !fixed[i]) {
+                    continue;
+                }
+                Expression e = model.addExpression("stage" + s + "_" + i);
+                e.add(t[s], 1).add(a[i], -K * m.cp[s][i]);
+                if (fixed != null) {
+                    e.lower(K * m.hx[s][i] * gc[i]);
+                } else {
+                    e.lower(0);
+                    if (K * m.hx[s][i] != 0) {
+                        e.add(g[i], -K * m.hx[s][i]);
+                    }
+                }
+            }
+        }
+        // L = Lvar + lConst
+        double lConst = K * m.tail;
+        Map<Variable, Double> lVar = new HashMap<>();
+        for (int s = 0; s < ns; s++) {
+            lVar.put(t[s], 1.0);
+        }
+        for (int i = 0; i < n; i++) {
+            if (i == init) {
+                continue;
+            }
+            lVar.merge(a[i], K * m.sgRow[i], Double::sum);
+            if (fixed != null) {
+                lConst += K * m.sgLat[i] * zc[i];
+            } else {
+                lVar.merge(z[i], K * m.sgLat[i], Double::sum);
+            }
+        }
+        if (bounded) {
+            Expression dl = model.addExpression("deadline").upper(deadline - lConst);
+            lVar.forEach(dl::add);
+        }
+        for (int i = 0; i < n; i++) {
+            if (fixed != null && !fixed[i]) {
+                continue;
+            }
+            double cap = MB * m.memBudget[i];
+            Expression mem = model.addExpression("memory" + i);
+            mem.add(a[i], MB * m.memRow[i]);
+            if (fixed != null) {
+                mem.upper(cap - MB * m.memFixedWhenRows[i] * zc[i] - MB * m.memHalo[i] * gc[i]);
+            } else {
+                mem.add(z[i], MB * m.memFixedWhenRows[i]).add(g[i], MB * m.memHalo[i]).upper(cap);
+            }
+        }
+        Map<Variable, Double> w = new HashMap<>();
+        if (!energy) {
+            lVar.forEach((v, c) -> w.merge(v, c, Double::sum));
+        } else {
+            lVar.forEach((v, c) -> w.merge(v, c * m.idleW[init], Double::sum));
+            for (int i = 0; i < n; i++) {
+                if (i == init) {
+                    continue;
+                }
+                if (fixed != null) {
+                    if (fixed[i]) {
+                        double pi = m.idleW[i];
+                        lVar.forEach((v, c) -> w.merge(v, c * pi, Double::sum));
+                    }
+                } else {
+                    // w_i >= L - D (1 - z_i)
+                    Variable wi = model.addVariable("w" + i).lower(0);
+                    Expression e = model.addExpression("idle" + i).lower(lConst - deadline);
+                    e.add(wi, 1);
+                    lVar.forEach((v, c) -> e.add(v, -c));
+                    e.add(z[i], -deadline);
+                    w.merge(wi, m.idleW[i], Double::sum);
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                double cpSum = 0, hxSum = 0;
+                for (int s = 0; s < ns; s++) {
+                    cpSum += K * m.cp[s][i];
+                    hxSum += K * m.hx[s][i];
+                }
+                w.merge(a[i], m.dcpW[i] * cpSum, Double::sum);
+                if (fixed == null && hxSum != 0) {
+                    w.merge(g[i], m.dtxW[i] * hxSum, Double::sum);
+                }
+                if (i != init) {
+                    double p = m.dtxW[i] + m.dtxW[init];
+                    w.merge(a[i], p * K * m.sgRow[i], Double::sum);
+                    if (fixed == null) {
+                        w.merge(z[i], p * K * m.sgLat[i], Double::sum);
+                    }
+                }
+            }
+        }
+        w.forEach((v, c) -> {
+            if (c != 0) {
+                v.weight(c);
+            }
+        });
+        Optimisation.Result r = integer ? minimiseWithDeepStack(model) : model.minimise();
+        if (r == null) {
+            return null;
+        }
+        if (!r.getState().isFeasible()) {
+            return null;
+        }
+        double[] av = new double[n];
+        for (int i = 0; i < n; i++) {
+            av[i] = Math.max(0, r.doubleValue(model.indexOf(a[i])));
+        }
+        return new Lp(av, r.getValue());
+    }
+}

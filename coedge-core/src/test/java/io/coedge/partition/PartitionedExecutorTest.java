@@ -1,0 +1,223 @@
+package io.coedge.partition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.coedge.graph.Graph;
+import io.coedge.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PartitionedExecutorTest {
+
+    private static void assertExact(Graph g, Plan plan, boolean threaded) {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor in = Nets.randomInput(arena, g.inputs().get(0).shape(), 3);
+            Tensor ref = Nets.reference(g, arena, in);
+            PartitionedExecutor px = new PartitionedExecutor(g, plan, List.of());
+            PartitionedExecutor.Result r = threaded ? px.runThreaded(arena, in, 30_000_000_000L) : px.run(arena, in);
+            float tol = 1e-5f * Math.max(1e-30f, Nets.maxAbs(ref));
+            assertThat(Nets.maxAbsDiff(ref, r.output())).as("max abs diff for %s", plan).isLessThanOrEqualTo(tol);
+            assertThat(r.counted().difference(px.geometry().predicted())).as("accounting of %s", plan).isNull();
+        }
+    }
+
+    @Test
+    void splitStackEqualsOneDeviceForEveryDeviceCountAndBothSyncModes() {
+        Graph g = Nets.smallStack(23, 9);
+        for (int n = 1; n <= 6; n++) {
+            for (Sync s : List.of(Sync.every(), Sync.fused(2), Sync.fused(3))) {
+                assertExact(g, Plan.equal(Plan.deviceNames(n), 23, s), false);
+                assertExact(g, Plan.random(Plan.deviceNames(n), 23, 17 + n, s), false);
+            }
+        }
+    }
+
+    @Test
+    void inceptionResidualAndTailNetsEqualOneDevice() {
+        for (String head : List.of("gap", "flatten", "none")) {
+            Graph g = Nets.mixed(37, 21, head);
+            for (int n : new int[] {1, 2, 3, 5, 8}) {
+                for (Sync s : List.of(Sync.every(), Sync.fused(2), Sync.fused(4))) {
+                    assertExact(g, Plan.equal(Plan.deviceNames(n), 37, s), false);
+                    assertExact(g, Plan.random(Plan.deviceNames(n), 37, 100 + n, s).withTail("dev" + (n - 1)), false);
+                }
+            }
+        }
+    }
+
+    @Test
+    void squeezeExcitationIsACrossDeviceReductionAndTheRestStaysSplit() {
+        Graph g = Nets.squeezeExcite(29, 13);
+        for (int n : new int[] {1, 2, 3, 4, 7}) {
+            for (Sync s : List.of(Sync.every(), Sync.fused(2))) {
+                assertExact(g, Plan.random(Plan.deviceNames(n), 29, 40 + n, s).withTail("dev" + (n / 2)), false);
+            }
+        }
+        assertExact(g, Plan.explicit(Plan.deviceNames(4), new int[] {0, 14, 1, 14}, Sync.every()), true);
+        Geometry geo = Geometry.of(g, Plan.equal(Plan.deviceNames(3), 29, Sync.every()));
+        long splitAfterSe = 0;
+        for (int i = 0; i < g.nodes().size(); i++) {
+            var node = g.nodes().get(i);
+            if (node.op().type().equals("Mul") || node.op().type().equals("Add")) {
+                assertThat(geo.role(i)).as(node.name()).isEqualTo(Geometry.Role.SPLIT);
+                splitAfterSe++;
+            }
+            if (node.op().type().equals("HardSigmoid")) {
+                assertThat(geo.role(i)).isEqualTo(Geometry.Role.REPLICATED);
+            }
+        }
+        assertThat(splitAfterSe).isEqualTo(3);
+        // the two SE poolings are all-reduced (3 devices x 2 peers each), the last one goes to the tail
+        assertThat(geo.transfers()).filteredOn(t -> t.kind() == Transfer.Kind.PARTIAL_SUM).hasSize(2 * 6 + 2);
+        assertThat(geo.transfers()).noneMatch(t -> t.kind() == Transfer.Kind.GATHER);
+    }
+
+    @Test
+    void globalPoolingBeforeTheTailGathersPartialSumsNotTheMap() {
+        Geometry g = Geometry.of(Nets.mixed(37, 21, "gap"), Plan.equal(Plan.deviceNames(4), 37, Sync.every()));
+        assertThat(g.transfers()).anyMatch(t -> t.kind() == Transfer.Kind.PARTIAL_SUM);
+        assertThat(g.transfers()).noneMatch(t -> t.kind() == Transfer.Kind.GATHER);
+        assertThat(g.transfers()).filteredOn(t -> t.kind() == Transfer.Kind.PARTIAL_SUM)
+                .allMatch(t -> t.bytes() == 16 * 4 && t.to() == 0);
+        Geometry f = Geometry.of(Nets.mixed(37, 21, "flatten"), Plan.equal(Plan.deviceNames(4), 37, Sync.every()));
+        assertThat(f.transfers()).anyMatch(t -> t.kind() == Transfer.Kind.GATHER);
+        assertThat(f.transfers()).noneMatch(t -> t.kind() == Transfer.Kind.PARTIAL_SUM);
+    }
+
+    @Test
+    void globalPoolingOfTheInputAndATailReadingTheInputWork() {
+        io.coedge.graph.GraphBuilder b = new io.coedge.graph.GraphBuilder("input-reads");
+        java.util.Random rnd = new java.util.Random(3);
+        String x = b.input("input", 1, 3, 11, 5);
+        String pooled = b.node(new io.coedge.ops.Flatten(1), b.node(io.coedge.ops.GlobalPool.average(), x));
+        String flat = b.node(new io.coedge.ops.Flatten(1), x);
+        String y = b.node(new io.coedge.ops.Concat(1), Nets.gemm(b, rnd, pooled, 3, 4), Nets.gemm(b, rnd, flat, 165, 4));
+        Graph g = b.output(y).build();
+        for (int n = 1; n <= 4; n++) {
+            assertExact(g, Plan.random(Plan.deviceNames(n), 11, n, Sync.every()).withTail("dev" + (n - 1)), false);
+        }
+    }
+
+    @Test
+    void fullyConvolutionalNetHasNoTail() {
+        Graph net = Nets.mixed(37, 21, "none");
+        Geometry g = Geometry.of(net, Plan.equal(Plan.deviceNames(3), 37, Sync.every()));
+        for (int i = 0; i < net.nodes().size(); i++) {
+            assertThat(g.role(i)).as(net.nodes().get(i).name()).isEqualTo(Geometry.Role.SPLIT);
+        }
+    }
+
+    @Test
+    void devicesWithZeroAndOneRowTakePart() {
+        Graph g = Nets.smallStack(23, 9);
+        assertExact(g, Plan.explicit(Plan.deviceNames(5), new int[] {0, 1, 20, 0, 2}, Sync.every()), false);
+        assertExact(g, Plan.explicit(Plan.deviceNames(5), new int[] {0, 1, 20, 0, 2}, Sync.fused(2)), false);
+        assertExact(g, Plan.explicit(Plan.deviceNames(3), new int[] {1, 1, 21}, Sync.every()).withTail("dev2"), false);
+    }
+
+    @Test
+    void devicesOnTheirOwnThreadsGiveTheSameResult() {
+        Graph g = Nets.smallStack(23, 9);
+        assertExact(g, Plan.equal(Plan.deviceNames(4), 23, Sync.every()), true);
+        assertExact(g, Plan.random(Plan.deviceNames(4), 23, 5, Sync.fused(2)).withTail("dev3"), true);
+    }
+
+    @Test
+    void devicesWithOnlyTheirOwnKernelsRunLikeWorkerProcesses() throws Exception {
+        Graph g = Nets.mixed(37, 21, "flatten");
+        Plan plan = Plan.random(Plan.deviceNames(4), 37, 77, Sync.every()).withTail("dev2");
+        Geometry geo = Geometry.of(g, plan);
+        try (Arena shared = Arena.ofShared();
+             InProcessHaloExchange ex = new InProcessHaloExchange(geo.transfers(), 30_000_000_000L)) {
+            Tensor in = Nets.randomInput(shared, g.inputs().get(0).shape(), 1);
+            Tensor ref = Nets.reference(g, shared, in);
+            Accounting counted = new PartitionedExecutor(geo, List.of(), 0).newAccounting();
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<java.util.Map<String, Tensor>>> fs = new java.util.ArrayList<>();
+                for (int d = 0; d < 4; d++) {
+                    int dev = d;
+                    PartitionedExecutor px = new PartitionedExecutor(geo, List.of(), dev);
+                    fs.add(pool.submit(() -> px.runDevice(dev, dev == 2 ? in : null, ex, counted, shared)));
+                }
+                Tensor out = fs.get(2).get().values().iterator().next();
+                for (var f : fs) {
+                    f.get();
+                }
+                assertThat(Nets.maxAbsDiff(ref, out)).isLessThanOrEqualTo(1e-5f * Nets.maxAbs(ref));
+                assertThat(fs.get(0).get()).isEmpty();
+                assertThat(counted.difference(geo.predicted())).isNull();
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(new PartitionedExecutor(geo, List.of(), 0).kernelSources()).containsValue("not on this device");
+        }
+    }
+
+    @Test
+    void repeatedInferencesReuseEachDevicesMemoryBlockAndGiveTheSameBits() {
+        Graph g = Nets.squeezeExcite(29, 13);
+        PartitionedExecutor px = new PartitionedExecutor(g, Plan.random(Plan.deviceNames(3), 29, 8, Sync.every()), List.of());
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor a = Nets.randomInput(arena, g.inputs().get(0).shape(), 1);
+            Tensor b = Nets.randomInput(arena, g.inputs().get(0).shape(), 2);
+            float[] first = px.run(arena, a).output().toLogicalArray();
+            float[] other = px.run(arena, b).output().toLogicalArray();
+            assertThat(px.run(arena, a).output().toLogicalArray()).containsExactly(first);
+            assertThat(other).isNotEqualTo(first);
+        }
+        Geometry geo = px.geometry();
+        for (int d = 0; d < 3; d++) {
+            assertThat(geo.reservedBytes(d)).isGreaterThanOrEqualTo(geo.predicted().peakBytes(d));
+            assertThat(geo.reservedBytes(d)).isLessThan(2 * geo.predicted().peakBytes(d) + 64 * 64);
+        }
+    }
+
+    @Test
+    void everyDeviceSendsInIdOrderAndReceivesEachSendersTransfersInIdOrder() {
+        for (Graph g : List.of(Nets.mixed(37, 21, "gap"), Nets.mixed(37, 21, "flatten"), Nets.squeezeExcite(29, 13),
+                io.coedge.zoo.ModelZoo.build("googlenet"), io.coedge.zoo.ModelZoo.build("resnet18"))) {
+            int h = g.inputs().get(0).shape()[2];
+            for (Sync s : List.of(Sync.every(), Sync.fused(2), Sync.fused(3))) {
+                Geometry geo = Geometry.of(g, Plan.random(Plan.deviceNames(5), h, 3, s).withTail("dev3"));
+                int receives = 0;
+                for (int d = 0; d < 5; d++) {
+                    int lastSent = -1;
+                    int[] lastFrom = new int[5];
+                    java.util.Arrays.fill(lastFrom, -1);
+                    for (Step step : geo.program(d)) {
+                        if (step instanceof Step.Send send) {
+                            assertThat(send.t().id()).as("%s device %d sends", g.name(), d).isGreaterThan(lastSent);
+                            lastSent = send.t().id();
+                        } else if (step instanceof Step.Receive r) {
+                            assertThat(r.t().id()).as("%s device %d receives", g.name(), d).isGreaterThan(lastFrom[r.t().from()]);
+                            lastFrom[r.t().from()] = r.t().id();
+                            receives++;
+                        }
+                    }
+                }
+                assertThat(receives).isEqualTo(geo.transfers().size());
+            }
+        }
+    }
+
+    @Test
+    void everyModeComputesNoRowTwiceAndFusedModeDoes() {
+        Graph g = Nets.smallStack(23, 9);
+        Geometry every = Geometry.of(g, Plan.equal(Plan.deviceNames(4), 23, Sync.every()));
+        Geometry fused = Geometry.of(g, Plan.equal(Plan.deviceNames(4), 23, Sync.fused(3)));
+        assertThat(every.redundantFlops()).isZero();
+        assertThat(fused.redundantFlops()).isPositive();
+        assertThat(fused.predicted().totalBytesSent()).isLessThan(every.predicted().totalBytesSent());
+    }
+
+    @Test
+    void planThatDoesNotCoverTheInputIsRefused() {
+        Graph g = Nets.smallStack(23, 9);
+        assertThatThrownBy(() -> Geometry.of(g, Plan.explicit(Plan.deviceNames(2), new int[] {10, 12}, Sync.every())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("sum to 22").hasMessageContaining("23 rows");
+    }
+}
