@@ -58,11 +58,19 @@ public final class NativeKernelProvider implements KernelProvider {
         return ElementwiseRows.of(ctx, NativeLibrary.kernels());
     }
 
+    /** What {@link #describe()} says: for {@code coedge info}, which prints providers as text. */
+    @Override
+    public String toString() {
+        return describe().strip().replace("\n", "; ");
+    }
+
     /** One line per component for {@code coedge info}: what loaded, which ISA, why not. */
     public static String describe() {
         StringBuilder sb = new StringBuilder();
         sb.append("OpenBLAS: ").append(OpenBlas.available()
                 ? OpenBlas.config() + ", " + OpenBlas.threads() + " threads" : OpenBlas.problem()).append('\n');
+        sb.append("kernel threads: ").append(KernelSettings.threads()).append(" (-D")
+                .append(KernelSettings.THREADS_PROPERTY).append(")\n");
         sb.append("CoEdge C kernels (").append(NativeLibrary.platform()).append("): ")
                 .append(NativeLibrary.available() ? NativeLibrary.kernels().isa().suffix() + " of "
                         + NativeLibrary.supportedIsas() : NativeLibrary.problem()).append('\n');
