@@ -214,6 +214,23 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void layerCostsAddUpToThePredictedAccounting() {
+        Graph g = Nets.mixed(37, 21, "gap");
+        Geometry geo = Geometry.of(g, Plan.random(Plan.deviceNames(4), 37, 6, Sync.every()).withTail("dev1"));
+        long flops = 0, sent = 0;
+        for (Geometry.LayerCost c : geo.costs()) {
+            flops += c.flops();
+            sent += c.bytesSent();
+            if (c.role() == Geometry.Role.SPLIT) {
+                assertThat(c.rows()).isEqualTo(geo.computedRows(c.layer(), c.device()).size());
+                assertThat(c.bytesReceived()).isGreaterThanOrEqualTo(c.haloRows() * geo.rowBytes(g.nodes().get(c.layer()).output()));
+            }
+        }
+        assertThat(flops).isEqualTo(geo.predicted().totalFlops()).isEqualTo(g.totalFlops());
+        assertThat(sent).isEqualTo(geo.predicted().totalBytesSent());
+    }
+
+    @Test
     void planThatDoesNotCoverTheInputIsRefused() {
         Graph g = Nets.smallStack(23, 9);
         assertThatThrownBy(() -> Geometry.of(g, Plan.explicit(Plan.deviceNames(2), new int[] {10, 12}, Sync.every())))
