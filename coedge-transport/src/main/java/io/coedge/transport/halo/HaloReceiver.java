@@ -13,10 +13,13 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
- * Receives halo frames from one subscription straight into registered destination rows. Destinations
- * ("slots": a layer, a first row, a row count, an off-heap segment) are registered once per plan;
- * {@link #begin} arms them for a request. The fragment handler copies each chunk from the term buffer into
- * its slot's memory: no intermediate array and no allocation per frame.
+ * Receives halo frames from one subscription straight into the receiver's rows. Each expected halo is a
+ * "slot" (a transfer or layer index, a first row, a row count, a size), registered once per plan, either
+ * with a fixed destination ({@link #addSlot(int, int, int, MemorySegment)}) or with a destination given
+ * when the device asks for it ({@link #receive}). {@link #begin} arms all slots for a request. The
+ * fragment handler copies each chunk from the term buffer into the slot's destination: no intermediate
+ * array, no allocation per frame. A chunk that arrives before its device asks for it (a neighbour ahead
+ * of this device) goes to a staging buffer made once per slot and reused, and is copied on when asked.
  *
  * <p>A frame that fails its own checks, belongs to an older request, or names rows nobody expects is
  * dropped and counted. A frame for a <em>newer</em> request or plan (a fast neighbour already on the next
@@ -38,9 +41,13 @@ public final class HaloReceiver implements ControlledFragmentHandler {
     private long[] slotBytes = new long[8];
     private long[] slotReceived = new long[8];
     private UnsafeBuffer[] slotDest = new UnsafeBuffer[8];
+    private boolean[] slotFixed = new boolean[8];
+    private boolean[] slotActive = new boolean[8];
+    private UnsafeBuffer[] slotStaging = new UnsafeBuffer[8];
     private int slotCount;
     private int lastSlot;
 
+    private volatile boolean aborted;
     private long planVersion = Long.MIN_VALUE;
     private long requestId = Long.MIN_VALUE;
 
@@ -61,22 +68,38 @@ public final class HaloReceiver implements ControlledFragmentHandler {
     public void clearSlots() {
         for (int i = 0; i < slotCount; i++) {
             slotDest[i] = null;
+            slotStaging[i] = null;
         }
         slotCount = 0;
         lastSlot = 0;
     }
 
     /**
-     * Registers the destination of a halo: rows {@code [rowOffset, rowOffset + rowCount)} of layer
-     * {@code layerIndex} land in {@code dest} (exactly their bytes, off-heap). Returns the slot index.
+     * Registers a halo with a fixed destination: rows {@code [rowOffset, rowOffset + rowCount)} of
+     * {@code index} (a layer or transfer index) land in {@code dest} (exactly their bytes, off-heap).
+     * Returns the slot index.
      */
-    public int addSlot(int layerIndex, int rowOffset, int rowCount, MemorySegment dest) {
-        if (!dest.isNative() || dest.byteSize() > Integer.MAX_VALUE || rowCount <= 0) {
-            throw new IllegalArgumentException("halo destination must be off-heap, under 2 GiB, with at least one row");
+    public int addSlot(int index, int rowOffset, int rowCount, MemorySegment dest) {
+        if (!dest.isNative()) {
+            throw new IllegalArgumentException("halo destination must be off-heap");
+        }
+        int s = addSlot(index, rowOffset, rowCount, dest.byteSize());
+        slotDest[s].wrap(dest.address(), (int) dest.byteSize());
+        slotFixed[s] = true;
+        return s;
+    }
+
+    /**
+     * Registers a halo whose destination is given later, by {@link #receive}. Returns the slot index.
+     */
+    public int addSlot(int index, int rowOffset, int rowCount, long bytes) {
+        if (bytes > Integer.MAX_VALUE || bytes < 0 || rowCount <= 0) {
+            throw new IllegalArgumentException("a halo needs at least one row and under 2 GiB, got " + rowCount + " rows, "
+                    + bytes + " bytes");
         }
         for (int i = 0; i < slotCount; i++) {
-            if (slotLayer[i] == layerIndex && slotRow[i] == rowOffset) {
-                throw new IllegalArgumentException("two halos registered for layer " + layerIndex + " row " + rowOffset);
+            if (slotLayer[i] == index && slotRow[i] == rowOffset) {
+                throw new IllegalArgumentException("two halos registered for index " + index + " row " + rowOffset);
             }
         }
         if (slotCount == slotLayer.length) {
@@ -87,24 +110,70 @@ public final class HaloReceiver implements ControlledFragmentHandler {
             slotBytes = java.util.Arrays.copyOf(slotBytes, n);
             slotReceived = java.util.Arrays.copyOf(slotReceived, n);
             slotDest = java.util.Arrays.copyOf(slotDest, n);
+            slotFixed = java.util.Arrays.copyOf(slotFixed, n);
+            slotActive = java.util.Arrays.copyOf(slotActive, n);
+            slotStaging = java.util.Arrays.copyOf(slotStaging, n);
         }
         int s = slotCount++;
-        slotLayer[s] = layerIndex;
+        slotLayer[s] = index;
         slotRow[s] = rowOffset;
         slotRows[s] = rowCount;
-        slotBytes[s] = dest.byteSize();
+        slotBytes[s] = bytes;
         slotReceived[s] = 0;
-        slotDest[s] = new UnsafeBuffer(dest.address(), (int) dest.byteSize());
+        slotDest[s] = new UnsafeBuffer(0, 0);
+        slotFixed[s] = false;
+        slotActive[s] = false;
+        slotStaging[s] = null;
         return s;
+    }
+
+    /** The slot registered for {@code index} and {@code rowOffset}, or -1. */
+    public int slotOf(int index, int rowOffset) {
+        return find(index, rowOffset);
+    }
+
+    /**
+     * Receives slot {@code slot} of the current request into {@code dest} (exactly its bytes, off-heap):
+     * whatever arrived early is copied from staging, the rest lands directly. Returns false if it did not
+     * complete within {@code timeoutNs}.
+     */
+    public boolean receive(int slot, MemorySegment dest, long timeoutNs) {
+        if (slotFixed[slot] || dest.byteSize() != slotBytes[slot] || !dest.isNative()) {
+            throw new IllegalArgumentException("slot " + slot + " takes " + slotBytes[slot] + " bytes off-heap, got "
+                    + dest.byteSize());
+        }
+        UnsafeBuffer d = slotDest[slot];
+        d.wrap(dest.address(), (int) dest.byteSize());
+        long early = slotReceived[slot];
+        if (early > 0) {
+            // One sender per halo and Aeron keeps its order, so what arrived early is a prefix.
+            d.putBytes(0, slotStaging[slot], 0, (int) early);
+        }
+        slotActive[slot] = true;
+        try {
+            return await(slot, timeoutNs);
+        } finally {
+            slotActive[slot] = false;
+            d.wrap(0, 0);
+        }
     }
 
     /** Arms every slot for request {@code requestId} of plan {@code planVersion}; requests only move forward. */
     public void begin(long planVersion, long requestId) {
         this.planVersion = planVersion;
         this.requestId = requestId;
+        this.aborted = false;
         for (int i = 0; i < slotCount; i++) {
             slotReceived[i] = 0;
         }
+    }
+
+    /**
+     * Makes waits of the current request give up at once (safe from any thread): the request was abandoned,
+     * e.g. a new plan replaced it after a device was lost.
+     */
+    public void abort() {
+        aborted = true;
     }
 
     /** Polls once; returns the number of fragments handled. */
@@ -130,7 +199,7 @@ public final class HaloReceiver implements ControlledFragmentHandler {
         while (!complete(slot)) {
             int n = poll(64);
             if (n == 0) {
-                if (clock.nanoTime() - deadline > 0) {
+                if (clock.nanoTime() - deadline > 0 || aborted) {
                     return false;
                 }
                 idle.idle(n);
@@ -162,7 +231,16 @@ public final class HaloReceiver implements ControlledFragmentHandler {
         if (slotReceived[s] + chunk > slotBytes[s]) {
             return drop(FrameCheck.UNEXPECTED);
         }
-        slotDest[s].putBytes((int) frame.byteOffset(), buffer, frame.payloadOffset(), chunk);
+        UnsafeBuffer into;
+        if (slotFixed[s] || slotActive[s]) {
+            into = slotDest[s];
+        } else {
+            if (slotStaging[s] == null) {
+                slotStaging[s] = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect((int) slotBytes[s]));
+            }
+            into = slotStaging[s];
+        }
+        into.putBytes((int) frame.byteOffset(), buffer, frame.payloadOffset(), chunk);
         slotReceived[s] += chunk;
         if (bytesReceived != null) {
             bytesReceived.getAndAddOrdered(chunk);

@@ -14,7 +14,7 @@ import org.agrona.MutableDirectBuffer;
  *   4      2     version      {@link #VERSION}
  *   6      2     reserved     zero
  *   8      4     senderId     device index of the sender
- *  12      4     layerIndex   index of the value (feature map) in the plan's layer order
+ *  12      4     layerIndex   which halo: the transfer id of the plan's geometry (the runtime), or a layer index
  *  16      8     planVersion
  *  24      8     requestId
  *  32      4     rowOffset    first row of the halo in full-map coordinates

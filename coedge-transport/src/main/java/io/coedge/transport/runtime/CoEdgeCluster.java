@@ -48,14 +48,17 @@ public final class CoEdgeCluster implements AutoCloseable {
     private final Subscription replies;
     private final ControlInbox inbox;
     private final String replyEndpoint;
+    private final String replyChannel;
     private final String name;
     private final Map<String, Member> members = new LinkedHashMap<>();
     private final Member[] byId;
     private final IdleStrategy idle = TransportNode.waitIdleStrategy();
     private final Map<Long, Pending> pending = new HashMap<>();
+    private Subscription haloSubscription;
     private long nextRequestId = 1;
     private long nextPlanVersion = 1;
     private long staleResults;
+    private long modelBytesSent;
 
     /** Coordinator-side state of one worker. */
     static final class Member {
@@ -73,6 +76,9 @@ public final class CoEdgeCluster implements AutoCloseable {
         // replies to the deployment and plan currently awaited
         int modelStatus = -1;
         long ackPlan = -1;
+        long ackInferRequest = -1;
+        long lastComputeNs;
+        long lastFlops;
         String error;
         long errorPlan;
         long errorRequest;
@@ -104,8 +110,10 @@ public final class CoEdgeCluster implements AutoCloseable {
         this.ctx = config.transport().clone().name(name);
         this.node = TransportNode.start(ctx);
         try {
-            this.replies = node.aeron().addSubscription(node.udpChannel(config.coordinatorEndpoint()),
-                    TransportConfiguration.REPLY_STREAM_ID);
+            // Port 0 is resolved here, not by Aeron: the halo subscription must name the very same channel
+            // to share the socket, and Aeron binds a new ephemeral port for each "port 0" subscription.
+            this.replyChannel = node.udpChannel(explicitPort(config.coordinatorEndpoint()));
+            this.replies = node.aeron().addSubscription(replyChannel, TransportConfiguration.REPLY_STREAM_ID);
             String resolved = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (resolved == null && System.nanoTime() < deadline) {
@@ -150,6 +158,18 @@ public final class CoEdgeCluster implements AutoCloseable {
         } catch (RuntimeException e) {
             c.close();
             throw e;
+        }
+    }
+
+    private static String explicitPort(String endpoint) {
+        if (Endpoints.parse(endpoint, "coordinator endpoint") != 0) {
+            return endpoint;
+        }
+        String host = Endpoints.host(endpoint);
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, java.net.InetAddress.getByName(host))) {
+            return host + ":" + s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot find a free UDP port on " + host + ": " + e.getMessage());
         }
     }
 
@@ -200,6 +220,72 @@ public final class CoEdgeCluster implements AutoCloseable {
         return s;
     }
 
+    /** Name of the coordinator's own device in partitioned plans; it must be the plan's tail (the initiator). */
+    public static final String LOCAL_DEVICE = "local";
+
+    /**
+     * Deploys {@code model} split by {@code plan}: the plan's devices are worker names and
+     * {@value #LOCAL_DEVICE} (this process, which holds the input, runs the tail and may own rows or none);
+     * the plan's tail must be {@value #LOCAL_DEVICE}.
+     */
+    public PartitionedSession deploy(ModelSpec model, io.coedge.partition.Plan plan) {
+        if (!plan.tailDevice().equals(LOCAL_DEVICE)) {
+            throw new IllegalArgumentException("the plan's tail device must be '" + LOCAL_DEVICE
+                    + "' (the coordinator holds the input and returns the result); use plan.withTail(\"" + LOCAL_DEVICE + "\")");
+        }
+        for (String d : plan.devices()) {
+            if (!d.equals(LOCAL_DEVICE)) {
+                member(d);
+            }
+        }
+        PartitionedSession s = new PartitionedSession(this, model, Models.build(model));
+        s.activate(plan);
+        return s;
+    }
+
+    /** The subscription on which this process's own device receives transfers (made on first use). */
+    Subscription haloSubscription() {
+        if (haloSubscription == null) {
+            // The same channel string as the replies: Aeron then shares the bound socket (with port 0, another
+            // string would bind another port).
+            haloSubscription = node.aeron().addSubscription(replyChannel, TransportConfiguration.HALO_STREAM_ID);
+        }
+        return haloSubscription;
+    }
+
+    /** Sends a partitioned plan to {@code m} (device {@code me}) and waits for its acknowledgement. */
+    void planPartition(Member m, ModelSpec model, io.coedge.partition.Plan plan, int me, String[] endpoints) {
+        long deadline = System.nanoTime() + ctx.receiveTimeoutNs();
+        m.error = null;
+        byte[] sha = model.sha256();
+        String text = plan.toText();
+        long v = plan.version();
+        check(m, m.control.send(MessageType.PLAN, 0, v, 0, w -> {
+            w.putRaw(sha).putString(text).putInt(me).putInt(endpoints.length);
+            for (String e : endpoints) {
+                w.putString(e);
+            }
+        }));
+        awaitOrFail(m, () -> m.ackPlan == v, deadline, "plan " + v);
+    }
+
+    /** Sends request {@code requestId} of a partitioned plan to {@code m} (its input comes by scatter). */
+    void startPartitioned(Member m, long planVersion, long requestId) {
+        check(m, m.control.send(MessageType.INFER, 0, planVersion, requestId, null));
+    }
+
+    /** Polls replies without waiting. */
+    void pollReplies() {
+        inbox.poll(64);
+    }
+
+    /** An error a worker reported for {@code requestId}, or null. */
+    String takeError(Member m) {
+        String e = m.error;
+        m.error = null;
+        return e;
+    }
+
     long newPlanVersion() {
         return nextPlanVersion++;
     }
@@ -248,6 +334,7 @@ public final class CoEdgeCluster implements AutoCloseable {
             int offset = at;
             int len = Math.min(maxChunk, bytes.length - at);
             boolean last = at + len == bytes.length;
+            modelBytesSent += len;
             check(m, m.control.send(MessageType.DEPLOY_MODEL, last ? ControlHeader.FLAG_LAST_CHUNK : 0, planVersion, 0,
                     w -> w.putRaw(sha).putInt(model.kind().code()).putString(model.name()).putLong(model.seed()).putLong(total)
                             .putLong(offset).putBytes(bytes, offset, len)));
@@ -411,6 +498,15 @@ public final class CoEdgeCluster implements AutoCloseable {
                 int type = body.getInt();
                 if (body.complete() && type == MessageType.PLAN.code()) {
                     m.ackPlan = h.planVersion();
+                } else if (type == MessageType.INFER.code()) {
+                    long ns = body.getLong();
+                    long flops = body.getLong();
+                    body.getLong();
+                    if (body.complete()) {
+                        m.ackInferRequest = h.requestId();
+                        m.lastComputeNs = ns;
+                        m.lastFlops = flops;
+                    }
                 }
             }
             case RESULT -> {
@@ -442,6 +538,11 @@ public final class CoEdgeCluster implements AutoCloseable {
         }
     }
 
+    /** Model bytes sent to workers so far (zero for a model every worker already had by hash). */
+    public long modelBytesSent() {
+        return modelBytesSent;
+    }
+
     /** Messages dropped by the coordinator's inbox. */
     public long droppedMessages() {
         return inbox.droppedTotal();
@@ -456,6 +557,9 @@ public final class CoEdgeCluster implements AutoCloseable {
                 }
                 m.control.close();
             }
+        }
+        if (haloSubscription != null) {
+            haloSubscription.close();
         }
         if (replies != null) {
             replies.close();

@@ -4,6 +4,13 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.coedge.exec.Executor;
 import io.coedge.graph.Graph;
+import io.coedge.partition.Accounting;
+import io.coedge.partition.Geometry;
+import io.coedge.partition.PartitionedExecutor;
+import io.coedge.partition.Plan;
+import io.coedge.transport.halo.AeronHaloExchange;
+import java.util.ArrayList;
+import java.util.List;
 import io.coedge.tensor.Tensor;
 import io.coedge.transport.ControlInbox;
 import io.coedge.transport.ControlPublisher;
@@ -122,8 +129,11 @@ public final class Worker implements AutoCloseable, Runnable {
     private final Map<String, Graph> models = new ConcurrentHashMap<>();
     private final Map<String, Executor> executors = new ConcurrentHashMap<>();
     private ModelUpload upload;
-    private long planVersion = -1;
-    private String planModel;
+    private volatile long planVersion = -1;
+    private volatile String planModel;
+    private final Subscription haloSubscription;
+    // Written by the compute thread: the partitioned plan this worker runs a device of, or null.
+    private volatile PartitionState partition;
     private long inferRequest = -1;
     private TensorChunks.Assembly inferAssembly;
     private Arena inferArena;
@@ -144,6 +154,7 @@ public final class Worker implements AutoCloseable, Runnable {
         this.controlSubscription = node.aeron().addSubscription(node.udpChannel(config.endpoint),
                 TransportConfiguration.CONTROL_STREAM_ID);
         this.inbox = new ControlInbox(controlSubscription, new ControlCodec(key), this::onMessage, counters.dropped());
+        this.haloSubscription = node.aeron().addSubscription(node.udpChannel(config.endpoint), TransportConfiguration.HALO_STREAM_ID);
         this.compute = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "coedge-compute-" + config.name);
             t.setDaemon(true);
@@ -378,7 +389,7 @@ public final class Worker implements AutoCloseable, Runnable {
     private void onPlan(ControlHeader h, BodyReader body) {
         byte[] sha = body.getRaw(32);
         String planText = body.getString(1 << 16);
-        if (!body.complete()) {
+        if (!body.valid()) {
             inbox.drop(FrameCheck.BAD_BODY);
             return;
         }
@@ -392,13 +403,141 @@ public final class Worker implements AutoCloseable, Runnable {
             error(r, h, ERR_PLAN, "plan " + h.planVersion() + " uses model " + hex + " which was not deployed here");
             return;
         }
-        if (!planText.equals(SINGLE_DEVICE_PLAN)) {
-            error(r, h, ERR_PLAN, "this worker runs whole-model plans only; got '" + planText + "'");
+        if (planText.equals(SINGLE_DEVICE_PLAN)) {
+            if (!body.complete()) {
+                inbox.drop(FrameCheck.BAD_BODY);
+                return;
+            }
+            long v = h.planVersion();
+            long request = h.requestId();
+            planVersion = v;
+            planModel = hex;
+            compute.execute(() -> {
+                closePartition();
+                r.send(MessageType.ACK, 0, v, request, w -> w.putInt(MessageType.PLAN.code()));
+            });
             return;
         }
-        planVersion = h.planVersion();
+        int me = body.getInt();
+        int n = body.getInt();
+        if (!body.valid() || n < 1 || n > 4096 || me < 0 || me >= n) {
+            inbox.drop(FrameCheck.BAD_BODY);
+            return;
+        }
+        String[] endpoints = new String[n];
+        for (int i = 0; i < n; i++) {
+            endpoints[i] = body.getString(256);
+        }
+        if (!body.complete()) {
+            inbox.drop(FrameCheck.BAD_BODY);
+            return;
+        }
+        Plan plan;
+        try {
+            plan = Plan.parse(planText);
+            if (plan.deviceCount() != n || !plan.devices().get(me).equals(config.name)) {
+                throw new IllegalArgumentException("device " + me + " of the plan is '" + plan.devices().get(Math.min(me,
+                        plan.deviceCount() - 1)) + "', not this worker '" + config.name + "'");
+            }
+            for (String e : endpoints) {
+                Endpoints.parse(e, "halo endpoint");
+            }
+        } catch (IllegalArgumentException e) {
+            error(r, h, ERR_PLAN, "plan " + h.planVersion() + " refused: " + e.getMessage());
+            return;
+        }
+        long v = h.planVersion();
+        long request = h.requestId();
+        Graph graph = models.get(hex);
+        PartitionState running = partition;
+        if (running != null) {
+            running.exchange.abort(); // a request still waiting under the old plan gives up now
+        }
+        planVersion = v;
         planModel = hex;
-        r.send(MessageType.ACK, 0, planVersion, h.requestId(), w -> w.putInt(MessageType.PLAN.code()));
+        compute.execute(() -> {
+            try {
+                closePartition();
+                partition = new PartitionState(graph, plan, me, endpoints);
+                r.send(MessageType.ACK, 0, v, request, w -> w.putInt(MessageType.PLAN.code()));
+            } catch (RuntimeException e) {
+                error(r, v, request, ERR_PLAN, "plan " + v + " failed on " + config.name + ": " + e.getMessage());
+            }
+        });
+    }
+
+    /** The device this worker runs in a partitioned plan: executor, exchange and the publications to its peers. */
+    private final class PartitionState {
+        final int me;
+        final Geometry geometry;
+        final PartitionedExecutor executor;
+        final AeronHaloExchange exchange;
+        final List<Publication> publications = new ArrayList<>();
+        final String[] opTypes;
+
+        PartitionState(Graph graph, Plan plan, int me, String[] endpoints) {
+            this.me = me;
+            this.geometry = Geometry.of(graph, plan);
+            this.executor = new PartitionedExecutor(geometry, Executor.providers(System.getProperty(Executor.KERNELS_PROPERTY, "")), me);
+            this.exchange = new AeronHaloExchange(geometry, Map.of(me, haloSubscription), (from, to) -> {
+                Publication p = node.aeron().addExclusivePublication(node.udpChannel(endpoints[to]),
+                        TransportConfiguration.HALO_STREAM_ID);
+                publications.add(p);
+                return p;
+            }, node.context(), counters);
+            this.opTypes = graph.nodes().stream().map(x -> x.op().type()).toArray(String[]::new);
+            for (String t : opTypes) {
+                counters.flops(t);
+            }
+        }
+
+        void run(ControlPublisher r, long plan, long request) {
+            exchange.begin(plan, request);
+            Accounting acc = executor.newAccounting();
+            long wait0 = totalWaitNs();
+            long t0 = System.nanoTime();
+            try (Arena arena = Arena.ofConfined()) {
+                executor.runDevice(me, null, exchange, acc, arena);
+            }
+            long ns = System.nanoTime() - t0 - (totalWaitNs() - wait0);
+            long flops = 0;
+            for (int i = 0; i < opTypes.length; i++) {
+                long f = acc.flops(me, i);
+                if (f != 0) {
+                    counters.flops(opTypes[i]).getAndAddOrdered(f);
+                    flops += f;
+                }
+            }
+            counters.flops("all").getAndAddOrdered(flops);
+            counters.computeNs("all").getAndAddOrdered(Math.max(0, ns));
+            counters.inferences().incrementOrdered();
+            long computeNs = Math.max(0, ns);
+            long sent = acc.bytesSent(me);
+            long f = flops;
+            r.send(MessageType.ACK, 0, plan, request, w -> w.putInt(MessageType.INFER.code()).putLong(computeNs).putLong(f)
+                    .putLong(sent));
+        }
+
+        private long totalWaitNs() {
+            long t = 0;
+            for (String d : geometry.plan().devices()) {
+                if (!d.equals(config.name)) {
+                    t += counters.waitNs(d).get();
+                }
+            }
+            return t;
+        }
+
+        void close() {
+            publications.forEach(Publication::close);
+        }
+    }
+
+    private void closePartition() {
+        if (partition != null) {
+            partition.close();
+            partition = null;
+        }
     }
 
     /** Plan text for "this worker runs the whole model" (the initiator delegates everything to one device). */
@@ -413,6 +552,28 @@ public final class Worker implements AutoCloseable, Runnable {
         if (h.planVersion() != planVersion || planModel == null) {
             error(r, h, ERR_PLAN, "request " + h.requestId() + " names plan " + h.planVersion() + " but this worker has plan "
                     + planVersion);
+            return;
+        }
+        if (!body.valid()) {
+            inbox.drop(FrameCheck.BAD_BODY);
+            return;
+        }
+        if (h.bodyLength() == 0) {
+            // A partitioned plan: the input arrives as scatter transfers, the output leaves as gathers.
+            long plan = planVersion;
+            long request = h.requestId();
+            compute.execute(() -> {
+                PartitionState ps = partition;
+                if (ps == null) {
+                    error(r, plan, request, ERR_PLAN, "request " + request + " needs a partitioned plan; this worker has none");
+                    return;
+                }
+                try {
+                    ps.run(r, plan, request);
+                } catch (RuntimeException e) {
+                    error(r, plan, request, ERR_INFERENCE, "request " + request + " failed on " + config.name + ": " + e.getMessage());
+                }
+            });
             return;
         }
         if (inferAssembly == null || h.requestId() != inferRequest) {
@@ -471,6 +632,7 @@ public final class Worker implements AutoCloseable, Runnable {
     }
 
     private void error(ControlPublisher r, long plan, long request, int code, String message) {
+        System.err.println("[" + config.name + "] error: " + message);
         r.send(MessageType.ERROR, 0, plan, request, w -> w.putInt(code).putString(message));
     }
 
@@ -485,7 +647,9 @@ public final class Worker implements AutoCloseable, Runnable {
             Thread.currentThread().interrupt();
         }
         closeSession();
+        closePartition();
         counters.close();
+        haloSubscription.close();
         controlSubscription.close();
         node.close();
     }

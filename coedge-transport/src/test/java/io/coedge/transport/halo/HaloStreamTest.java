@@ -163,6 +163,59 @@ class HaloStreamTest {
         }
     }
 
+    @Test
+    void haloThatArrivesBeforeItIsAskedForIsStagedThenCopiedToTheDestinationGivenLater() {
+        try (Subscription sub = b.aeron().addSubscription(b.ipcChannel(), STREAM);
+                Publication pub = b.aeron().addExclusivePublication(b.ipcChannel(), STREAM)) {
+            HaloSender tx = sender(pub);
+            HaloReceiver rx = receiver(sub);
+            int bytes = 300_000; // several frames
+            MemorySegment first = randomRows(bytes, 11);
+            MemorySegment second = randomRows(4096, 12);
+            int s1 = rx.addSlot(1, 0, 3, bytes);
+            int s2 = rx.addSlot(2, 5, 1, 4096);
+            for (long request = 1; request <= 3; request++) {
+                rx.begin(1, request);
+                // Sent in the opposite order to the one the receiver asks in: the first one must be staged.
+                assertThat(tx.send(first, 1, 1, request, 0, 3)).isEqualTo(HaloSender.OK);
+                assertThat(tx.send(second, 2, 1, request, 5, 1)).isEqualTo(HaloSender.OK);
+                MemorySegment d2 = arena.allocate(4096, 64);
+                MemorySegment d1 = arena.allocate(bytes, 64);
+                assertThat(rx.receive(s2, d2, TimeUnit.SECONDS.toNanos(10))).isTrue();
+                assertThat(rx.receive(s1, d1, TimeUnit.SECONDS.toNanos(10))).isTrue();
+                assertThat(d1.mismatch(first)).isEqualTo(-1L);
+                assertThat(d2.mismatch(second)).isEqualTo(-1L);
+            }
+            assertThat(rx.droppedTotal()).isZero();
+        }
+    }
+
+    @Test
+    void haloAskedForBeforeItArrivesLandsDirectlyInTheDestination() throws Exception {
+        try (Subscription sub = b.aeron().addSubscription(b.ipcChannel(), STREAM);
+                Publication pub = b.aeron().addExclusivePublication(b.ipcChannel(), STREAM)) {
+            HaloSender tx = sender(pub);
+            HaloReceiver rx = receiver(sub);
+            int bytes = 200_000;
+            MemorySegment src = randomRows(bytes, 13);
+            MemorySegment dst = arena.allocate(bytes, 64);
+            int slot = rx.addSlot(4, 8, 2, bytes);
+            rx.begin(2, 1);
+            Thread t = new Thread(() -> {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                tx.send(src, 4, 2, 1, 8, 2);
+            });
+            t.start();
+            assertThat(rx.receive(slot, dst, TimeUnit.SECONDS.toNanos(10))).isTrue();
+            t.join();
+            assertThat(dst.mismatch(src)).isEqualTo(-1L);
+        }
+    }
+
     private static void offer(Publication pub, UnsafeBuffer buf, int len) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (pub.offer(buf, 0, len) < 0) {
