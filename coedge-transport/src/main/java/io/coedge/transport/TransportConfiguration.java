@@ -1,0 +1,124 @@
+package io.coedge.transport;
+
+import java.io.File;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every transport setting in one place: its system property, its default, and what it does. A
+ * {@link TransportContext} starts from these and can override each one in code; the CLI maps its
+ * options onto the context.
+ */
+public final class TransportConfiguration {
+    private TransportConfiguration() {
+    }
+
+    /**
+     * Base directory for the per-process Aeron directories (embedded drivers). Default: {@code /dev/shm/coedge-USER}
+     * where /dev/shm exists, else {@code java.io.tmpdir/coedge-USER}. {@code coedge stat} looks here.
+     */
+    public static final String BASE_DIR_PROP = "coedge.transport.baseDir";
+
+    /**
+     * Directory of an external Aeron media driver to use instead of an embedded one. Unset (default): each
+     * process embeds its own driver in {@code baseDir/NAME}.
+     */
+    public static final String EXTERNAL_DRIVER_DIR_PROP = "coedge.transport.externalDriverDir";
+
+    /** Threading of the embedded driver: SHARED (one thread, default: small boards), SHARED_NETWORK, DEDICATED. */
+    public static final String THREADING_MODE_PROP = "coedge.transport.threadingMode";
+    public static final String THREADING_MODE_DEFAULT = "SHARED";
+
+    /**
+     * Term buffer length for publications, bytes (power of two, 64 KiB..1 GiB). Three terms are mapped per
+     * publication on each side; halos and large payloads are chunked by CoEdge, so this need not hold a whole halo.
+     */
+    public static final String TERM_LENGTH_PROP = "coedge.transport.termLengthBytes";
+    public static final int TERM_LENGTH_DEFAULT = 4 * 1024 * 1024;
+
+    /**
+     * MTU for UDP streams, bytes (multiple of 32, at most 65504). Each halo chunk is one frame of at most this
+     * size. Aeron's default 1408 suits a 1500-byte Ethernet; loopback can go larger.
+     */
+    public static final String UDP_MTU_PROP = "coedge.transport.udpMtuBytes";
+    public static final int UDP_MTU_DEFAULT = 1408;
+
+    /** MTU for IPC streams, bytes (multiple of 32, at most 65504). Large frames cut per-chunk overhead in memory. */
+    public static final String IPC_MTU_PROP = "coedge.transport.ipcMtuBytes";
+    public static final int IPC_MTU_DEFAULT = 65504;
+
+    /** How long a sender waits for a subscriber to connect, or for back pressure to clear, before giving up. */
+    public static final String SEND_TIMEOUT_PROP = "coedge.transport.sendTimeoutMs";
+    public static final long SEND_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(5);
+
+    /** How long a device waits for a neighbour's halo (or the coordinator for a reply) before failing the request. */
+    public static final String RECEIVE_TIMEOUT_PROP = "coedge.transport.receiveTimeoutMs";
+    public static final long RECEIVE_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(30);
+
+    /** How long connecting to a worker (HELLO answered) may take before it is reported unreachable. */
+    public static final String CONNECT_TIMEOUT_PROP = "coedge.transport.connectTimeoutMs";
+    public static final long CONNECT_TIMEOUT_DEFAULT_NS = TimeUnit.SECONDS.toNanos(5);
+
+    /** Interval of heartbeats between coordinator and workers. */
+    public static final String HEARTBEAT_INTERVAL_PROP = "coedge.transport.heartbeatIntervalMs";
+    public static final long HEARTBEAT_INTERVAL_DEFAULT_NS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    /** Largest control message, bytes (input bands and results are chunked to fit). */
+    public static final String CONTROL_MAX_MESSAGE_PROP = "coedge.transport.control.maxMessageBytes";
+    public static final int CONTROL_MAX_MESSAGE_DEFAULT = 256 * 1024;
+
+    /**
+     * How waiting threads (the driver's, and callers waiting for halos or replies) idle: {@code backoff}
+     * (default: spin, yield, then park 1..100 µs), {@code yield} (Thread.yield: low latency, one busy core per
+     * waiting thread), {@code spin} (busy spin: lowest latency, only with a core to spare), or {@code sleep}
+     * (park 100 µs: least CPU).
+     */
+    public static final String IDLE_PROP = "coedge.transport.idle";
+    public static final String IDLE_DEFAULT = "backoff";
+
+    /** Stream id of the control stream on a worker's endpoint. */
+    public static final int CONTROL_STREAM_ID = 1001;
+    /** Stream id of the halo stream on a worker's endpoint. */
+    public static final int HALO_STREAM_ID = 1002;
+    /** Stream id of the coordinator's reply stream. */
+    public static final int REPLY_STREAM_ID = 1003;
+
+    static String userName() {
+        String u = System.getProperty("user.name", "user");
+        return u.replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    /** The base directory from {@value #BASE_DIR_PROP} or its default. */
+    public static String baseDir() {
+        String d = System.getProperty(BASE_DIR_PROP);
+        if (d != null && !d.isBlank()) {
+            return d;
+        }
+        File shm = new File("/dev/shm");
+        String parent = shm.isDirectory() && shm.canWrite() ? shm.getPath() : System.getProperty("java.io.tmpdir");
+        return new File(parent, "coedge-" + userName()).getPath();
+    }
+
+    static long millisPropertyNs(String prop, long defaultNs) {
+        String v = System.getProperty(prop);
+        if (v == null || v.isBlank()) {
+            return defaultNs;
+        }
+        try {
+            return TimeUnit.MILLISECONDS.toNanos(Long.parseLong(v.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("system property " + prop + "=" + v + " is not a whole number of milliseconds");
+        }
+    }
+
+    static int intProperty(String prop, int def) {
+        String v = System.getProperty(prop);
+        if (v == null || v.isBlank()) {
+            return def;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("system property " + prop + "=" + v + " is not a whole number");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.coedge.transport;
+
+import io.aeron.Aeron;
+import io.aeron.driver.MediaDriver;
+import io.aeron.exceptions.DriverTimeoutException;
+import java.io.File;
+import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * One process's Aeron: an embedded media driver in its own directory (or an external one) and a client.
+ * Also builds the channel strings so MTU and term length are set in one place.
+ */
+public final class TransportNode implements AutoCloseable {
+    private final TransportContext ctx;
+    private final MediaDriver driver;
+    private final Aeron aeron;
+
+    private TransportNode(TransportContext ctx, MediaDriver driver, Aeron aeron) {
+        this.ctx = ctx;
+        this.driver = driver;
+        this.aeron = aeron;
+    }
+
+    /** Starts the embedded driver (unless an external one is configured) and connects a client to it. */
+    public static TransportNode start(TransportContext ctx) {
+        ctx.conclude();
+        MediaDriver driver = null;
+        String dir = ctx.aeronDir();
+        if (ctx.embeddedDriver()) {
+            new File(ctx.baseDir()).mkdirs();
+            MediaDriver.Context dc = new MediaDriver.Context()
+                    .aeronDirectoryName(dir)
+                    .threadingMode(ctx.threadingMode())
+                    .dirDeleteOnStart(false)
+                    .dirDeleteOnShutdown(true)
+                    .warnIfDirectoryExists(false)
+                    .publicationTermBufferLength(ctx.termLengthBytes())
+                    .ipcTermBufferLength(ctx.termLengthBytes())
+                    .termBufferSparseFile(true)
+                    .sharedIdleStrategy(waitIdleStrategy())
+                    .senderIdleStrategy(waitIdleStrategy())
+                    .receiverIdleStrategy(waitIdleStrategy())
+                    .conductorIdleStrategy(waitIdleStrategy())
+                    .sharedNetworkIdleStrategy(waitIdleStrategy())
+                    // A peer that vanished frees its images quickly, so a restarted worker reconnects fast.
+                    .imageLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(2))
+                    .publicationConnectionTimeoutNs(TimeUnit.SECONDS.toNanos(2))
+                    .publicationUnblockTimeoutNs(TimeUnit.SECONDS.toNanos(4))
+                    .clientLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(3))
+                    .errorHandler(t -> System.err.println("[" + ctx.name() + "] media driver: " + t));
+            try {
+                driver = MediaDriver.launch(dc);
+            } catch (io.aeron.driver.exceptions.ActiveDriverException e) {
+                throw new IllegalStateException("another process named '" + ctx.name() + "' is running with directory "
+                        + dir + "; give this one another --name, or stop the other first");
+            }
+        }
+        try {
+            Aeron.Context ac = new Aeron.Context()
+                    .aeronDirectoryName(dir)
+                    .errorHandler(t -> System.err.println("[" + ctx.name() + "] aeron: " + t));
+            Aeron aeron = Aeron.connect(ac);
+            return new TransportNode(ctx, driver, aeron);
+        } catch (DriverTimeoutException e) {
+            if (driver != null) {
+                driver.close();
+            }
+            throw new IllegalStateException("no Aeron media driver is running in " + dir
+                    + "; start one there or leave " + TransportConfiguration.EXTERNAL_DRIVER_DIR_PROP + " unset to embed one");
+        }
+    }
+
+    public Aeron aeron() {
+        return aeron;
+    }
+
+    public TransportContext context() {
+        return ctx;
+    }
+
+    /** The Aeron directory (for counters readers). */
+    public String aeronDir() {
+        return ctx.aeronDir();
+    }
+
+    /** A UDP unicast channel to (for publications) or on (for subscriptions) {@code host:port}. */
+    public String udpChannel(String endpoint) {
+        return "aeron:udp?endpoint=" + endpoint + "|mtu=" + ctx.udpMtuBytes() + "|term-length=" + ctx.termLengthBytes();
+    }
+
+    /** The IPC channel for devices inside this process. */
+    public String ipcChannel() {
+        return "aeron:ipc?mtu=" + ctx.ipcMtuBytes() + "|term-length=" + ctx.termLengthBytes();
+    }
+
+    /** An idle strategy for waits on the caller's thread, as {@value TransportConfiguration#IDLE_PROP} says. */
+    public static IdleStrategy waitIdleStrategy() {
+        return idleStrategy(System.getProperty(TransportConfiguration.IDLE_PROP, TransportConfiguration.IDLE_DEFAULT));
+    }
+
+    /** The idle strategy named {@code name} (backoff, yield, spin, sleep). */
+    public static IdleStrategy idleStrategy(String name) {
+        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "backoff" -> new BackoffIdleStrategy(20, 50, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+            case "yield" -> new org.agrona.concurrent.YieldingIdleStrategy();
+            case "spin" -> new org.agrona.concurrent.BusySpinIdleStrategy();
+            case "sleep" -> new org.agrona.concurrent.SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(100));
+            default -> throw new IllegalArgumentException(TransportConfiguration.IDLE_PROP + "=" + name
+                    + " is not one of backoff, yield, spin, sleep");
+        };
+    }
+
+    @Override
+    public void close() {
+        aeron.close();
+        if (driver != null) {
+            driver.close();
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package io.coedge.transport.runtime;
+
+import io.aeron.Publication;
+import io.coedge.exec.Executor;
+import io.coedge.graph.Graph;
+import io.coedge.partition.Accounting;
+import io.coedge.partition.Geometry;
+import io.coedge.partition.HaloExchangeException;
+import io.coedge.partition.PartitionedExecutor;
+import io.coedge.partition.Plan;
+import io.coedge.tensor.Tensor;
+import io.coedge.transport.TransportConfiguration;
+import io.coedge.transport.halo.AeronHaloExchange;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model split by rows across workers and this process ({@link CoEdgeCluster#LOCAL_DEVICE}, the initiator:
+ * it scatters the input, gathers the tail's input, runs the tail and returns the result). Built by
+ * {@link CoEdgeCluster#deploy(ModelSpec, Plan)}.
+ *
+ * <p>When a worker dies during a request, the request is re-run under a new plan version without it (its
+ * rows go to a neighbour); a worker that restarted is joined again and gets the model (by hash) and the
+ * plan again. The result only ever comes from this process's own device, once per {@link #infer} call;
+ * frames of an abandoned plan version are dropped as stale by every receiver.
+ */
+public final class PartitionedSession implements AutoCloseable {
+    private final CoEdgeCluster cluster;
+    private final ModelSpec model;
+    private final Graph graph;
+    private Plan plan;
+    private int local;
+    private PartitionedExecutor executor;
+    private AeronHaloExchange exchange;
+    private final List<Publication> publications = new ArrayList<>();
+    private long replans = -1;
+    private Accounting lastCounted;
+
+    PartitionedSession(CoEdgeCluster cluster, ModelSpec model, Graph graph) {
+        this.cluster = cluster;
+        this.model = model;
+        this.graph = graph;
+    }
+
+    /** Deploys the model and {@code p} (with a fresh version) to every worker device, and prepares the local device. */
+    void activate(Plan p) {
+        replans++;
+        Plan versioned = p.withVersion(cluster.newPlanVersion());
+        String[] endpoints = new String[versioned.deviceCount()];
+        for (int d = 0; d < endpoints.length; d++) {
+            String name = versioned.devices().get(d);
+            endpoints[d] = name.equals(CoEdgeCluster.LOCAL_DEVICE) ? cluster.replyEndpoint() : cluster.member(name).endpoint;
+        }
+        for (int d = 0; d < endpoints.length; d++) {
+            String name = versioned.devices().get(d);
+            if (name.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                continue;
+            }
+            CoEdgeCluster.Member m = cluster.member(name);
+            if (!cluster.recentlyHeard(m)) {
+                cluster.join(m);
+            }
+            cluster.deployTo(m, model, versioned.version());
+            cluster.planPartition(m, model, versioned, d, endpoints);
+        }
+        closeLocal();
+        int me = versioned.devices().indexOf(CoEdgeCluster.LOCAL_DEVICE);
+        Geometry geometry = Geometry.of(graph, versioned);
+        executor = new PartitionedExecutor(geometry, Executor.providers(System.getProperty(Executor.KERNELS_PROPERTY, "")), me);
+        exchange = new AeronHaloExchange(geometry, Map.of(me, cluster.haloSubscription()), (from, to) -> {
+            Publication pub = cluster.node.aeron().addExclusivePublication(cluster.node.udpChannel(endpoints[to]),
+                    TransportConfiguration.HALO_STREAM_ID);
+            publications.add(pub);
+            return pub;
+        }, cluster.ctx, null);
+        plan = versioned;
+        local = me;
+    }
+
+    private void closeLocal() {
+        publications.forEach(Publication::close);
+        publications.clear();
+    }
+
+    /** The plan in force (its version changes when the session re-plans). */
+    public Plan plan() {
+        return plan;
+    }
+
+    /** How many times the session re-planned because a worker was lost or restarted. */
+    public long replans() {
+        return replans;
+    }
+
+    /** What this process's device counted in the last request (FLOPs, bytes) as the geometry predicts. */
+    public Accounting lastCounted() {
+        return lastCounted;
+    }
+
+    /** Runs one inference; the output lives in {@code arena}. */
+    public Tensor infer(Arena arena, Tensor input) {
+        long requestId = cluster.newRequestId();
+        for (String d : plan.devices()) {
+            if (!d.equals(CoEdgeCluster.LOCAL_DEVICE) && !cluster.recentlyHeard(cluster.member(d))) {
+                activate(recover(plan));
+                break;
+            }
+        }
+        for (int attempt = 0; ; attempt++) {
+            for (String d : plan.devices()) {
+                if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                    cluster.startPartitioned(cluster.member(d), plan.version(), requestId);
+                }
+            }
+            exchange.begin(plan.version(), requestId);
+            Accounting counted = executor.newAccounting();
+            try {
+                Map<String, Tensor> out = executor.runDevice(local, input, exchange, counted, arena);
+                lastCounted = counted;
+                cluster.pollReplies();
+                return out.values().iterator().next();
+            } catch (HaloExchangeException e) {
+                cluster.pollReplies();
+                if (attempt >= plan.deviceCount()) {
+                    throw e;
+                }
+                Plan next = recover(plan);
+                if (next.equals(plan) && allAlive()) {
+                    throw e; // nobody died: a real failure, not a lost device
+                }
+                activate(next);
+            }
+        }
+    }
+
+    private boolean allAlive() {
+        for (String d : plan.devices()) {
+            if (!d.equals(CoEdgeCluster.LOCAL_DEVICE) && !cluster.recentlyHeard(cluster.member(d))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The plan to continue with: workers that answer (again) stay; a worker that cannot be joined leaves, its
+     * rows going to the device above it (or below, for the first).
+     */
+    private Plan recover(Plan p) {
+        List<String> names = new ArrayList<>(p.devices());
+        int[] rows = p.rows();
+        List<Integer> rowList = new ArrayList<>();
+        for (int r : rows) {
+            rowList.add(r);
+        }
+        for (int d = names.size() - 1; d >= 0; d--) {
+            String name = names.get(d);
+            if (name.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                continue;
+            }
+            CoEdgeCluster.Member m = cluster.member(name);
+            if (cluster.recentlyHeard(m)) {
+                continue;
+            }
+            try {
+                cluster.join(m);
+                continue; // it restarted: same rows, it gets model and plan again
+            } catch (IllegalStateException gone) {
+                int to = d > 0 ? d - 1 : d + 1;
+                rowList.set(to, rowList.get(to) + rowList.get(d));
+                rowList.remove(d);
+                names.remove(d);
+            }
+        }
+        if (names.size() == p.deviceCount()) {
+            return p;
+        }
+        int[] r = rowList.stream().mapToInt(Integer::intValue).toArray();
+        return new Plan(p.version(), names, r, p.sync(), CoEdgeCluster.LOCAL_DEVICE);
+    }
+
+    @Override
+    public void close() {
+        closeLocal();
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionedSession" + Arrays.toString(plan.rows()) + " " + plan;
+    }
+}

@@ -1,0 +1,162 @@
+package io.coedge.transport.runtime;
+
+import static io.coedge.transport.runtime.MultiProcessTest.assertSame;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.coedge.exec.Executor;
+import io.coedge.graph.Graph;
+import io.coedge.partition.Plan;
+import io.coedge.partition.Sync;
+import io.coedge.tensor.Tensor;
+import io.coedge.transport.TestNodes;
+import io.coedge.transport.halo.AeronHaloExchangeTest;
+import io.coedge.zoo.ModelZoo;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Row-partitioned inference across worker JVMs and this process (the initiator), over UDP on loopback. */
+@Tag("multiprocess")
+class PartitionedMultiProcessTest {
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void register() {
+        TestModels.registerAll();
+    }
+
+    private ClusterConfig config(Path key, List<String> names, List<String> endpoints) {
+        ClusterConfig c = new ClusterConfig().clusterKeyFile(key).transport(TestNodes.context(dir, "coordinator")
+                .termLengthBytes(4 << 20).controlMaxMessageBytes(256 * 1024)
+                .receiveTimeoutNs(TimeUnit.SECONDS.toNanos(20)).connectTimeoutNs(TimeUnit.SECONDS.toNanos(3)));
+        for (int i = 0; i < names.size(); i++) {
+            c.worker(names.get(i), endpoints.get(i));
+        }
+        return c;
+    }
+
+    private Path key() throws Exception {
+        Path k = dir.resolve("cluster.key");
+        Files.writeString(k, "partition-cluster-key-0123456789\n");
+        return k;
+    }
+
+    static int[] top5(Tensor logits) {
+        float[] v = logits.toLogicalArray();
+        Integer[] idx = new Integer[v.length];
+        for (int i = 0; i < v.length; i++) {
+            idx[i] = i;
+        }
+        Arrays.sort(idx, (a, b) -> Float.compare(v[b], v[a]));
+        return Arrays.stream(idx, 0, 5).mapToInt(Integer::intValue).toArray();
+    }
+
+    private void runZoo(String model, int workers, int[] rows, Sync sync) throws Exception {
+        Path key = key();
+        List<String> names = new ArrayList<>();
+        List<String> eps = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            names.add("w" + i);
+            eps.add(WorkerProcesses.freeEndpoint());
+        }
+        List<String> devices = new ArrayList<>(names);
+        devices.add(0, CoEdgeCluster.LOCAL_DEVICE);
+        Graph g = ModelZoo.build(model);
+        try (WorkerProcesses procs = new WorkerProcesses(dir, key); Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < workers; i++) {
+                procs.start(names.get(i), eps.get(i));
+            }
+            try (CoEdgeCluster cluster = CoEdgeCluster.connect(config(key, names, eps))) {
+                Plan plan = Plan.explicit(devices, rows, sync).withTail(CoEdgeCluster.LOCAL_DEVICE);
+                try (PartitionedSession s = cluster.deploy(ModelSpec.zoo(model, 0), plan)) {
+                    Tensor in = AeronHaloExchangeTest.randomInput(arena, g.inputs().get(0).shape(), 11);
+                    Tensor want = Executor.create(g).run(arena, in);
+                    Tensor got = s.infer(arena, in);
+                    assertSame(got, want);
+                    assertThat(top5(got)).containsExactly(top5(want));
+                }
+            }
+        }
+    }
+
+    @Test
+    void tinyModelAcrossTwoWorkersAndTheInitiatorEqualsOneDeviceOverManyRequests() throws Exception {
+        Path key = key();
+        List<String> names = List.of("p1", "p2");
+        List<String> eps = List.of(WorkerProcesses.freeEndpoint(), WorkerProcesses.freeEndpoint());
+        Graph g = TestModels.tiny();
+        try (WorkerProcesses procs = new WorkerProcesses(dir, key); Arena arena = Arena.ofConfined()) {
+            procs.start("p1", eps.get(0));
+            procs.start("p2", eps.get(1));
+            try (CoEdgeCluster cluster = CoEdgeCluster.connect(config(key, names, eps))) {
+                Plan plan = Plan.explicit(List.of("p1", CoEdgeCluster.LOCAL_DEVICE, "p2"), new int[] {7, 0, 13}, Sync.every())
+                        .withTail(CoEdgeCluster.LOCAL_DEVICE);
+                try (PartitionedSession s = cluster.deploy(ModelSpec.registered(TestModels.TINY), plan)) {
+                    for (int i = 0; i < 4; i++) {
+                        Tensor in = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 20, 16}, i);
+                        assertSame(s.infer(arena, in), Executor.reference(g).run(arena, in));
+                    }
+                    assertThat(s.replans()).isZero();
+                }
+            }
+        }
+    }
+
+    @Test
+    void alexnetAcrossThreeWorkersEqualsOneDevice() throws Exception {
+        runZoo("alexnet", 3, new int[] {50, 60, 60, 54}, Sync.every());
+    }
+
+    @Test
+    void resnet18AcrossTwoWorkersFusedEqualsOneDevice() throws Exception {
+        runZoo("resnet18", 2, new int[] {0, 112, 112}, Sync.fused(2));
+    }
+
+    @Test
+    void googlenetAcrossTwoWorkersEqualsOneDevice() throws Exception {
+        runZoo("googlenet", 2, new int[] {80, 1, 143}, Sync.every());
+    }
+
+    @Test
+    void vgg16AcrossTwoWorkersEqualsOneDevice() throws Exception {
+        runZoo("vgg16", 2, new int[] {74, 75, 75}, Sync.every());
+    }
+
+    @Test
+    void workerThatDiesMidSessionIsPlannedAroundAndTheRequestDeliveredOnce() throws Exception {
+        Path key = key();
+        List<String> names = List.of("d1", "d2");
+        List<String> eps = List.of(WorkerProcesses.freeEndpoint(), WorkerProcesses.freeEndpoint());
+        Graph g = TestModels.tiny();
+        try (WorkerProcesses procs = new WorkerProcesses(dir, key); Arena arena = Arena.ofConfined()) {
+            procs.start("d1", eps.get(0));
+            Process d2 = procs.start("d2", eps.get(1));
+            ClusterConfig cfg = config(key, names, eps);
+            cfg.transport().receiveTimeoutNs(TimeUnit.SECONDS.toNanos(5));
+            try (CoEdgeCluster cluster = CoEdgeCluster.connect(cfg)) {
+                Plan plan = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "d1", "d2"), new int[] {5, 8, 7}, Sync.every())
+                        .withTail(CoEdgeCluster.LOCAL_DEVICE);
+                try (PartitionedSession s = cluster.deploy(ModelSpec.registered(TestModels.TINY), plan)) {
+                    Tensor in = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 20, 16}, 3);
+                    Tensor want = Executor.reference(g).run(arena, in);
+                    assertSame(s.infer(arena, in), want);
+                    d2.destroyForcibly().waitFor();
+                    assertSame(s.infer(arena, in), want);
+                    assertThat(s.plan().devices()).containsExactly(CoEdgeCluster.LOCAL_DEVICE, "d1");
+                    assertThat(s.plan().rows()).containsExactly(5, 15);
+                    assertThat(s.replans()).isEqualTo(1);
+                    assertSame(s.infer(arena, in), want);
+                }
+            }
+        }
+    }
+}
