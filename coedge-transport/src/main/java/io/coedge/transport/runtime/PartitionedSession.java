@@ -130,6 +130,7 @@ public final class PartitionedSession implements AutoCloseable {
             for (String d : plan.devices()) {
                 if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
                     cluster.startPartitioned(cluster.member(d), plan.version(), requestId);
+                    cluster.pingForRtt(cluster.member(d));
                 }
             }
             exchange.begin(plan.version(), requestId);

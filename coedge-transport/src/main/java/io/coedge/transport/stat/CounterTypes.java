@@ -23,7 +23,7 @@ public final class CounterTypes {
     public static final int LINK_BYTES_RECEIVED = 7011;
     /** Nanoseconds spent waiting for a link's halos (label names the peer). */
     public static final int LINK_WAIT_NS = 7012;
-    /** Last measured round trip to the coordinator, nanoseconds (a gauge, not a total). */
+    /** Last measured control round trip from the coordinator to a worker, nanoseconds (a gauge, not a total). */
     public static final int LINK_RTT_NS = 7013;
 
     /** True for the type ids above. */
