@@ -2,6 +2,10 @@ package io.coedge.cli;
 
 import io.coedge.exec.Executor;
 import io.coedge.graph.KernelProvider;
+import io.coedge.kernels.KernelSettings;
+import io.coedge.kernels.NativeLibrary;
+import io.coedge.kernels.OpenBlas;
+import io.coedge.kernels.VectorKernelProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -55,6 +59,7 @@ final class InfoCommand extends CoedgeCommand {
                     ok ? "available" : "not available on this machine");
         }
         out.printf(Locale.ROOT, "  %-10s always available (plain Java, the oracle for the others)%n", "reference");
+        printNativeStatus(out);
         String chain = Executor.providers("").stream().map(KernelProvider::name).collect(Collectors.joining(" -> "));
         out.printf(Locale.ROOT, "kernel selection (auto): %s%n", chain.isEmpty() ? "reference" : chain + " -> reference");
         String forced = System.getProperty(Executor.KERNELS_PROPERTY);
@@ -63,6 +68,29 @@ final class InfoCommand extends CoedgeCommand {
         }
         out.printf(Locale.ROOT, "models:    %s, or an .onnx file%n", String.join(", ", ModelSource.names()));
         return 0;
+    }
+
+    /** What the native module found: the C kernel library and its ISA, OpenBLAS, the Vector API. */
+    static void printNativeStatus(PrintWriter out) {
+        try {
+            if (NativeLibrary.available()) {
+                out.printf(Locale.ROOT, "C kernels: %s variant (this CPU runs %s; platform %s)%n",
+                        NativeLibrary.kernels().isa().suffix(), NativeLibrary.supportedIsas().stream()
+                                .map(NativeLibrary.Isa::suffix).collect(Collectors.joining(", ")),
+                        NativeLibrary.platform());
+            } else {
+                out.printf(Locale.ROOT, "C kernels: not available: %s%n", NativeLibrary.problem());
+            }
+            out.printf(Locale.ROOT, "OpenBLAS:  %s%n", OpenBlas.available() ? OpenBlas.config()
+                    : "not available: " + OpenBlas.problem());
+            out.printf(Locale.ROOT, "Vector API: %s%n", VectorKernelProvider.problem() == null
+                    ? VectorKernelProvider.lanes() + " float lanes" : "not available: " + VectorKernelProvider.problem());
+            out.printf(Locale.ROOT, "threads:   %d for kernels (%s)%n", KernelSettings.threads(),
+                    System.getProperty(KernelSettings.THREADS_PROPERTY) == null ? "all cores; --threads or -D"
+                            + KernelSettings.THREADS_PROPERTY + " to change" : "-D" + KernelSettings.THREADS_PROPERTY);
+        } catch (RuntimeException | LinkageError e) {
+            out.println("native:    status unknown (" + e + ")");
+        }
     }
 
     /** The interesting CPU flags from /proc/cpuinfo, or a note when it cannot be read. */

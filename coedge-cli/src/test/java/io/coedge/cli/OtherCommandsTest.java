@@ -43,7 +43,8 @@ class OtherCommandsTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("java:      " + Runtime.version())
                 .contains("cores:     " + Runtime.getRuntime().availableProcessors())
-                .contains("kernel selection (auto): ").contains("reference").contains("cpu flags: ");
+                .contains("kernel selection (auto): ").contains("reference").contains("cpu flags: ")
+                .contains("C kernels: ").contains("OpenBLAS:  ").contains("Vector API: ").contains("threads:   ");
     }
 
     @Test

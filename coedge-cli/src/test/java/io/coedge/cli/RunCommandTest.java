@@ -96,6 +96,40 @@ class RunCommandTest {
     }
 
     @Test
+    void everyAvailableKernelProviderGivesTheReferenceOutput() throws Exception {
+        float[] x = TestModels.random(3 * 16 * 16, 12);
+        Path in = Files.write(dir.resolve("in.bin"), floats(x));
+        Path ref = dir.resolve("ref.bin");
+        assertThat(CliRunner.run("run", "--model", TestModels.CLASSES, "--input-raw", in.toString(), "--output-raw",
+                ref.toString(), "--kernels", "reference").exitCode()).isZero();
+        float[] expect = floats(Files.readAllBytes(ref));
+        float maxRef = 0;
+        for (float v : expect) {
+            maxRef = Math.max(maxRef, Math.abs(v));
+        }
+        int tried = 0;
+        for (String k : new String[] {"native", "vector", "auto"}) {
+            try {
+                if (Executor.providers(k).isEmpty()) {
+                    continue;
+                }
+            } catch (IllegalArgumentException unavailable) {
+                continue;
+            }
+            Path out = dir.resolve(k + ".bin");
+            CliRunner r = CliRunner.run("run", "--model", TestModels.CLASSES, "--input-raw", in.toString(),
+                    "--output-raw", out.toString(), "--kernels", k);
+            assertThat(r.exitCode()).as(k + ": " + r.err()).isZero();
+            float[] got = floats(Files.readAllBytes(out));
+            for (int i = 0; i < expect.length; i++) {
+                assertThat(got[i]).as("%s output %d", k, i).isCloseTo(expect[i], within(1e-5f * maxRef));
+            }
+            tried++;
+        }
+        System.out.println("kernel providers compared with the reference through the CLI: " + tried);
+    }
+
+    @Test
     void imageInputIsDecodedAndRun() throws Exception {
         Path png = dir.resolve("copy.png");
         try (var s = ImagePreprocessor.class.getResourceAsStream(ImagePreprocessor.SAMPLE)) {

@@ -156,7 +156,22 @@ public final class OnnxExporter {
         return b.build();
     }
 
-    private String addFloats(String name, float[] values, boolean scalar) {
+    /** A value name not yet used in the graph or by another added initializer. */
+    private String fresh(String base) {
+        String name = base;
+        for (int k = 1; used(name); k++) {
+            name = base + "_" + k;
+        }
+        return name;
+    }
+
+    private boolean used(String name) {
+        return extra.containsKey(name) || graph.isConstant(name) || graph.producer(name) != null
+                || graph.inputs().stream().anyMatch(i -> i.name().equals(name));
+    }
+
+    private String addFloats(String base, float[] values, boolean scalar) {
+        String name = fresh(base);
         TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
         if (!scalar) {
             b.addDims(values.length);
@@ -168,7 +183,8 @@ public final class OnnxExporter {
         return name;
     }
 
-    private String addInts(String name, int[] values) {
+    private String addInts(String base, int[] values) {
+        String name = fresh(base);
         TensorProto.Builder b = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE)
                 .addDims(values.length);
         for (int v : values) {

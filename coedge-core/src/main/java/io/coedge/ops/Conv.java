@@ -17,8 +17,11 @@ public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilat
                    String autoPad, long[] pads, int group) implements io.coedge.graph.Op, RowSplittable {
 
     public static Conv fromAttributes(Attributes a, int[] weightShape) {
-        long[] k = a.getInts("kernel_shape", weightShape == null || weightShape.length != 4 ? null
-                : new long[] {weightShape[2], weightShape[3]});
+        if (weightShape != null && weightShape.length != 4) {
+            throw new io.coedge.graph.ModelException("Conv supports 2-D kernels only; the weight has shape "
+                    + java.util.Arrays.toString(weightShape));
+        }
+        long[] k = a.getInts("kernel_shape", weightShape == null ? null : new long[] {weightShape[2], weightShape[3]});
         if (k == null || k.length != 2) {
             throw new io.coedge.graph.ModelException("Conv needs a 2-D kernel_shape or a constant 4-D weight");
         }

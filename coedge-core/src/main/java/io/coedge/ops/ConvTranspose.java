@@ -29,9 +29,12 @@ public record ConvTranspose(int kernelH, int kernelW, int strideH, int strideW, 
                             int outputShapeH, int outputShapeW, int group) implements Op, RowSplittable {
 
     public static ConvTranspose fromAttributes(String nodeName, Attributes a, int[] weightShape) {
-        long[] k = a.getInts("kernel_shape", weightShape == null || weightShape.length != 4 ? null
-                : new long[] {weightShape[2], weightShape[3]});
-        if (k == null || k.length != 2 || weightShape != null && weightShape.length != 4) {
+        if (weightShape != null && weightShape.length != 4) {
+            throw OpSupport.error(nodeName, "ConvTranspose supports 2-D kernels only; the weight has shape "
+                    + java.util.Arrays.toString(weightShape));
+        }
+        long[] k = a.getInts("kernel_shape", weightShape == null ? null : new long[] {weightShape[2], weightShape[3]});
+        if (k == null || k.length != 2) {
             throw OpSupport.error(nodeName, "ConvTranspose supports 2-D kernels only (kernel_shape or a constant 4-D weight)");
         }
         long[] s = OpSupport.ints(a.getInts("strides", null), 2, 1);

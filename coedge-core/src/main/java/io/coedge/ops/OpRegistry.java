@@ -37,7 +37,11 @@ public final class OpRegistry {
         return switch (type) {
             case "Conv" -> {
                 Tensor w = constantInputs.apply(1);
-                yield Conv.fromAttributes(attrs, w == null ? null : w.shape());
+                try {
+                    yield Conv.fromAttributes(attrs, w == null ? null : w.shape());
+                } catch (ModelException e) {
+                    throw new ModelException("node '" + nodeName + "': " + e.getMessage());
+                }
             }
             case "ConvTranspose" -> {
                 Tensor w = constantInputs.apply(1);

@@ -140,7 +140,11 @@ public record Resize(String mode, String coordinateMode, String nearestMode, flo
         return mode.equals("linear") ? 7 * OpSupport.size(out[0]) : 0;
     }
 
-    /** Input coordinate of output coordinate {@code x} along an axis. */
+    /**
+     * Input coordinate of output coordinate {@code x} along an axis. align_corners uses the integer
+     * output length, as PyTorch and ONNX Runtime do (the ONNX reference uses the unrounded
+     * {@code in * scale}, which differs only for non-integer scales).
+     */
     double source(double x, int in, int out, double scale) {
         return switch (coordinateMode) {
             case "half_pixel" -> (x + 0.5) / scale - 0.5;

@@ -136,6 +136,7 @@ public final class Geometry {
         for (int d = 0; d < n; d++) {
             programs.add(Collections.unmodifiableList(program(d, transfersByDevice())));
         }
+        checkPrograms();
         this.predicted = predict();
         this.reserved = new long[n];
         for (int d = 0; d < n; d++) {
@@ -358,7 +359,9 @@ public final class Geometry {
             }
             // what reductions and the gather read: the owner's rows
             for (Node c : graph.consumers(s.name)) {
-                if (roles[index(c)] != Role.SPLIT && s.sync && s.producer >= 0) {
+                Role r = roles[index(c)];
+                // the tail reads the graph input on the initiator, which holds it whole
+                if (r != Role.SPLIT && s.sync && (s.producer >= 0 || r == Role.REDUCTION)) {
                     for (int d = 0; d < n; d++) {
                         s.need[d] = s.need[d].hull(s.own[d]);
                     }
@@ -485,10 +488,6 @@ public final class Geometry {
         int tail = plan.tail();
         Split in = split.get(input);
         Set<String> received = new java.util.HashSet<>();
-        boolean tailUsesInput = false;
-        for (Node c : graph.consumers(input)) {
-            tailUsesInput |= roles[index(c)] == Role.TAIL;
-        }
         if (d == tail) {
             steps.add(new Step.Alloc(0, "i:" + input, graph.shape(input), 0));
             for (Transfer t : mine) {
@@ -497,31 +496,19 @@ public final class Geometry {
                 }
             }
         }
+        if (!in.buffer[d].isEmpty()) {
+            steps.add(new Step.Alloc(0, band(input), new int[] {1, in.channels, in.buffer[d].size(), in.width},
+                    in.buffer[d].start()));
+            if (d == tail) {
+                steps.add(new Step.Copy(0, "i:" + input, band(input), in.buffer[d]));
+            }
+        }
         for (int i = 0; i < nodes.size(); i++) {
             int phase = i + 1;
             Node node = nodes.get(i);
             if (roles[i] == Role.SPLIT) {
                 Split out = split.get(node.output());
-                // halos and input bands this node's inputs need, at their first reader
-                for (String v : new LinkedHashSet<>(node.inputs())) {
-                    Split u = split.get(v);
-                    if (u == null || u.buffer[d].isEmpty() || !received.add(v)) {
-                        continue;
-                    }
-                    if (u.producer < 0) {
-                        steps.add(new Step.Alloc(phase, band(v), new int[] {1, u.channels, u.buffer[d].size(), u.width},
-                                u.buffer[d].start()));
-                        if (d == tail) {
-                            steps.add(new Step.Copy(phase, "i:" + v, band(v), u.buffer[d]));
-                        }
-                    }
-                    for (Transfer t : mine) {
-                        if (t.to() == d && t.value().equals(v)
-                                && (t.kind() == Transfer.Kind.HALO || t.kind() == Transfer.Kind.SCATTER)) {
-                            steps.add(new Step.Receive(phase, t, band(v), (t.rowStart() - u.buffer[d].start()) * u.rowBytes));
-                        }
-                    }
-                }
+                receiveInputs(steps, node, d, phase, mine, received);
                 if (!out.buffer[d].isEmpty()) {
                     steps.add(new Step.Alloc(phase, band(out.name),
                             new int[] {1, out.channels, out.buffer[d].size(), out.width}, out.buffer[d].start()));
@@ -551,6 +538,7 @@ public final class Geometry {
                 }
             } else if (roles[i] == Role.REDUCTION && allReduce[i]) {
                 // every device adds every device's partial sums, in device order, so all hold the same bits
+                receiveInputs(steps, node, d, phase, mine, received);
                 Split u = split.get(node.input(0));
                 String key = "p:" + i;
                 steps.add(new Step.Alloc(phase, key, new int[] {n, u.channels}, 0));
@@ -571,6 +559,7 @@ public final class Geometry {
                 steps.add(new Step.Alloc(phase + 1, "t:" + node.output(), graph.shape(node.output()), 0));
                 steps.add(new Step.FinishReduction(phase + 1, i, n));
             } else if (roles[i] == Role.REDUCTION) {
+                receiveInputs(steps, node, d, phase, mine, received);
                 Split u = split.get(node.input(0));
                 String key = "p:" + i;
                 if (d == tail) {
@@ -598,18 +587,24 @@ public final class Geometry {
         }
         if (d == tail) {
             int phase = tailPhase;
-            for (Split s : split.values()) {
-                if (!s.gathered) {
-                    continue;
+            List<Split> gathered = new ArrayList<>();
+            for (int i = 0; i < nodes.size(); i++) {
+                Split s = roles[i] == Role.SPLIT ? split.get(nodes.get(i).output()) : null;
+                if (s != null && s.gathered) {
+                    gathered.add(s);
                 }
+            }
+            for (Split s : gathered) {
                 String g = "g:" + s.name;
                 steps.add(new Step.Alloc(phase, g, new int[] {1, s.channels, s.height, s.width}, 0));
                 if (!s.own[d].isEmpty()) {
                     steps.add(new Step.Copy(phase, band(s.name), g, s.own[d]));
                 }
+            }
+            for (Split s : gathered) {
                 for (Transfer t : mine) {
                     if (t.to() == d && t.kind() == Transfer.Kind.GATHER && t.value().equals(s.name)) {
-                        steps.add(new Step.Receive(phase, t, g, t.rowStart() * s.rowBytes));
+                        steps.add(new Step.Receive(phase, t, "g:" + s.name, t.rowStart() * s.rowBytes));
                     }
                 }
             }
@@ -633,7 +628,73 @@ public final class Geometry {
                 }
             }
         }
-        return withFrees(steps, d == tail);
+        return withFrees(inSenderOrder(steps), d == tail);
+    }
+
+    /**
+     * Moves receives so that, per sender, a device receives transfers in the order the sender sends
+     * them (ascending id): a receive first takes the sender's earlier transfers still pending. Then a
+     * transport may deliver each sender's messages strictly in order, straight into place, without
+     * staging. The destinations of the earlier transfers are allocated by then: their values were
+     * produced no later than the awaited one's.
+     */
+    private List<Step> inSenderOrder(List<Step> steps) {
+        Map<Integer, java.util.TreeMap<Integer, Step.Receive>> pending = new HashMap<>();
+        for (Step s : steps) {
+            if (s instanceof Step.Receive r) {
+                pending.computeIfAbsent(r.t().from(), k -> new java.util.TreeMap<>()).put(r.t().id(), r);
+            }
+        }
+        List<Step> out = new ArrayList<>();
+        for (Step s : steps) {
+            if (!(s instanceof Step.Receive r)) {
+                out.add(s);
+                continue;
+            }
+            java.util.TreeMap<Integer, Step.Receive> mine = pending.get(r.t().from());
+            while (!mine.isEmpty() && mine.firstKey() <= r.t().id()) {
+                Step.Receive first = mine.pollFirstEntry().getValue();
+                out.add(new Step.Receive(r.phase(), first.t(), first.key(), first.offset()));
+            }
+        }
+        return out;
+    }
+
+    /** Receives the halos and input bands of {@code node}'s split inputs, at their first reader. */
+    private void receiveInputs(List<Step> steps, Node node, int d, int phase, List<Transfer> mine, Set<String> received) {
+        for (String v : new LinkedHashSet<>(node.inputs())) {
+            Split u = split.get(v);
+            if (u == null || u.buffer[d].isEmpty() || !received.add(v)) {
+                continue;
+            }
+            for (Transfer t : mine) {
+                if (t.to() == d && t.value().equals(v)
+                        && (t.kind() == Transfer.Kind.HALO || t.kind() == Transfer.Kind.SCATTER)) {
+                    steps.add(new Step.Receive(phase, t, band(v), (t.rowStart() - u.buffer[d].start()) * u.rowBytes));
+                }
+            }
+        }
+    }
+
+    /** Every transfer is sent once by its sender and received once by its receiver: else a bug here. */
+    private void checkPrograms() {
+        int[] sends = new int[transfers.size()];
+        int[] receives = new int[transfers.size()];
+        for (int d = 0; d < n; d++) {
+            for (Step s : programs.get(d)) {
+                if (s instanceof Step.Send t && t.t().from() == d) {
+                    sends[t.t().id()]++;
+                } else if (s instanceof Step.Receive r && r.t().to() == d) {
+                    receives[r.t().id()]++;
+                }
+            }
+        }
+        for (Transfer t : transfers) {
+            if (sends[t.id()] != 1 || receives[t.id()] != 1) {
+                throw new IllegalStateException("transfer " + t + " is sent " + sends[t.id()] + " times and received "
+                        + receives[t.id()] + " times in the device programs of " + graph.name());
+            }
+        }
     }
 
     /** Sorted, merged row ranges of some transfers. */
@@ -873,6 +934,27 @@ public final class Geometry {
      */
     public long reservedBytes(int device) {
         return reserved[device];
+    }
+
+    /**
+     * Bytes of constants (weights) device {@code device} needs: those of the split and replicated
+     * layers on every device, the tail's on the tail device only. With {@code reservedBytes} this is
+     * the device's memory need ({@code weights_i + activations(a_i)} of the cost model).
+     */
+    public long weightBytes(int device) {
+        Set<String> used = new java.util.HashSet<>();
+        long bytes = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            if (roles[i] == Role.TAIL && device != plan.tail()) {
+                continue;
+            }
+            for (String v : nodes.get(i).inputs()) {
+                if (!v.isEmpty() && graph.isConstant(v) && used.add(v)) {
+                    bytes += graph.constant(v).byteSize();
+                }
+            }
+        }
+        return bytes;
     }
 
     /** Byte offset of buffer {@code key} of device {@code device} in its reserved block. */

@@ -16,6 +16,13 @@ import java.lang.foreign.MemorySegment;
  * once and received exactly once per inference; transfer ids are unique within an inference
  * (an implementation that overlaps inferences must tag messages with its own sequence number).
  *
+ * <p>Order: a device sends its transfers in ascending id order, and receives the transfers of any one
+ * sender in ascending id order too (the order that sender sent them). An implementation may therefore
+ * deliver each sender's messages strictly in order, writing each straight into the destination the
+ * receiver passes, with no staging: e.g. Aeron {@code controlledPoll} on the sender's image,
+ * {@code ABORT} for a fragment that belongs to a later transfer than the one awaited. Different
+ * senders' messages may interleave freely.
+ *
  * <p>Implementations are used by one thread per device: {@code send} and {@code receive} for device
  * {@code d} are only called from the thread running device {@code d}, but different devices may run on
  * different threads at once.

@@ -178,7 +178,7 @@ public final class PartitionedExecutor {
             // the caller's tensors may be confined to the caller's thread
             Tensor in = Tensor.allocate(shared, checkInput(input).layout(), input.shape());
             in.copyFrom(input);
-            Map<String, Tensor>[] results = newResultArray();
+            java.util.concurrent.atomic.AtomicReference<Map<String, Tensor>> results = new java.util.concurrent.atomic.AtomicReference<>();
             Throwable[] failure = new Throwable[n];
             List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
             for (int d = 0; d < n; d++) {
@@ -189,7 +189,7 @@ public final class PartitionedExecutor {
                         // the caller's arena may be confined to the caller: collect in a shared one, copy below
                         Map<String, Tensor> r = runProgram(dev, isTail ? in : null, ex, counted, Arena.ofAuto());
                         if (isTail) {
-                            results[0] = r;
+                            results.set(r);
                         }
                     } catch (Throwable e) {
                         failure[dev] = e;
@@ -223,18 +223,13 @@ public final class PartitionedExecutor {
                 }
             }
             Map<String, Tensor> out = new LinkedHashMap<>();
-            results[0].forEach((k, v) -> {
+            results.get().forEach((k, v) -> {
                 Tensor copy = Tensor.allocate(arena, v.layout(), v.shape());
                 copy.copyFrom(v);
                 out.put(k, copy);
             });
             return new Result(out, counted);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Tensor>[] newResultArray() {
-        return (Map<String, Tensor>[]) new Map[1];
     }
 
     /**

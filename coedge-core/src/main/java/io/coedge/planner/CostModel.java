@@ -170,6 +170,55 @@ public final class CostModel {
         return tail;
     }
 
+    /**
+     * Latency and energy of a partition from its geometry's exact accounting instead of the planning
+     * model's proportional rows: each graph node is a layer, a device's time at it is its exact FLOPs over
+     * its rate for the node's type plus the bytes it receives there (halos, its scatter band, gathered
+     * maps at the tail device) over its link plus one link latency when it receives anything;
+     * {@code T = sum over nodes of the max over devices}. Energy as in {@link #predict(int[])}, from the
+     * same per-device busy times. Devices are matched to the plan by position; the plan's tail device
+     * should be the initiator for the two predictions to be comparable.
+     *
+     * @return {latencySeconds, energyJoules}
+     */
+    public double[] predictExact(io.coedge.partition.Geometry geometry) {
+        io.coedge.graph.Graph g = geometry.graph();
+        io.coedge.partition.Accounting acc = geometry.predicted();
+        if (acc.devices() != n) {
+            throw new IllegalArgumentException("plan has " + acc.devices() + " devices, the cluster " + n);
+        }
+        List<io.coedge.graph.Node> nodes = g.nodes();
+        double latency = 0;
+        double[] busyCp = new double[n], busyTx = new double[n];
+        boolean[] on = new boolean[n];
+        on[init] = true;
+        for (int l = 0; l < nodes.size(); l++) {
+            LayerType type = LayerCostTable.typeOf(g, nodes.get(l));
+            double mx = 0;
+            for (int i = 0; i < n; i++) {
+                DeviceProfile d = devices.get(i);
+                long f = acc.flops(i, l);
+                long rx = acc.bytesReceived(i, l);
+                double c = f / d.rate(type);
+                double t = rx > 0 ? d.link().transferSeconds(rx) : 0;
+                if (f > 0 || rx > 0 || acc.bytesSent(i, l) > 0) {
+                    on[i] = true;
+                }
+                busyCp[i] += c;
+                busyTx[i] += t;
+                mx = Math.max(mx, c + t);
+            }
+            latency += mx;
+        }
+        double energy = 0;
+        for (int i = 0; i < n; i++) {
+            if (on[i]) {
+                energy += idleW[i] * latency + dcpW[i] * busyCp[i] + dtxW[i] * busyTx[i];
+            }
+        }
+        return new double[] {latency, energy};
+    }
+
     /** Predicts latency, energy and memory of a split of the input rows. */
     public Prediction predict(int[] rows) {
         if (rows.length != n) {

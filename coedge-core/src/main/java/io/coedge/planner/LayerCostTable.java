@@ -200,6 +200,10 @@ public record LayerCostTable(String model, int inputRows, List<Layer> layers, do
             k = c.kernelH();
             s = c.strideH();
             d = c.dilationH();
+        } else if (n.op() instanceof io.coedge.ops.Pool p) {
+            k = p.kernelH();
+            s = p.strideH();
+            d = p.dilationH();
         } else {
             Integer kk = intComponent(n.op(), "kernelH", "kernel", "kernelSize");
             Integer ss = intComponent(n.op(), "strideH", "stride");

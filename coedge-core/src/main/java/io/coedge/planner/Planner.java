@@ -75,6 +75,7 @@ public final class Planner {
     private final int h;
     private final int init;
     private final long[] budget;
+    private final double[] secondsPerRow;
 
     public Planner(CostModel model) {
         this.m = model;
@@ -84,6 +85,15 @@ public final class Planner {
         this.budget = new long[n];
         for (int i = 0; i < n; i++) {
             budget[i] = model.cluster().devices().get(i).memoryBytes();
+        }
+        this.secondsPerRow = new double[n];
+        for (double[] stage : model.cp) {
+            for (int i = 0; i < n; i++) {
+                secondsPerRow[i] += stage[i];
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            secondsPerRow[i] = Math.max(secondsPerRow[i], 1e-12);
         }
     }
 
@@ -261,25 +271,88 @@ public final class Planner {
             sel[init] = true;
         }
         Map<Long, Candidate> cache = new HashMap<>();
-        Candidate best = evaluateSelection(sel, obj, deadline, cache);
-        while (true) {
-            Candidate bestDrop = null;
-            int drop = -1;
-            for (int i = 0; i < n; i++) {
-                if (!sel[i] || countOf(sel) == 1) {
-                    continue;
-                }
-                sel[i] = false;
-                Candidate c = evaluateSelection(sel, obj, deadline, cache);
-                sel[i] = true;
-                if (c != null && c.betterThan(bestDrop, obj)) {
-                    bestDrop = c;
-                    drop = i;
+        this.start = relaxed.a;
+        Candidate found = selectionSearch(sel, obj, deadline, cache);
+        // Polish: the exact LP for the chosen selection, rounded and repaired, when it does better than the
+        // selection search's own rows.
+        boolean[] chosen = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            chosen[i] = found.rows[i] > 0;
+        }
+        if (countOf(chosen) > 1) {
+            Lp lp = solve(obj, deadline, false, chosen);
+            if (lp != null) {
+                int[] rows = round(lp.a, chosen);
+                if (rows != null) {
+                    Candidate c = improve(rows, chosen, obj, deadline);
+                    if (c.betterThan(found, obj)) {
+                        found = c;
+                    }
                 }
             }
-            if (bestDrop != null && bestDrop.betterThan(best, obj)) {
-                best = bestDrop;
-                sel[drop] = false;
+        }
+        return found;
+    }
+
+    /** The relaxed LP's rows: the starting point for every selection the search evaluates. */
+    private double[] start;
+
+    private Candidate selectionSearch(boolean[] sel, Objective obj, double deadline, Map<Long, Candidate> cache) {
+        Candidate fromLp = localSearch(sel, obj, deadline, cache);
+        // One device alone needs no LP: every single-device plan is checked, and the search is run again
+        // from the best of them when it beats the LP's neighbourhood (the selection landscape is not convex).
+        Candidate bestSingle = null;
+        int single = -1;
+        for (int i = 0; i < n; i++) {
+            boolean[] t = new boolean[n];
+            t[i] = true;
+            Candidate c = evaluateSelection(t, obj, deadline, cache);
+            if (c != null && c.betterThan(bestSingle, obj)) {
+                bestSingle = c;
+                single = i;
+            }
+        }
+        if (bestSingle != null && bestSingle.betterThan(fromLp, obj)) {
+            boolean[] t = new boolean[n];
+            t[single] = true;
+            Candidate c = localSearch(t, obj, deadline, cache);
+            return c.betterThan(fromLp, obj) ? c : fromLp;
+        }
+        return fromLp;
+    }
+
+    private Candidate localSearch(boolean[] start, Objective obj, double deadline, Map<Long, Candidate> cache) {
+        boolean[] sel = start.clone();
+        Candidate best = evaluateSelection(sel, obj, deadline, cache);
+        // Local search over device selections: drop one device, add one, or swap one in for one out;
+        // take the best improving neighbour until none improves.
+        while (true) {
+            Candidate bestNext = null;
+            boolean[] bestSel = null;
+            for (int i = 0; i < n; i++) {
+                for (int j = -1; j < n; j++) {
+                    // (i, -1): toggle i; (i, j): swap selected i out and unselected j in
+                    if (j >= 0 && (!sel[i] || sel[j])) {
+                        continue;
+                    }
+                    boolean[] t = sel.clone();
+                    t[i] = !t[i];
+                    if (j >= 0) {
+                        t[j] = true;
+                    }
+                    if (countOf(t) == 0) {
+                        continue;
+                    }
+                    Candidate c = evaluateSelection(t, obj, deadline, cache);
+                    if (c != null && c.betterThan(bestNext, obj)) {
+                        bestNext = c;
+                        bestSel = t;
+                    }
+                }
+            }
+            if (bestNext != null && bestNext.betterThan(best, obj)) {
+                best = bestNext;
+                sel = bestSel;
             } else {
                 break;
             }
@@ -303,19 +376,28 @@ public final class Planner {
         if (n <= 62 && cache.containsKey(key)) {
             return cache.get(key);
         }
-        Lp lp = solve(obj, deadline, false, sel);
-        double[] a;
-        if (lp != null) {
-            a = lp.a;
-        } else {
-            // the selection cannot meet the deadline as an LP; start repair from a rate-proportional split
-            a = new double[n];
-            for (int i = 0; i < n; i++) {
-                a[i] = sel[i] ? 1.0 / m.cp[0][i] : 0;
+        // Start from the relaxed LP's rows on the selected devices when they carry most of the map, else
+        // from rows proportional to each device's speed; the repair moves do the rest. No LP here: the
+        // selection search evaluates many selections, and one LP for the final one polishes the result.
+        double[] a = new double[n];
+        double onSel = 0;
+        for (int i = 0; i < n; i++) {
+            if (sel[i] && start != null) {
+                onSel += start[i];
             }
-            double s = Arrays.stream(a).sum();
+        }
+        if (onSel > 0.5 * h) {
             for (int i = 0; i < n; i++) {
-                a[i] = a[i] * h / s;
+                a[i] = sel[i] ? start[i] * h / onSel : 0;
+            }
+        } else {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                a[i] = sel[i] ? 1.0 / secondsPerRow[i] : 0;
+                sum += a[i];
+            }
+            for (int i = 0; i < n; i++) {
+                a[i] = a[i] * h / sum;
             }
         }
         int[] rows = round(a, sel);
@@ -373,33 +455,38 @@ public final class Planner {
         return r;
     }
 
-    /** Single-row moves between selected devices: repair violations first, then improve the objective. */
+    /**
+     * Moves of rows between selected devices: repair violations first, then improve the objective. Steps
+     * shrink from a sixteenth of the map to one row, so a poor start converges in a few sweeps.
+     */
     private Candidate improve(int[] rows, boolean[] sel, Objective obj, double deadline) {
         Candidate cur = new Candidate(rows, quick(rows), deadline);
-        int limit = 4 * h + 16;
-        for (int it = 0; it < limit; it++) {
-            Candidate best = null;
-            for (int j = 0; j < n; j++) {
-                if (!sel[j] || cur.rows[j] <= 1) {
-                    continue;
-                }
-                for (int k = 0; k < n; k++) {
-                    if (k == j || !sel[k]) {
+        int[] t = new int[n];
+        for (int step = Math.max(1, Integer.highestOneBit(Math.max(1, h / 16))); step >= 1; step /= 2) {
+            for (int it = 0; it < 4 * h + 16; it++) {
+                Candidate best = null;
+                for (int j = 0; j < n; j++) {
+                    if (!sel[j] || cur.rows[j] <= step) {
                         continue;
                     }
-                    int[] t = cur.rows.clone();
-                    t[j]--;
-                    t[k]++;
-                    Candidate c = new Candidate(t, quick(t), deadline);
-                    if (c.betterThan(best, obj)) {
-                        best = c;
+                    for (int k = 0; k < n; k++) {
+                        if (k == j || !sel[k]) {
+                            continue;
+                        }
+                        System.arraycopy(cur.rows, 0, t, 0, n);
+                        t[j] -= step;
+                        t[k] += step;
+                        Candidate c = new Candidate(t.clone(), quick(t), deadline);
+                        if (c.betterThan(best, obj)) {
+                            best = c;
+                        }
                     }
                 }
-            }
-            if (best != null && best.betterThan(cur, obj)) {
-                cur = best;
-            } else {
-                break;
+                if (best != null && best.betterThan(cur, obj)) {
+                    cur = best;
+                } else {
+                    break;
+                }
             }
         }
         return cur;

@@ -120,9 +120,12 @@ class OnnxConformanceTest {
     @TestFactory
     Stream<DynamicTest> backendTestsOfSupportedOperators() throws IOException {
         Path data = dataDir();
-        Assumptions.assumeTrue(Files.isDirectory(data.resolve("node")),
-                "ONNX backend test data not found at " + data + "; install Debian's libonnx-testdata"
-                        + " (apt-get install libonnx-testdata) or set -Dcoedge.onnx.testdata=DIR");
+        if (!Files.isDirectory(data.resolve("node"))) {
+            String why = "ONNX backend test data not found at " + data + "; install Debian's libonnx-testdata"
+                    + " (apt-get install libonnx-testdata) or set -Dcoedge.onnx.testdata=DIR";
+            System.err.println("OnnxConformanceTest skipped: " + why);
+            return Stream.of(DynamicTest.dynamicTest("ONNX backend test data present", () -> Assumptions.abort(why)));
+        }
         exclusions = loadExclusions();
         Map<String, Path> tests = applicableTests(data);
         applicable.addAll(tests.keySet());

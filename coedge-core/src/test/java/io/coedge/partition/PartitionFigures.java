@@ -55,6 +55,9 @@ public final class PartitionFigures {
         sb.append(String.format("one-device peak feature-map bytes: %,d; reserved per device (every): %s%n",
                 every.oneDevicePeakBytes(), java.util.stream.IntStream.range(0, plan.deviceCount())
                         .mapToObj(d -> String.format("%,d", every.reservedBytes(d))).toList()));
+        sb.append(String.format("weight bytes per device: %s (one device %,d)%n",
+                java.util.stream.IntStream.range(0, plan.deviceCount())
+                        .mapToObj(d -> String.format("%,d", every.weightBytes(d))).toList(), g.parameterCount() * 4));
         for (Geometry geo : List.of(every, f2, f4)) {
             long halo = 0;
             int messages = 0;

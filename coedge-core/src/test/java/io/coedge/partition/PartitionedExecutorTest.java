@@ -87,6 +87,20 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void globalPoolingOfTheInputAndATailReadingTheInputWork() {
+        io.coedge.graph.GraphBuilder b = new io.coedge.graph.GraphBuilder("input-reads");
+        java.util.Random rnd = new java.util.Random(3);
+        String x = b.input("input", 1, 3, 11, 5);
+        String pooled = b.node(new io.coedge.ops.Flatten(1), b.node(io.coedge.ops.GlobalPool.average(), x));
+        String flat = b.node(new io.coedge.ops.Flatten(1), x);
+        String y = b.node(new io.coedge.ops.Concat(1), Nets.gemm(b, rnd, pooled, 3, 4), Nets.gemm(b, rnd, flat, 165, 4));
+        Graph g = b.output(y).build();
+        for (int n = 1; n <= 4; n++) {
+            assertExact(g, Plan.random(Plan.deviceNames(n), 11, n, Sync.every()).withTail("dev" + (n - 1)), false);
+        }
+    }
+
+    @Test
     void fullyConvolutionalNetHasNoTail() {
         Graph net = Nets.mixed(37, 21, "none");
         Geometry g = Geometry.of(net, Plan.equal(Plan.deviceNames(3), 37, Sync.every()));
@@ -158,6 +172,34 @@ class PartitionedExecutorTest {
         for (int d = 0; d < 3; d++) {
             assertThat(geo.reservedBytes(d)).isGreaterThanOrEqualTo(geo.predicted().peakBytes(d));
             assertThat(geo.reservedBytes(d)).isLessThan(2 * geo.predicted().peakBytes(d) + 64 * 64);
+        }
+    }
+
+    @Test
+    void everyDeviceSendsInIdOrderAndReceivesEachSendersTransfersInIdOrder() {
+        for (Graph g : List.of(Nets.mixed(37, 21, "gap"), Nets.mixed(37, 21, "flatten"), Nets.squeezeExcite(29, 13),
+                io.coedge.zoo.ModelZoo.build("googlenet"), io.coedge.zoo.ModelZoo.build("resnet18"))) {
+            int h = g.inputs().get(0).shape()[2];
+            for (Sync s : List.of(Sync.every(), Sync.fused(2), Sync.fused(3))) {
+                Geometry geo = Geometry.of(g, Plan.random(Plan.deviceNames(5), h, 3, s).withTail("dev3"));
+                int receives = 0;
+                for (int d = 0; d < 5; d++) {
+                    int lastSent = -1;
+                    int[] lastFrom = new int[5];
+                    java.util.Arrays.fill(lastFrom, -1);
+                    for (Step step : geo.program(d)) {
+                        if (step instanceof Step.Send send) {
+                            assertThat(send.t().id()).as("%s device %d sends", g.name(), d).isGreaterThan(lastSent);
+                            lastSent = send.t().id();
+                        } else if (step instanceof Step.Receive r) {
+                            assertThat(r.t().id()).as("%s device %d receives", g.name(), d).isGreaterThan(lastFrom[r.t().from()]);
+                            lastFrom[r.t().from()] = r.t().id();
+                            receives++;
+                        }
+                    }
+                }
+                assertThat(receives).isEqualTo(geo.transfers().size());
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.coedge.exec.Executor;
 import io.coedge.graph.Graph;
 import io.coedge.graph.ModelException;
+import io.coedge.graph.passes.FoldBatchNorm;
 import io.coedge.graph.Node;
 import io.coedge.ops.Conv;
 import io.coedge.ops.Gemm;
@@ -13,14 +14,33 @@ import io.coedge.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 class ModelZooTest {
+    /** Builds are deterministic and VGG-16 alone holds 553 MB: build each variant once per run. */
+    private static final Map<String, Graph> BUILT = new ConcurrentHashMap<>();
+
+    static Graph model(String name, boolean fold) {
+        Graph plain = BUILT.computeIfAbsent(name, k -> ModelZoo.build(name, false));
+        return fold ? BUILT.computeIfAbsent(name + ".folded", k -> FoldBatchNorm.apply(plain)) : plain;
+    }
+
+    @AfterAll
+    static void release() {
+        BUILT.clear();
+    }
+
+    static Graph model(String name) {
+        return model(name, true);
+    }
 
     /**
      * Parameter counts. torchvision's counts (AlexNet 61,100,840, VGG-16 138,357,544, ResNet-18
@@ -36,8 +56,8 @@ class ModelZooTest {
         "resnet18, 11699112, 11684712",
         "googlenet, 6639464, 6617624"})
     void parameterCountsMatchTorchvision(String name, long unfolded, long folded) {
-        assertThat(ModelZoo.build(name, false).parameterCount()).isEqualTo(unfolded);
-        assertThat(ModelZoo.build(name).parameterCount()).isEqualTo(folded);
+        assertThat(model(name, false).parameterCount()).isEqualTo(unfolded);
+        assertThat(model(name).parameterCount()).isEqualTo(folded);
     }
 
     /** Multiply-adds of convs and linear layers as torchvision runs them (forward hooks, 224x224). */
@@ -48,7 +68,7 @@ class ModelZooTest {
         "resnet18, 1814073344",
         "googlenet, 1498376192"})
     void convAndLinearWorkMatchesTorchvision(String name, long macs) {
-        Graph g = ModelZoo.build(name);
+        Graph g = model(name);
         long flops = 0;
         for (Node n : g.nodes()) {
             if (n.op() instanceof Conv || n.op() instanceof Gemm) {
@@ -67,7 +87,7 @@ class ModelZooTest {
     @ParameterizedTest
     @ValueSource(strings = {"alexnet", "vgg16", "resnet18", "googlenet"})
     void everyModelMapsTheImageInputToThousandLogits(String name) {
-        Graph g = ModelZoo.build(name);
+        Graph g = model(name);
         assertThat(g.inputs()).hasSize(1);
         assertThat(g.inputs().get(0).name()).isEqualTo("input");
         assertThat(g.inputs().get(0).shape()).containsExactly(1, 3, 224, 224);
@@ -78,25 +98,30 @@ class ModelZooTest {
 
     @Test
     void nodesAreNamedLikeTorchvisionModules() {
-        assertThat(ModelZoo.build("vgg16").nodes().stream().map(Node::name)).contains("features.0", "features.28",
+        assertThat(model("vgg16").nodes().stream().map(Node::name)).contains("features.0", "features.28",
                 "classifier.6");
-        assertThat(ModelZoo.build("resnet18").nodes().stream().map(Node::name)).contains("conv1",
+        assertThat(model("resnet18").nodes().stream().map(Node::name)).contains("conv1",
                 "layer1.0.conv1", "layer2.0.downsample.0", "fc");
-        assertThat(ModelZoo.build("googlenet").nodes().stream().map(Node::name)).contains(
+        assertThat(model("googlenet").nodes().stream().map(Node::name)).contains(
                 "inception3a.branch3.1.conv", "inception5b.concat");
     }
 
     @Test
     void mapShapesFollowTorchvision() {
-        Graph alex = ModelZoo.build("alexnet");
+        Graph alex = model("alexnet");
         assertThat(alex.shape("features.12")).containsExactly(1, 256, 6, 6);
-        Graph vgg = ModelZoo.build("vgg16");
+        Graph vgg = model("vgg16");
         assertThat(vgg.shape("features.30")).containsExactly(1, 512, 7, 7);
-        Graph g = ModelZoo.build("googlenet");
+        Graph g = model("googlenet");
         assertThat(g.shape("maxpool1")).containsExactly(1, 64, 56, 56);
         assertThat(g.shape("inception3b.concat")).containsExactly(1, 480, 28, 28);
         assertThat(g.shape("maxpool4")).containsExactly(1, 832, 7, 7);
         assertThat(g.shape("inception5b.concat")).containsExactly(1, 1024, 7, 7);
+    }
+
+    @Test
+    void buildFoldsBatchNormByDefault() {
+        assertThat(ModelZoo.build("resnet18").parameterCount()).isEqualTo(model("resnet18", true).parameterCount());
     }
 
     @Test
@@ -116,7 +141,7 @@ class ModelZooTest {
     @ParameterizedTest
     @ValueSource(strings = {"alexnet", "resnet18", "googlenet"})
     void logitsAreNotDegenerateAndTopFiveIsStable(String name) {
-        Graph g = ModelZoo.build(name);
+        Graph g = model(name);
         SplittableRandom r = new SplittableRandom(3);
         float[] img = new float[3 * 224 * 224];
         for (int i = 0; i < img.length; i++) {
