@@ -79,7 +79,7 @@ class RandomGraphProperties {
     @Property(tries = 300)
     void randomNetworksSplitExactly(@ForAll long seed, @ForAll @IntRange(min = 1, max = 12) int halfHeight,
                                     @ForAll @IntRange(min = 1, max = 6) int devices,
-                                    @ForAll @IntRange(min = 0, max = 3) int fused) {
+                                    @ForAll @IntRange(min = 0, max = 3) int fused, @ForAll boolean threaded) {
         int height = 2 * halfHeight + 1;
         Graph g;
         try {
@@ -93,7 +93,7 @@ class RandomGraphProperties {
             Tensor in = Nets.randomInput(arena, g.inputs().get(0).shape(), seed);
             Tensor ref = Nets.reference(g, arena, in);
             PartitionedExecutor px = new PartitionedExecutor(g, plan, List.of());
-            PartitionedExecutor.Result r = px.run(arena, in);
+            PartitionedExecutor.Result r = threaded ? px.runThreaded(arena, in, 20_000_000_000L) : px.run(arena, in);
             assertThat(Nets.maxAbsDiff(ref, r.output())).as("%s on %s", plan, g.summary())
                     .isLessThanOrEqualTo(1e-5f * Math.max(Nets.maxAbs(ref), 1e-20f));
             assertThat(r.counted().difference(px.geometry().predicted())).isNull();
