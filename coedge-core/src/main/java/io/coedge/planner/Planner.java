@@ -55,6 +55,9 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * The energy plan is never worse than the latency-minimal plan when that one meets the deadline, so the
  * fast path is feasible whenever it finds a latency-minimal plan within the deadline.
  * {@link #exact} solves the MILP itself with ojAlgo's branch and bound (reference on small instances).
+ *
+ * <p>A planner is for one thread at a time (it keeps the current relaxation while it searches); create
+ * one per thread, they are cheap.
  */
 public final class Planner {
     /** What to minimise. */
