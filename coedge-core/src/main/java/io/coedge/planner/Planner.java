@@ -97,6 +97,19 @@ public final class Planner {
         }
     }
 
+    /**
+     * Parses a deadline such as {@code 250ms}, {@code 1.5s} or {@code 250} (milliseconds) into seconds.
+     *
+     * @throws IllegalArgumentException for anything else, or a deadline that is not positive
+     */
+    public static double parseDeadline(String text) {
+        double s = Units.seconds("deadline", text);
+        if (!(s > 0)) {
+            throw new IllegalArgumentException("deadline must be positive, got '" + text + "'");
+        }
+        return s;
+    }
+
     public CostModel costModel() {
         return m;
     }
