@@ -56,7 +56,9 @@ public final class CoEdgeCluster implements AutoCloseable {
     private final Map<Long, Pending> pending = new HashMap<>();
     private Subscription haloSubscription;
     private long nextRequestId = 1;
-    private long nextPlanVersion = 1;
+    // From the clock, so that a restarted coordinator's plans are newer than anything still in flight from
+    // the previous one (receivers park frames of newer plans and drop older ones).
+    private long nextPlanVersion = System.currentTimeMillis() * 1000L;
     private final io.coedge.transport.stat.WorkerCounters counters;
     private long staleResults;
     private long modelBytesSent;
