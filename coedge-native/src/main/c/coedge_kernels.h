@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define COEDGE_ABI_VERSION 1
+#define COEDGE_ABI_VERSION 2
 
 /* Bits of coedge_cpu_isas(). */
 #define COEDGE_ISA_SCALAR 1
@@ -64,10 +64,22 @@ int32_t coedge_cpu_isas(void);
 #define COEDGE_IM2COL_ARGS const coedge_window *g, const float *x, int32_t x_row0, int32_t cpg, \
     int32_t group, int32_t r0, int32_t r1, float *col
 
+/* y[i] = max(x[i], 0) for n contiguous floats (x == y allowed). */
+#define COEDGE_RELU_ARGS const float *x, float *y, int64_t n
+
+/* y[i] = a[i] + b[i], then max(., 0) when relu != 0 (same-shape residual adds). */
+#define COEDGE_ADD_ARGS const float *a, const float *b, float *y, int64_t n, int32_t relu
+
+/* Global average pooling of an NHWC map: y[c] = mean over pixels of x[p][c]. */
+#define COEDGE_GAP_ARGS const float *x, float *y, int32_t pixels, int32_t c
+
 #define COEDGE_DECLARE_ISA(isa) \
     void coedge_f32_dwconv_rows__##isa(COEDGE_DWCONV_ARGS); \
     void coedge_f32_maxpool_rows__##isa(COEDGE_MAXPOOL_ARGS); \
-    void coedge_f32_avgpool_rows__##isa(COEDGE_AVGPOOL_ARGS);
+    void coedge_f32_avgpool_rows__##isa(COEDGE_AVGPOOL_ARGS); \
+    void coedge_f32_relu__##isa(COEDGE_RELU_ARGS); \
+    void coedge_f32_add__##isa(COEDGE_ADD_ARGS); \
+    void coedge_f32_gap__##isa(COEDGE_GAP_ARGS);
 
 COEDGE_DECLARE_ISA(scalar)
 #if defined(__x86_64__)

@@ -136,3 +136,40 @@ void COEDGE_NAME(coedge_f32_avgpool_rows)(COEDGE_AVGPOOL_ARGS) {
         }
     }
 }
+
+void COEDGE_NAME(coedge_f32_relu)(COEDGE_RELU_ARGS) {
+    const VEC zero = VSET1(0.0f);
+    int64_t i = 0;
+    for (; i + VLEN <= n; i += VLEN) VSTORE(y + i, VMAX(VLOAD(x + i), zero));
+    for (; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void COEDGE_NAME(coedge_f32_add)(COEDGE_ADD_ARGS) {
+    int64_t i = 0;
+    if (relu) {
+        const VEC zero = VSET1(0.0f);
+        for (; i + VLEN <= n; i += VLEN) VSTORE(y + i, VMAX(VADD(VLOAD(a + i), VLOAD(b + i)), zero));
+        for (; i < n; i++) {
+            const float v = a[i] + b[i];
+            y[i] = v > 0.0f ? v : 0.0f;
+        }
+    } else {
+        for (; i + VLEN <= n; i += VLEN) VSTORE(y + i, VADD(VLOAD(a + i), VLOAD(b + i)));
+        for (; i < n; i++) y[i] = a[i] + b[i];
+    }
+}
+
+void COEDGE_NAME(coedge_f32_gap)(COEDGE_GAP_ARGS) {
+    const float scale = pixels > 0 ? 1.0f / (float)pixels : 0.0f;
+    int ch = 0;
+    for (; ch + VLEN <= c; ch += VLEN) {
+        VEC acc = VSET1(0.0f);
+        for (int p = 0; p < pixels; p++) acc = VADD(acc, VLOAD(x + (size_t)p * c + ch));
+        VSTORE(y + ch, VMUL(acc, VSET1(scale)));
+    }
+    for (; ch < c; ch++) {
+        float acc = 0.0f;
+        for (int p = 0; p < pixels; p++) acc += x[(size_t)p * c + ch];
+        y[ch] = acc * scale;
+    }
+}

@@ -15,22 +15,33 @@ typedef void (*dw_fn)(COEDGE_DWCONV_ARGS);
 typedef void (*max_fn)(COEDGE_MAXPOOL_ARGS);
 typedef void (*avg_fn)(COEDGE_AVGPOOL_ARGS);
 
+typedef void (*relu_fn)(COEDGE_RELU_ARGS);
+typedef void (*add_fn)(COEDGE_ADD_ARGS);
+typedef void (*gap_fn)(COEDGE_GAP_ARGS);
+
 typedef struct {
     const char *name;
     int bit;
     dw_fn dw;
     max_fn maxp;
     avg_fn avgp;
+    relu_fn relu;
+    add_fn add;
+    gap_fn gap;
 } variant;
 
 static const variant VARIANTS[] = {
-    {"scalar", COEDGE_ISA_SCALAR, coedge_f32_dwconv_rows__scalar, coedge_f32_maxpool_rows__scalar, coedge_f32_avgpool_rows__scalar},
+    {"scalar", COEDGE_ISA_SCALAR, coedge_f32_dwconv_rows__scalar, coedge_f32_maxpool_rows__scalar, coedge_f32_avgpool_rows__scalar,
+     coedge_f32_relu__scalar, coedge_f32_add__scalar, coedge_f32_gap__scalar},
 #if defined(__x86_64__)
-    {"avx2", COEDGE_ISA_AVX2, coedge_f32_dwconv_rows__avx2, coedge_f32_maxpool_rows__avx2, coedge_f32_avgpool_rows__avx2},
-    {"avx512", COEDGE_ISA_AVX512, coedge_f32_dwconv_rows__avx512, coedge_f32_maxpool_rows__avx512, coedge_f32_avgpool_rows__avx512},
+    {"avx2", COEDGE_ISA_AVX2, coedge_f32_dwconv_rows__avx2, coedge_f32_maxpool_rows__avx2, coedge_f32_avgpool_rows__avx2,
+     coedge_f32_relu__avx2, coedge_f32_add__avx2, coedge_f32_gap__avx2},
+    {"avx512", COEDGE_ISA_AVX512, coedge_f32_dwconv_rows__avx512, coedge_f32_maxpool_rows__avx512, coedge_f32_avgpool_rows__avx512,
+     coedge_f32_relu__avx512, coedge_f32_add__avx512, coedge_f32_gap__avx512},
 #endif
 #if defined(__aarch64__)
-    {"neon", COEDGE_ISA_NEON, coedge_f32_dwconv_rows__neon, coedge_f32_maxpool_rows__neon, coedge_f32_avgpool_rows__neon},
+    {"neon", COEDGE_ISA_NEON, coedge_f32_dwconv_rows__neon, coedge_f32_maxpool_rows__neon, coedge_f32_avgpool_rows__neon,
+     coedge_f32_relu__neon, coedge_f32_add__neon, coedge_f32_gap__neon},
 #endif
 };
 
@@ -161,6 +172,35 @@ static void im2col_case(void) {
     free(col);
 }
 
+/* Element-wise kernels over odd lengths (vector body plus tail), against plain loops. */
+static void elementwise_case(const variant *v) {
+    int n = rnd(1, 300), c = rnd(1, 70), pixels = rnd(1, 50);
+    float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
+    for (int i = 0; i < n; i++) { a[i] = rndf(); b[i] = rndf(); }
+    int bad = 0;
+    v->relu(a, y, n);
+    for (int i = 0; i < n; i++) bad |= y[i] != (a[i] > 0 ? a[i] : 0.0f);
+    for (int relu = 0; relu <= 1; relu++) {
+        v->add(a, b, y, n, relu);
+        for (int i = 0; i < n; i++) {
+            float e = a[i] + b[i];
+            if (relu && e < 0) e = 0;
+            bad |= y[i] != e;
+        }
+    }
+    float *x = malloc((size_t)pixels * c * sizeof(float)), *g = malloc(c * sizeof(float));
+    for (int i = 0; i < pixels * c; i++) x[i] = rndf();
+    v->gap(x, g, pixels, c);
+    for (int ch = 0; ch < c; ch++) {
+        double acc = 0;
+        for (int p = 0; p < pixels; p++) acc += x[p * c + ch];
+        bad |= fabs(acc / pixels - g[ch]) > 1e-5;
+    }
+    if (bad) { printf("FAIL elementwise__%s n=%d c=%d pixels=%d\n", v->name, n, c, pixels); failed++; }
+    else passed++;
+    free(a); free(b); free(y); free(x); free(g);
+}
+
 int main(void) {
     int isas = coedge_cpu_isas();
     if (coedge_abi_version() != COEDGE_ABI_VERSION) { printf("FAIL abi version\n"); return 1; }
@@ -199,6 +239,9 @@ int main(void) {
         free(x); free(w); free(b); free(expect);
     }
     for (int i = 0; i < 20; i++) im2col_case();
+    for (size_t i = 0; i < sizeof VARIANTS / sizeof VARIANTS[0]; i++)
+        if (isas & VARIANTS[i].bit)
+            for (int k = 0; k < 20; k++) elementwise_case(&VARIANTS[i]);
     printf("coedge_kernels_test: %d passed, %d failed (isas=0x%x)\n", passed, failed, isas);
     return failed ? 1 : 0;
 }

@@ -35,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector",
+    "-Dcoedge.openblas.coretype=auto"})
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class ConvLayerBenchmark {
@@ -82,8 +83,9 @@ public class ConvLayerBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        // The conv splits its rows over CoEdge's own pool (OpenBLAS at one thread inside it); the
+        // plain sgemm baseline gets the same number of threads from OpenBLAS itself.
         System.setProperty("coedge.threads", Integer.toString(threads));
-        OpenBlas.setThreads(threads);
         shape = ConvShape.parse(layer);
         Graph g = shape.graph();
         KernelProvider p = ServiceLoader.load(KernelProvider.class).stream().map(ServiceLoader.Provider::get)
@@ -123,8 +125,14 @@ public class ConvLayerBenchmark {
 
     @Benchmark
     public MemorySegment sgemm() {
+        if (threads > 1) {
+            OpenBlas.setThreads(threads);
+        }
         OpenBlas.sgemm(shape.gemmM(), shape.gemmN(), shape.gemmK(), a, shape.gemmK(), b, shape.gemmN(), 0f, c,
                 shape.gemmN());
+        if (threads > 1) {
+            OpenBlas.setThreads(1);
+        }
         return c;
     }
 }

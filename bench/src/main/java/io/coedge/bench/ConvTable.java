@@ -15,7 +15,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Times are the fastest measurement iteration of each, which is what survives other load on a shared
  * machine best.
  *
- * <p>Run: {@code java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar io.coedge.bench.ConvTable [threads] [provider] [layer-regex]}
+ * <p>Run: {@code java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar io.coedge.bench.ConvTable [threads] [provider] [layer-name-regex]}
  */
 public final class ConvTable {
     private ConvTable() {
@@ -33,10 +33,15 @@ public final class ConvTable {
                 .measurementIterations(6).measurementTime(TimeValue.milliseconds(400))
                 .forks(1);
         java.util.List<String> layers = new java.util.ArrayList<>();
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(filter);
         for (String l : ConvShape.ZOO) {
-            if (l.matches(filter) || l.split(":")[0].matches(filter)) {
+            if (pattern.matcher(l.split(":")[0]).find()) {
                 layers.add(l);
             }
+        }
+        if (layers.isEmpty()) {
+            System.err.println("no layer name matches '" + filter + "'; names: model/layer as in " + ConvShape.class.getSimpleName());
+            System.exit(2);
         }
         o.param("layer", layers.toArray(String[]::new));
         Collection<RunResult> results = new Runner(o.build()).run();

@@ -7,7 +7,6 @@ import ai.onnxruntime.OrtSession;
 import io.coedge.exec.Executor;
 import io.coedge.graph.Graph;
 import io.coedge.graph.passes.FoldBatchNorm;
-import io.coedge.kernels.OpenBlas;
 import io.coedge.onnx.OnnxImporter;
 import io.coedge.tensor.Tensor;
 import java.io.IOException;
@@ -46,7 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector",
-    "-Xmx4g"})
+    "-Xmx4g", "-Dcoedge.openblas.coretype=auto"})
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 4, time = 2)
 public class ModelBenchmark {
@@ -83,8 +82,8 @@ public class ModelBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws OrtException, IOException {
+        // Before any kernel runs: the worker pool is sized from it once. OpenBLAS stays at one thread.
         System.setProperty("coedge.threads", Integer.toString(threads));
-        OpenBlas.setThreads(threads);
         Path file = onnxFile(model);
         Graph g = FoldBatchNorm.apply(OnnxImporter.load(file, null));
         executor = new Executor(g, Executor.providers(kernels));

@@ -49,7 +49,7 @@ final class DepthwiseConv implements RowKernel {
         g.checkBand(x, xRow0, out, outRow0, r0, r1);
         WorkerPool pool = WorkerPool.shared();
         MemorySegment xs = pool.shareable(x.segment()), ys = pool.shareable(out.segment());
-        pool.forRows(r0, r1, Integer.MAX_VALUE, (a, b) -> {
+        pool.forRows(r0, r1, 1, Integer.MAX_VALUE, (a, b) -> {
             if (nativeKernels != null) {
                 nativeKernels.dwconv(window, xs, xRow0, packed, bias, ys, outRow0, a, b);
             } else {

@@ -70,7 +70,8 @@ final class GemmConv implements RowKernel {
         WorkerPool pool = WorkerPool.shared();
         MemorySegment xs = pool.shareable(x.segment());
         MemorySegment ys = pool.shareable(out.segment());
-        pool.forRows(r0, r1, tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b));
+        // At least ~256 output pixels per task keeps each sgemm efficient.
+        pool.forRows(r0, r1, Math.ceilDiv(256, g.outW()), tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b));
     }
 
     /** Output rows {@code [r0, r1)} on the calling thread, in tiles of at most {@code tileRows}. */

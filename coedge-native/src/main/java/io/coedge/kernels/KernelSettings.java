@@ -30,6 +30,16 @@ public final class KernelSettings {
      */
     public static final String IM2COL_BYTES_PROPERTY = "coedge.im2col.bytes";
 
+    /**
+     * {@value}: which OpenBLAS kernel family to use. Empty (default): OpenBLAS's own rule, i.e. the
+     * environment variable {@code OPENBLAS_CORETYPE} if set, else its CPUID detection. {@code auto}:
+     * ignore an inherited {@code OPENBLAS_CORETYPE} and detect from CPUID (some machines export
+     * {@code OPENBLAS_CORETYPE=Haswell} globally, which halves sgemm speed on AVX-512 CPUs). Any other
+     * value (Haswell, SkylakeX, Cooperlake, Zen, ARMV8, NeoverseN1, ...) forces that family. Applied
+     * once, before OpenBLAS loads.
+     */
+    public static final String OPENBLAS_CORETYPE_PROPERTY = "coedge.openblas.coretype";
+
     private KernelSettings() {
     }
 

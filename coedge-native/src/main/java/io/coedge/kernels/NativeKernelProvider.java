@@ -5,12 +5,13 @@ import io.coedge.graph.KernelContext;
 import io.coedge.graph.KernelProvider;
 import io.coedge.ops.Conv;
 import io.coedge.ops.Gemm;
+import io.coedge.ops.GlobalPool;
 import io.coedge.ops.Pool;
 
 /**
  * The "native" kernels: convolutions through OpenBLAS sgemm (im2col of the row tile, or the input
  * band itself for 1x1) and fully connected layers (Gemm) through OpenBLAS; depthwise convolutions,
- * im2col and max/average pooling in the CoEdge C library when it is packaged for this platform (Java
+ * im2col, max/average/global-average pooling, Relu and residual Add in the CoEdge C library when it is packaged for this platform (Java
  * loops, or the reference for pooling, otherwise). Available when OpenBLAS loads.
  */
 public final class NativeKernelProvider implements KernelProvider {
@@ -45,10 +46,22 @@ public final class NativeKernelProvider implements KernelProvider {
         if (ctx.node().op() instanceof Gemm gemm) {
             return GemmKernel.of(gemm, ctx, null);
         }
-        if (ctx.node().op() instanceof Pool pool && NativeLibrary.available()) {
+        if (!NativeLibrary.available()) {
+            return null;
+        }
+        if (ctx.node().op() instanceof Pool pool) {
             return PoolRows.of(pool, ctx, NativeLibrary.kernels());
         }
-        return null;
+        if (ctx.node().op() instanceof GlobalPool gp) {
+            return GlobalAveragePoolKernel.of(gp, ctx, NativeLibrary.kernels());
+        }
+        return ElementwiseRows.of(ctx, NativeLibrary.kernels());
+    }
+
+    /** What {@link #describe()} says: for {@code coedge info}, which prints providers as text. */
+    @Override
+    public String toString() {
+        return describe().strip().replace("\n", "; ");
     }
 
     /** One line per component for {@code coedge info}: what loaded, which ISA, why not. */
@@ -56,6 +69,8 @@ public final class NativeKernelProvider implements KernelProvider {
         StringBuilder sb = new StringBuilder();
         sb.append("OpenBLAS: ").append(OpenBlas.available()
                 ? OpenBlas.config() + ", " + OpenBlas.threads() + " threads" : OpenBlas.problem()).append('\n');
+        sb.append("kernel threads: ").append(KernelSettings.threads()).append(" (-D")
+                .append(KernelSettings.THREADS_PROPERTY).append(")\n");
         sb.append("CoEdge C kernels (").append(NativeLibrary.platform()).append("): ")
                 .append(NativeLibrary.available() ? NativeLibrary.kernels().isa().suffix() + " of "
                         + NativeLibrary.supportedIsas() : NativeLibrary.problem()).append('\n');

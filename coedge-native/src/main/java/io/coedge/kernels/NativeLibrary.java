@@ -44,7 +44,7 @@ public final class NativeLibrary {
     }
 
     /** ABI version this binding was written for ({@code COEDGE_ABI_VERSION}). */
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final ValueLayout P = ValueLayout.ADDRESS;
@@ -207,6 +207,9 @@ public final class NativeLibrary {
         private final MethodHandle maxpool;
         private final MethodHandle avgpool;
         private final MethodHandle im2col;
+        private final MethodHandle relu;
+        private final MethodHandle add;
+        private final MethodHandle gap;
 
         Kernels(SymbolLookup lookup, Isa isa) {
             this.isa = isa;
@@ -219,6 +222,40 @@ public final class NativeLibrary {
                     FunctionDescriptor.ofVoid(P, P, I, P, I, I, I, I), critical);
             this.im2col = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_im2col_rows__scalar"),
                     FunctionDescriptor.ofVoid(P, P, I, I, I, I, I, P), critical);
+            // Element-wise kernels work on sub-ranges of bands: raw addresses (pointers travel as
+            // 64-bit integers in the C ABIs CoEdge targets) avoid a slice object per call; the Java
+            // callers check the bounds.
+            ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
+            this.relu = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_relu__" + isa.suffix()),
+                    FunctionDescriptor.ofVoid(L, L, L), critical);
+            this.add = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_add__" + isa.suffix()),
+                    FunctionDescriptor.ofVoid(L, L, L, L, I), critical);
+            this.gap = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_gap__" + isa.suffix()),
+                    FunctionDescriptor.ofVoid(L, L, I, I), critical);
+        }
+
+        void relu(long x, long y, long n) {
+            try {
+                relu.invokeExact(x, y, n);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        void add(long a, long b, long y, long n, boolean thenRelu) {
+            try {
+                add.invokeExact(a, b, y, n, thenRelu ? 1 : 0);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        void globalAveragePool(long x, long y, int pixels, int channels) {
+            try {
+                gap.invokeExact(x, y, pixels, channels);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
         }
 
         public Isa isa() {

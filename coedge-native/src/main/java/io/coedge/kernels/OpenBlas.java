@@ -76,7 +76,8 @@ public final class OpenBlas {
     }
 
     /** Lets JavaCPP extract and load the OpenBLAS of this platform; returns the path of libopenblas. */
-    private static Path extract() throws ClassNotFoundException {
+    private static Path extract() throws Throwable {
+        applyCoreType(System.getProperty(KernelSettings.OPENBLAS_CORETYPE_PROPERTY, "").trim());
         Class<?> preset = Class.forName("org.bytedeco.openblas.global.openblas_nolapack");
         org.bytedeco.javacpp.Loader.load(preset);
         for (Map.Entry<String, String> e : org.bytedeco.javacpp.Loader.getLoadedLibraries().entrySet()) {
@@ -85,6 +86,36 @@ public final class OpenBlas {
             }
         }
         throw new IllegalStateException("JavaCPP loaded the OpenBLAS preset but reported no libopenblas path");
+    }
+
+    /**
+     * OpenBLAS reads {@code OPENBLAS_CORETYPE} with the C library's getenv when it initialises, so the
+     * process environment is edited (through libc, not Java's cached copy) before the library loads.
+     */
+    private static void applyCoreType(String coreType) throws Throwable {
+        if (coreType.isEmpty()) {
+            return;
+        }
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup libc = linker.defaultLookup();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment name = arena.allocateFrom("OPENBLAS_CORETYPE");
+            if (coreType.equalsIgnoreCase("auto")) {
+                MethodHandle unsetenv = linker.downcallHandle(Symbols.find(libc, "unsetenv"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+                int rc = (int) unsetenv.invokeExact(name);
+                if (rc != 0) {
+                    throw new IllegalStateException("unsetenv(OPENBLAS_CORETYPE) failed");
+                }
+            } else {
+                MethodHandle setenv = linker.downcallHandle(Symbols.find(libc, "setenv"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+                int rc = (int) setenv.invokeExact(name, arena.allocateFrom(coreType), 1);
+                if (rc != 0) {
+                    throw new IllegalStateException("setenv(OPENBLAS_CORETYPE=" + coreType + ") failed");
+                }
+            }
+        }
     }
 
     public static boolean available() {

@@ -69,7 +69,7 @@ final class PoolRows implements RowKernel {
         }
         WorkerPool workers = WorkerPool.shared();
         MemorySegment xs = workers.shareable(x.segment()), ys = workers.shareable(out.segment());
-        workers.forRows(r0, r1, Integer.MAX_VALUE, (a, b) -> {
+        workers.forRows(r0, r1, 1, Integer.MAX_VALUE, (a, b) -> {
             if (max) {
                 kernels.maxpool(window, xs, xRow0, ys, outRow0, a, b);
             } else {

@@ -40,6 +40,12 @@ public final class VectorKernelProvider implements KernelProvider {
         return MODULE_PRESENT ? VectorSgemm.lanes() : 0;
     }
 
+    /** For {@code coedge info}: the vector width, or why the provider is off. */
+    @Override
+    public String toString() {
+        return MODULE_PRESENT ? "Java Vector API, " + VectorSgemm.species() : problem();
+    }
+
     @Override
     public Kernel kernel(KernelContext ctx) {
         if (!MODULE_PRESENT) {

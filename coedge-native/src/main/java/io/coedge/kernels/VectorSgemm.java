@@ -30,6 +30,10 @@ final class VectorSgemm implements Sgemm {
         return VL;
     }
 
+    static String species() {
+        return S.toString();
+    }
+
     @Override
     public void gemm(int m, int n, int k, MemorySegment a, long ao, int lda, MemorySegment b, long bo, int ldb,
                      float beta, MemorySegment c, long co, int ldc) {

@@ -11,12 +11,16 @@ import java.util.function.IntConsumer;
  * all kernels. A kernel splits its band into tasks (row tiles, column blocks) and runs them here;
  * OpenBLAS is kept at one thread so that its threads and ours never oversubscribe the cores.
  *
- * <p>Idle workers park rather than spin: on a loaded or shared machine a spinning barrier whose
- * threads are descheduled costs far more than a wake-up. A second caller that arrives while the pool
+ * <p>Idle workers spin briefly, then park: a barrier that only spins collapses when its threads are
+ * descheduled on a loaded machine (OpenBLAS's does), one that only parks pays a wake-up per layer.
+ * Tasks are handed out one at a time from a counter, so a thread that arrives late finds the others
+ * have done its share instead of making them wait. A second caller that arrives while the pool
  * is busy (two devices in one process) runs its tasks itself rather than waiting.
  */
 final class WorkerPool {
     private static volatile WorkerPool shared;
+    /** Busy-wait rounds (about 50-100 microseconds) before a thread parks. */
+    private static final int SPINS = 20_000;
 
     private final Thread[] workers;
     private final ReentrantLock owner = new ReentrantLock();
@@ -80,8 +84,12 @@ final class WorkerPool {
                 LockSupport.unpark(w);
             }
             work(j);
-            while (j.done.get() < count) {
-                LockSupport.park(this);
+            for (int spin = 0; j.done.get() < count; spin++) {
+                if (spin < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
             }
             job = null;
             Throwable t = j.error;
@@ -117,16 +125,16 @@ final class WorkerPool {
     }
 
     /**
-     * Splits rows {@code [r0, r1)} into chunks of at most {@code maxChunk} rows, and at least one chunk
-     * per thread when there are enough rows, and runs them over the pool.
+     * Splits rows {@code [r0, r1)} into chunks of at most {@code maxChunk} and at least
+     * {@code minChunk} rows, about four per thread when there are enough rows, and runs them.
      */
-    void forRows(int r0, int r1, int maxChunk, Rows body) {
+    void forRows(int r0, int r1, int minChunk, int maxChunk, Rows body) {
         int rows = r1 - r0;
         if (rows <= 0) {
             return;
         }
-        int perThread = (rows + threads() - 1) / threads();
-        int chunk = Math.max(1, Math.min(maxChunk, perThread));
+        int target = (rows + 4 * threads() - 1) / (4 * threads());
+        int chunk = Math.max(1, Math.min(maxChunk, Math.max(minChunk, target)));
         int tasks = (rows + chunk - 1) / chunk;
         if (tasks == 1) {
             body.run(r0, r1);
@@ -151,12 +159,20 @@ final class WorkerPool {
 
     private void loop() {
         Job last = null;
+        int spin = 0;
         while (true) {
             Job j = job;
             if (j == null || j == last) {
-                LockSupport.park(this);
+                // Layers follow each other within microseconds: spin a little before parking, so the
+                // next job does not wait for a wake-up (which on a loaded machine can take a timeslice).
+                if (spin++ < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
                 continue;
             }
+            spin = 0;
             last = j;
             work(j);
         }

@@ -10,7 +10,6 @@ import io.coedge.transport.TransportContext;
 import io.coedge.transport.TransportNode;
 import io.coedge.transport.stat.WorkerCounters;
 import java.lang.foreign.MemorySegment;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +33,8 @@ public final class AeronHaloExchange implements HaloExchange {
     private final Geometry geometry;
     private final HaloReceiver[] receivers;
     private final int[] slotOfTransfer;
-    private final Map<Long, HaloSender> senders = new HashMap<>();
+    // senders[from][to]; an array, not a map, so a send allocates nothing (no boxed keys).
+    private final HaloSender[][] senders;
     private final long receiveTimeoutNs;
     private final AtomicCounter[] waitNs;
     private volatile long planVersion;
@@ -51,6 +51,7 @@ public final class AeronHaloExchange implements HaloExchange {
         this.geometry = geometry;
         int n = geometry.plan().deviceCount();
         this.receivers = new HaloReceiver[n];
+        this.senders = new HaloSender[n][n];
         this.waitNs = new AtomicCounter[n];
         List<Transfer> transfers = geometry.transfers();
         this.slotOfTransfer = new int[transfers.size()];
@@ -69,12 +70,11 @@ public final class AeronHaloExchange implements HaloExchange {
                 }
             }
             if (receivers[t.from()] != null) {
-                long key = (long) t.from() << 32 | t.to();
-                if (!senders.containsKey(key)) {
+                if (senders[t.from()][t.to()] == null) {
                     HaloSender s = new HaloSender(publicationTo.apply(t.from(), t.to()), t.from(), TransportNode.waitIdleStrategy(),
                             new SystemNanoClock(), ctx.sendTimeoutNs(), counters == null ? null : counters.bytesSent(name(t.to())));
                     s.whileWaiting(this::pollLocal);
-                    senders.put(key, s);
+                    senders[t.from()][t.to()] = s;
                 }
             }
         }
@@ -125,7 +125,7 @@ public final class AeronHaloExchange implements HaloExchange {
 
     @Override
     public void send(Transfer t, MemorySegment payload) {
-        HaloSender s = senders.get((long) t.from() << 32 | t.to());
+        HaloSender s = senders[t.from()][t.to()];
         if (s == null) {
             throw new IllegalArgumentException("device " + t.from() + " does not run in this process");
         }

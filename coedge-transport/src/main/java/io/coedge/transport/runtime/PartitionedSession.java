@@ -85,6 +85,15 @@ public final class PartitionedSession implements AutoCloseable {
         publications.clear();
     }
 
+    /**
+     * Pushes this session's plan again under a new version (e.g. before timing it, when another session used
+     * the same workers). {@link #infer} does this by itself when needed.
+     */
+    public void refresh() {
+        activate(plan);
+        replans--;
+    }
+
     /** The plan in force (its version changes when the session re-plans). */
     public Plan plan() {
         return plan;
@@ -104,8 +113,16 @@ public final class PartitionedSession implements AutoCloseable {
     public Tensor infer(Arena arena, Tensor input) {
         long requestId = cluster.newRequestId();
         for (String d : plan.devices()) {
-            if (!d.equals(CoEdgeCluster.LOCAL_DEVICE) && !cluster.recentlyHeard(cluster.member(d))) {
+            if (d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                continue;
+            }
+            CoEdgeCluster.Member m = cluster.member(d);
+            if (!cluster.recentlyHeard(m)) {
                 activate(recover(plan));
+                break;
+            }
+            if (m.ackPlan != plan.version()) {
+                activate(plan); // another session gave this worker its plan since: push ours again
                 break;
             }
         }
@@ -113,6 +130,7 @@ public final class PartitionedSession implements AutoCloseable {
             for (String d : plan.devices()) {
                 if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
                     cluster.startPartitioned(cluster.member(d), plan.version(), requestId);
+                    cluster.pingForRtt(cluster.member(d));
                 }
             }
             exchange.begin(plan.version(), requestId);
