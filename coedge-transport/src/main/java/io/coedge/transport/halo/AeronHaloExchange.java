@@ -95,6 +95,7 @@ public final class AeronHaloExchange implements HaloExchange {
 
     /** Arms every local receiver for request {@code requestId} of plan {@code planVersion}. */
     public void begin(long planVersion, long requestId) {
+        this.abortReason = null;
         this.planVersion = planVersion;
         this.requestId = requestId;
         for (HaloReceiver r : receivers) {
@@ -104,8 +105,16 @@ public final class AeronHaloExchange implements HaloExchange {
         }
     }
 
+    private volatile String abortReason;
+
     /** Abandons the current request: receives waiting for it fail now (safe from any thread). */
     public void abort() {
+        abort("the request was abandoned");
+    }
+
+    /** Abandons the current request, saying why in the error the waiting device gets. */
+    public void abort(String reason) {
+        abortReason = reason;
         for (HaloReceiver r : receivers) {
             if (r != null) {
                 r.abort();
@@ -150,9 +159,19 @@ public final class AeronHaloExchange implements HaloExchange {
             w.getAndAddOrdered(System.nanoTime() - t0);
         }
         if (!ok) {
+            String why = abortReason;
             throw new HaloExchangeException("device " + name(t.to()) + " did not receive " + t.kind() + " of " + t.value()
-                    + " rows " + t.rows() + " from device " + name(t.from()) + " within "
-                    + TimeUnit.NANOSECONDS.toMillis(receiveTimeoutNs) + " ms (is it still running?)");
+                    + " rows " + t.rows() + " from device " + name(t.from()) + (why != null ? ": " + why : " within "
+                    + TimeUnit.NANOSECONDS.toMillis(receiveTimeoutNs) + " ms (is it still running?)"));
+        }
+    }
+
+    /** Runs {@code dutyCycle} while local devices wait for halos (see {@link HaloReceiver#whileWaiting}). */
+    public void whileWaiting(java.util.function.IntSupplier dutyCycle) {
+        for (HaloReceiver r : receivers) {
+            if (r != null) {
+                r.whileWaiting(dutyCycle);
+            }
         }
     }
 
