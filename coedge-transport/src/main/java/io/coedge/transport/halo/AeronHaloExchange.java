@@ -37,6 +37,7 @@ public final class AeronHaloExchange implements HaloExchange {
     private final HaloSender[][] senders;
     private final long receiveTimeoutNs;
     private final AtomicCounter[] waitNs;
+    private final AtomicCounter[] bytesFrom;
     private volatile long planVersion;
     private volatile long requestId;
 
@@ -53,6 +54,7 @@ public final class AeronHaloExchange implements HaloExchange {
         this.receivers = new HaloReceiver[n];
         this.senders = new HaloSender[n][n];
         this.waitNs = new AtomicCounter[n];
+        this.bytesFrom = new AtomicCounter[n];
         List<Transfer> transfers = geometry.transfers();
         this.slotOfTransfer = new int[transfers.size()];
         this.receiveTimeoutNs = ctx.receiveTimeoutNs();
@@ -67,6 +69,7 @@ public final class AeronHaloExchange implements HaloExchange {
                 slotOfTransfer[t.id()] = receivers[t.to()].addSlot(t.id(), rowKey(t), rowCount(t), t.bytes());
                 if (counters != null && waitNs[t.from()] == null) {
                     waitNs[t.from()] = counters.waitNs(name(t.from()));
+                    bytesFrom[t.from()] = counters.bytesReceived(name(t.from()));
                 }
             }
             if (receivers[t.from()] != null) {
@@ -157,6 +160,9 @@ public final class AeronHaloExchange implements HaloExchange {
         AtomicCounter w = waitNs[t.from()];
         if (w != null) {
             w.getAndAddOrdered(System.nanoTime() - t0);
+            if (ok) {
+                bytesFrom[t.from()].getAndAddOrdered(t.bytes());
+            }
         }
         if (!ok) {
             String why = abortReason;
