@@ -1,7 +1,13 @@
 package io.coedge.cli;
 
 import io.coedge.graph.KernelProvider;
+import io.coedge.tensor.Tensor;
+import io.coedge.transport.runtime.CooperativeDemo;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -9,8 +15,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code coedge demo}: a zoo model on the bundled sample image on this machine, with top-5 and
- * latency. Each step is its own method so that the cooperative run can take the place of
- * {@link #infer} while loading, reporting and comparing stay.
+ * latency; with {@code --workers N}, the cooperative demo ({@link CooperativeDemo}): the model split by
+ * rows across N local worker processes and this one, compared with one device.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run a zoo model on the bundled sample image and print the top-5 and latency.")
@@ -21,12 +27,20 @@ final class DemoCommand extends CoedgeCommand {
             description = "Model to run (default: ${DEFAULT-VALUE}).")
     String model;
 
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Split the model by rows across N local worker processes (1 to 8) and this one, and "
+                    + "compare with one device: rows, FLOPs and halo traffic per device, both latencies, both top-5.")
+    Integer workers;
+
     @Mixin
     ExecOptions exec = new ExecOptions();
 
     @Override
     protected int execute() {
         PrintWriter out = out();
+        if (workers != null) {
+            return cooperative(out);
+        }
         if (exec.repeat == null) {
             exec.repeat = 3;
         }
@@ -51,7 +65,53 @@ final class DemoCommand extends CoedgeCommand {
         return 0;
     }
 
-    /** The one-device inference; the cooperative demo replaces this step. */
+    private int cooperative(PrintWriter out) {
+        if (workers < 1 || workers > 8) {
+            throw new UserError("--workers must be between 1 and 8, got " + workers);
+        }
+        int repeat = exec.repeat == null ? 3 : exec.repeatCount();
+        exec.providers(); // validates --kernels and applies --threads to this process
+        ModelSource.Loaded loaded = ModelSource.load(model, null);
+        if (!loaded.origin().startsWith("model zoo")) {
+            throw new UserError("the cooperative demo runs zoo models: " + String.join(", ", ModelSource.names()));
+        }
+        int[] in = loaded.graph().inputs().get(0).shape();
+        out.println("CoEdge cooperative demo: " + loaded.name() + " on the bundled sample image, split by rows across "
+                + workers + " local worker process" + (workers == 1 ? "" : "es") + " and this one");
+        out.flush();
+        try (Arena arena = Arena.ofConfined();
+             PrintStream ps = new PrintStream(new LineForwarder(out), true, StandardCharsets.UTF_8)) {
+            Tensor input = Tensor.fromLogical(arena, ImagePreprocessor.toTensor(ImagePreprocessor.sample(), in), in);
+            return CooperativeDemo.run(ps, loaded.name(), workers, input, repeat);
+        }
+    }
+
+    /** Passes what a PrintStream-based reporter prints on to the command's writer, line by line. */
+    private static final class LineForwarder extends OutputStream {
+        private final PrintWriter target;
+        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+        LineForwarder(PrintWriter target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) {
+            line.write(b);
+            if (b == '\n') {
+                flush();
+            }
+        }
+
+        @Override
+        public void flush() {
+            target.write(line.toString(StandardCharsets.UTF_8));
+            target.flush();
+            line.reset();
+        }
+    }
+
+    /** The one-device inference. */
     Inference.Result infer(Inference inference, float[] input, int warmup, int repeat) {
         return inference.run(input, warmup, repeat);
     }
