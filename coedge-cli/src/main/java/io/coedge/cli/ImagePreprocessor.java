@@ -1,6 +1,8 @@
 package io.coedge.cli;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -142,6 +144,23 @@ final class ImagePreprocessor {
     static float[][] rgbPlanes(BufferedImage image) {
         int w = image.getWidth(), h = image.getHeight();
         float[][] p = new float[3][w * h];
+        if (image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+            // Java's grey space is linear, so getRGB would brighten the values; PIL (and so
+            // torchvision) copies the stored grey level into R, G and B.
+            Raster raster = image.getRaster();
+            float max = (1 << image.getColorModel().getComponentSize(0)) - 1;
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    float v = row[x] / max;
+                    p[0][y * w + x] = v;
+                    p[1][y * w + x] = v;
+                    p[2][y * w + x] = v;
+                }
+            }
+            return p;
+        }
         int[] row = new int[w];
         for (int y = 0; y < h; y++) {
             image.getRGB(0, y, w, 1, row, 0, w);

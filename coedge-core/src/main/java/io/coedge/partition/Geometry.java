@@ -20,11 +20,14 @@ import java.util.Set;
  *
  * <h2>Regions</h2>
  * A node is <b>split</b> when its output is a batch-1 rank-4 map, it has a {@link RowMapping}, and
- * every non-constant input is itself split (the graph input is split). A global average pooling of a
- * split map is a <b>reduction</b>: each device sums its own rows per channel and the tail device adds
- * the partial sums. Every other node is <b>tail</b> and runs on the tail device on whole values; a
- * split map a tail node reads is gathered there. A split graph output (a fully convolutional model)
- * is gathered to the tail device, which returns it.
+ * every non-constant input is itself split (the graph input is split) or a whole value of height 1
+ * that broadcasts along the rows. A global average pooling of a split map is a <b>reduction</b>: each
+ * device sums its own rows per channel; the tail device adds the partial sums, or, when split layers
+ * read the result (squeeze-excitation), every device adds everyone's, in device order, so all hold
+ * the same bits. Nodes that only read such results and feed split layers are <b>replicated</b>: every
+ * device runs them whole (they are tiny: 1x1 convs on a 1x1 map). Every other node is <b>tail</b> and
+ * runs on the tail device on whole values; a split map a tail node reads is gathered there. A split
+ * graph output (a fully convolutional model) is gathered to the tail device, which returns it.
  *
  * <h2>Bands</h2>
  * At <i>sync</i> values (every split value with {@link Sync#every()}; with {@code fused:K}, the output

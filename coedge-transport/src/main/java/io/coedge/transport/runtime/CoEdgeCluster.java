@@ -56,7 +56,9 @@ public final class CoEdgeCluster implements AutoCloseable {
     private final Map<Long, Pending> pending = new HashMap<>();
     private Subscription haloSubscription;
     private long nextRequestId = 1;
-    private long nextPlanVersion = 1;
+    // From the clock, so that a restarted coordinator's plans are newer than anything still in flight from
+    // the previous one (receivers park frames of newer plans and drop older ones).
+    private long nextPlanVersion = System.currentTimeMillis() * 1000L;
     private final io.coedge.transport.stat.WorkerCounters counters;
     private long staleResults;
     private long modelBytesSent;
@@ -279,9 +281,14 @@ public final class CoEdgeCluster implements AutoCloseable {
         check(m, m.control.send(MessageType.INFER, 0, planVersion, requestId, null));
     }
 
-    /** Polls replies without waiting. */
-    void pollReplies() {
-        inbox.poll(64);
+    /** Polls replies without waiting; returns fragments read. */
+    int pollReplies() {
+        return inbox.poll(64);
+    }
+
+    /** True if {@code m} sent nothing (not even a heartbeat) for four heartbeat intervals. */
+    boolean silent(Member m, long nowNs) {
+        return nowNs - m.lastHeardNs > 4 * ctx.heartbeatIntervalNs();
     }
 
     /** An error a worker reported for {@code requestId}, or null. */
