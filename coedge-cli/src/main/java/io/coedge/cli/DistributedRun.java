@@ -81,7 +81,9 @@ final class DistributedRun {
             names.add(CoEdgeCluster.LOCAL_DEVICE);
             if (options.cluster != null) {
                 config = ClusterConfig.read(options.cluster);
-                config.workers().forEach(m -> names.add(m.name()));
+                for (ClusterConfig.Member m : config.workers()) {
+                    names.add(m.name());
+                }
                 if (names.subList(1, names.size()).contains(CoEdgeCluster.LOCAL_DEVICE)) {
                     throw new UserError("the cluster file names a worker '" + CoEdgeCluster.LOCAL_DEVICE
                             + "', the name of this process in plans; rename it");
