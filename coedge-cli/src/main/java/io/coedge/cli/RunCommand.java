@@ -43,8 +43,14 @@ final class RunCommand extends CoedgeCommand {
     @Mixin
     ExecOptions exec = new ExecOptions();
 
+    @Mixin
+    PartitionOptions split = new PartitionOptions();
+
     @Override
     protected int execute() {
+        if (split.active()) {
+            split.validate();
+        }
         if (image != null && inputRaw != null) {
             throw new UserError("give either --input or --input-raw, not both");
         }
@@ -93,6 +99,12 @@ final class RunCommand extends CoedgeCommand {
         }
 
         PrintWriter out = out();
+        if (split.active()) {
+            DistributedRun.Outcome o = new DistributedRun(split, out).run(new DistributedRun.Input(loaded, model,
+                    shape != null, input, inputText, warmup, repeat, providers, exec.threads));
+            writeOutput(out, o.outputs().values().iterator().next());
+            return 0;
+        }
         Inference inference = new Inference(graph, providers);
         printHeader(out, loaded, inputText, in, inference);
         out.flush();
@@ -100,13 +112,16 @@ final class RunCommand extends CoedgeCommand {
         result.outputs().forEach((name, values) ->
                 OutputReport.print(out, graph, name, result.shapes().get(name), values));
         OutputReport.printLatency(out, result.latenciesNs(), warmup);
+        writeOutput(out, result.outputs().values().iterator().next());
+        return 0;
+    }
+
+    private void writeOutput(PrintWriter out, float[] values) {
         if (outputRaw != null) {
-            float[] values = result.outputs().values().iterator().next();
             RawTensors.write(outputRaw, values);
             out.printf(Locale.ROOT, "wrote %s (%d bytes, float32 little-endian)%n", outputRaw,
                     (long) values.length * Float.BYTES);
         }
-        return 0;
     }
 
     static void printHeader(PrintWriter out, ModelSource.Loaded loaded, String inputText, int[] in, Inference inf) {
