@@ -2,6 +2,7 @@ package io.coedge.cli;
 
 import io.coedge.graph.KernelProvider;
 import io.coedge.tensor.Tensor;
+import io.coedge.transport.TransportConfiguration;
 import io.coedge.transport.runtime.CooperativeDemo;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -79,10 +80,22 @@ final class DemoCommand extends CoedgeCommand {
         out.println("CoEdge cooperative demo: " + loaded.name() + " on the bundled sample image, split by rows across "
                 + workers + " local worker process" + (workers == 1 ? "" : "es") + " and this one");
         out.flush();
+        // Workers are named worker1..N; a folder of their own keeps two demos on one machine apart.
+        String oldBase = System.getProperty(TransportConfiguration.BASE_DIR_PROP);
+        java.io.File base = oldBase != null ? null
+                : new java.io.File(TransportConfiguration.baseDir(), "demo-" + ProcessHandle.current().pid());
+        if (base != null) {
+            System.setProperty(TransportConfiguration.BASE_DIR_PROP, base.getPath());
+        }
         try (Arena arena = Arena.ofConfined();
              PrintStream ps = new PrintStream(new LineForwarder(out), true, StandardCharsets.UTF_8)) {
             Tensor input = Tensor.fromLogical(arena, ImagePreprocessor.toTensor(ImagePreprocessor.sample(), in), in);
             return CooperativeDemo.run(ps, loaded.name(), workers, input, repeat);
+        } finally {
+            if (base != null) {
+                System.clearProperty(TransportConfiguration.BASE_DIR_PROP);
+                base.delete(); // only if the workers and the driver left it empty, as they do when they stop
+            }
         }
     }
 
