@@ -1,6 +1,9 @@
 package io.coedge.cli;
 
+import io.coedge.tensor.Shapes;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -92,7 +95,7 @@ final class ImagePreprocessor {
     static float[] toTensor(BufferedImage image, int[] shape) {
         if (shape.length != 4 || shape[1] != 3) {
             throw new UserError("an image can only feed a model input of shape Nx3xHxW; this model's input is "
-                    + io.coedge.tensor.Shapes.format(shape) + ": give --input-raw instead");
+                    + Shapes.format(shape) + ": give --input-raw instead");
         }
         int n = shape[0], h = shape[2], w = shape[3];
         float[][] rgb = rgbPlanes(image);
@@ -113,6 +116,30 @@ final class ImagePreprocessor {
         float[] out = new float[n * chw.length];
         for (int b = 0; b < n; b++) {
             System.arraycopy(chw, 0, out, b * chw.length, chw.length);
+        }
+        return out;
+    }
+
+    /**
+     * The image at its own size, only scaled to [0, 1] and normalised with the ImageNet mean/std, for
+     * models whose input height and width come from the image. {@code shape} is {@code Nx3xHxW} with the
+     * image's H and W.
+     */
+    static float[] toTensorAsIs(BufferedImage image, int[] shape) {
+        int n = shape[0], h = shape[2], w = shape[3];
+        if (shape[1] != 3 || h != image.getHeight() || w != image.getWidth()) {
+            throw new IllegalStateException("shape " + Shapes.format(shape) + " does not fit a "
+                    + image.getWidth() + "x" + image.getHeight() + " image");
+        }
+        float[][] rgb = rgbPlanes(image);
+        float[] out = new float[n * 3 * h * w];
+        for (int b = 0; b < n; b++) {
+            for (int c = 0; c < 3; c++) {
+                int base = (b * 3 + c) * h * w;
+                for (int i = 0; i < h * w; i++) {
+                    out[base + i] = (rgb[c][i] - MEAN[c]) / STD[c];
+                }
+            }
         }
         return out;
     }
@@ -142,6 +169,23 @@ final class ImagePreprocessor {
     static float[][] rgbPlanes(BufferedImage image) {
         int w = image.getWidth(), h = image.getHeight();
         float[][] p = new float[3][w * h];
+        if (image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+            // Java's grey space is linear, so getRGB would brighten the values; PIL (and so
+            // torchvision) copies the stored grey level into R, G and B.
+            Raster raster = image.getRaster();
+            float max = (1 << image.getColorModel().getComponentSize(0)) - 1;
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    float v = row[x] / max;
+                    p[0][y * w + x] = v;
+                    p[1][y * w + x] = v;
+                    p[2][y * w + x] = v;
+                }
+            }
+            return p;
+        }
         int[] row = new int[w];
         for (int y = 0; y < h; y++) {
             image.getRGB(0, y, w, 1, row, 0, w);

@@ -49,6 +49,25 @@ class ImagePreprocessorTest {
     }
 
     @Test
+    void greyImagesKeepTheirStoredLevelsInAllThreeChannels() {
+        // Java's grey colour space is linear: getRGB would turn level 100 into 168. PIL copies 100.
+        for (int type : new int[] {BufferedImage.TYPE_BYTE_GRAY, BufferedImage.TYPE_USHORT_GRAY}) {
+            BufferedImage img = new BufferedImage(4, 4, type);
+            int max = type == BufferedImage.TYPE_BYTE_GRAY ? 255 : 65535;
+            int level = type == BufferedImage.TYPE_BYTE_GRAY ? 100 : 100 * 257;
+            for (int y = 0; y < 4; y++) {
+                for (int x = 0; x < 4; x++) {
+                    img.getRaster().setSample(x, y, 0, level);
+                }
+            }
+            float[][] p = ImagePreprocessor.rgbPlanes(img);
+            for (int c = 0; c < 3; c++) {
+                assertThat(p[c][5]).as("type %d channel %d", type, c).isCloseTo((float) level / max, within(1e-6f));
+            }
+        }
+    }
+
+    @Test
     void shorterSideGoesTo256AndTheLongerIsTruncatedLikeTorchvision() {
         assertThat(ImagePreprocessor.resizedSize(320, 240, 256, 224, 224)).containsExactly(341, 256);
         assertThat(ImagePreprocessor.resizedSize(240, 320, 256, 224, 224)).containsExactly(256, 341);

@@ -107,55 +107,62 @@ public record Pool(String type, int kernelH, int kernelW, int strideH, int strid
         int inH = x[2], inW = x[3];
         boolean max = type.equals("MaxPool");
         return (RowKernel) (inputs, inputRow0, out, outRow0, r0, r1) -> {
+            if (r1 <= r0) {
+                return;
+            }
             Tensor in = inputs[0];
             int row0 = inputRow0[0];
-            OpSupport.checkBand(in, row0, inputRows(r0, r1, inH), r0, r1);
+            int[] need = inputRows(r0, r1, inH);
+            OpSupport.checkBand(in, row0, need, r0, r1);
+            int a = need[0], b = need[1];
             int outW = out.dim(3), c = out.dim(1);
+            // The band's rows as [row][col][channel], and one output row at a time in NHWC order.
+            float[] xb = new float[Math.max(1, (b - a) * inW * c)];
+            float[] row = new float[outW * c];
             for (int n = 0; n < out.dim(0); n++) {
+                Bands.readRows(in, n, a - row0, b - a, xb);
                 for (int oy = r0; oy < r1; oy++) {
                     int ys = oy * strideH - p.top();
                     for (int ox = 0; ox < outW; ox++) {
                         int xs = ox * strideW - p.left();
-                        for (int ch = 0; ch < c; ch++) {
-                            float v;
-                            if (max) {
-                                v = Float.NEGATIVE_INFINITY;
-                                for (int ky = 0; ky < kernelH; ky++) {
-                                    int iy = ys + ky * dilationH;
-                                    if (iy < 0 || iy >= inH) {
-                                        continue;
-                                    }
-                                    for (int kx = 0; kx < kernelW; kx++) {
-                                        int ix = xs + kx * dilationW;
-                                        if (ix >= 0 && ix < inW) {
-                                            v = Math.max(v, in.at4(n, ch, iy - row0, ix));
-                                        }
-                                    }
-                                }
-                            } else {
-                                float sum = 0;
-                                int count = 0;
-                                for (int iy = ys; iy < ys + kernelH; iy++) {
-                                    if (iy < 0 || iy >= inH) {
-                                        continue;
-                                    }
-                                    for (int ix = xs; ix < xs + kernelW; ix++) {
-                                        if (ix >= 0 && ix < inW) {
-                                            sum += in.at4(n, ch, iy - row0, ix);
-                                            count++;
-                                        }
-                                    }
-                                }
-                                if (countIncludePad) {
-                                    int h = Math.min(ys + kernelH, inH + p.bottom()) - Math.max(ys, -p.top());
-                                    int w = Math.min(xs + kernelW, inW + p.right()) - Math.max(xs, -p.left());
-                                    count = h * w;
-                                }
-                                v = count == 0 ? 0f : sum / count;
+                        int o = ox * c;
+                        java.util.Arrays.fill(row, o, o + c, max ? Float.NEGATIVE_INFINITY : 0f);
+                        int count = 0;
+                        for (int ky = 0; ky < kernelH; ky++) {
+                            int iy = ys + ky * dilationH;
+                            if (iy < 0 || iy >= inH) {
+                                continue;
                             }
-                            out.set(out.offset4(n, ch, oy - outRow0, ox), v);
+                            for (int kx = 0; kx < kernelW; kx++) {
+                                int ix = xs + kx * dilationW;
+                                if (ix < 0 || ix >= inW) {
+                                    continue;
+                                }
+                                int base = ((iy - a) * inW + ix) * c;
+                                if (max) {
+                                    for (int ch = 0; ch < c; ch++) {
+                                        row[o + ch] = Math.max(row[o + ch], xb[base + ch]);
+                                    }
+                                } else {
+                                    for (int ch = 0; ch < c; ch++) {
+                                        row[o + ch] += xb[base + ch];
+                                    }
+                                    count++;
+                                }
+                            }
+                        }
+                        if (!max) {
+                            if (countIncludePad) {
+                                int h = Math.min(ys + kernelH, inH + p.bottom()) - Math.max(ys, -p.top());
+                                int w = Math.min(xs + kernelW, inW + p.right()) - Math.max(xs, -p.left());
+                                count = h * w;
+                            }
+                            for (int ch = 0; ch < c; ch++) {
+                                row[o + ch] = count == 0 ? 0f : row[o + ch] / count;
+                            }
                         }
                     }
+                    Bands.writeRow(out, n, oy - outRow0, row);
                 }
             }
         };

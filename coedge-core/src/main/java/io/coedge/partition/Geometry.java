@@ -20,11 +20,14 @@ import java.util.Set;
  *
  * <h2>Regions</h2>
  * A node is <b>split</b> when its output is a batch-1 rank-4 map, it has a {@link RowMapping}, and
- * every non-constant input is itself split (the graph input is split). A global average pooling of a
- * split map is a <b>reduction</b>: each device sums its own rows per channel and the tail device adds
- * the partial sums. Every other node is <b>tail</b> and runs on the tail device on whole values; a
- * split map a tail node reads is gathered there. A split graph output (a fully convolutional model)
- * is gathered to the tail device, which returns it.
+ * every non-constant input is itself split (the graph input is split) or a whole value of height 1
+ * that broadcasts along the rows. A global average pooling of a split map is a <b>reduction</b>: each
+ * device sums its own rows per channel; the tail device adds the partial sums, or, when split layers
+ * read the result (squeeze-excitation), every device adds everyone's, in device order, so all hold
+ * the same bits. Nodes that only read such results and feed split layers are <b>replicated</b>: every
+ * device runs them whole (they are tiny: 1x1 convs on a 1x1 map). Every other node is <b>tail</b> and
+ * runs on the tail device on whole values; a split map a tail node reads is gathered there. A split
+ * graph output (a fully convolutional model) is gathered to the tail device, which returns it.
  *
  * <h2>Bands</h2>
  * At <i>sync</i> values (every split value with {@link Sync#every()}; with {@code fused:K}, the output
@@ -1090,6 +1093,46 @@ public final class Geometry {
             throw new IllegalArgumentException("'" + value + "' is not a split map of graph " + graph.name());
         }
         return s;
+    }
+
+    /**
+     * One device's work at one layer, for cost models.
+     *
+     * @param layer         index in {@code graph.nodes()}
+     * @param rows          output rows the device computes (split layers), input rows it sums
+     *                      (reductions), the output height where it runs a whole replicated layer, 1 for
+     *                      a tail layer on the tail device, else 0
+     * @param haloRows      rows of this layer's output the device receives from others (split layers)
+     * @param bytesSent     bytes the device sends that carry this layer's output (input scatter at the
+     *                      first layer reading the input)
+     * @param bytesReceived bytes it receives of them
+     */
+    public record LayerCost(int layer, String name, Role role, int device, int rows, long flops, int haloRows,
+                            long bytesSent, long bytesReceived) {
+    }
+
+    /** {@link LayerCost} of every device at every layer where it does or moves anything. */
+    public List<LayerCost> costs() {
+        List<LayerCost> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Node node = nodes.get(i);
+            for (int d = 0; d < n; d++) {
+                int rows = switch (roles[i]) {
+                    case SPLIT -> computedRows(i, d).size();
+                    case REDUCTION -> split.get(node.input(0)).own[d].size();
+                    case REPLICATED -> graph.shape(node.output())[graph.shape(node.output()).length > 2 ? 2 : 0];
+                    case TAIL -> d == plan.tail() && !node.outputs().isEmpty() ? 1 : 0;
+                };
+                int halo = roles[i] == Role.SPLIT ? haloRows(i, d) : 0;
+                long f = predicted.flops(d, i);
+                long sent = predicted.bytesSent(d, i);
+                long recv = predicted.bytesReceived(d, i);
+                if (rows != 0 || f != 0 || sent != 0 || recv != 0) {
+                    out.add(new LayerCost(i, node.name(), roles[i], d, rows, f, halo, sent, recv));
+                }
+            }
+        }
+        return out;
     }
 
     /** Per-layer summary: role, rows computed by each device, halo rows received. */

@@ -8,6 +8,7 @@ import io.coedge.graph.KernelProvider;
 import io.coedge.graph.ModelException;
 import io.coedge.graph.Node;
 import io.coedge.graph.RowKernel;
+import io.coedge.tensor.Layout;
 import io.coedge.tensor.Shapes;
 import io.coedge.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -42,6 +43,9 @@ import java.util.concurrent.TimeUnit;
  * a time on a given device.
  */
 public final class PartitionedExecutor {
+    /** The band of a map input whose rows a device's output rows do not read (they read only padding). */
+    private static final MemorySegment NO_ROWS = Arena.global().allocate(64, 64).asSlice(0, 0);
+
     private final Geometry geometry;
     private final Graph graph;
     private final List<Node> nodes;
@@ -374,9 +378,15 @@ public final class PartitionedExecutor {
                 } else if (!geometry.isSplit(v)) {
                     ins[j] = buffer("t:" + v).tensor(); // a broadcast value every device holds whole
                 } else {
-                    Buffer b = buffer("b:" + v);
-                    ins[j] = b.tensor();
-                    row0[j] = b.row0();
+                    Buffer b = buffers.get("b:" + v);
+                    if (b == null) {
+                        // these output rows read only padding: no input row at all
+                        int[] shape = graph.shape(v);
+                        ins[j] = Tensor.wrap(NO_ROWS, Layout.NHWC, 1, shape[1], 0, shape[3]);
+                    } else {
+                        ins[j] = b.tensor();
+                        row0[j] = b.row0();
+                    }
                 }
             }
             Buffer out = buffer("b:" + node.output());

@@ -25,11 +25,14 @@ import java.util.Set;
  * The tail device is also the initiator: it holds the input, scatters the bands, gathers the tail's
  * input and returns the result. It may own rows itself.
  *
- * @see io.coedge.partition for what follows from a plan on a given graph
+ * @see Geometry for what follows from a plan on a given graph
  */
 public final class Plan {
     /** Version of the text format written by {@link #toText()}. */
     public static final int FORMAT = 1;
+
+    /** Most devices a plan may name (the geometry's cost grows with the square of the count). */
+    public static final int MAX_DEVICES = 1024;
 
     private final long version;
     private final List<String> devices;
@@ -51,6 +54,10 @@ public final class Plan {
         }
         if (devices == null || devices.isEmpty()) {
             throw new IllegalArgumentException("a plan needs at least one device");
+        }
+        if (devices.size() > MAX_DEVICES) {
+            throw new IllegalArgumentException("a plan may name at most " + MAX_DEVICES + " devices, this one names "
+                    + devices.size());
         }
         Set<String> seen = new HashSet<>();
         for (String d : devices) {

@@ -47,4 +47,20 @@ class ConvFastPathTest {
             assertThat(fast.toLogicalArray()).containsExactly(simple.toLogicalArray());
         }
     }
+
+    @net.jqwik.api.Example
+    void batchOfTwoEqualsEachImageAlone() {
+        Random r = new Random(9);
+        float[] w = OpRunner.random(r, 4 * 3 * 9);
+        float[] b = OpRunner.random(r, 4);
+        float[] x = OpRunner.random(r, 2 * 3 * 5 * 6);
+        Conv op = Conv.of(3, 2, 1, 1);
+        float[] both = new OpRunner().input(x, 2, 3, 5, 6).constant(w, 4, 3, 3, 3).constant(b, 4).run(op);
+        float[] first = new OpRunner().input(java.util.Arrays.copyOfRange(x, 0, 90), 1, 3, 5, 6).constant(w, 4, 3, 3, 3)
+                .constant(b, 4).run(op);
+        float[] second = new OpRunner().input(java.util.Arrays.copyOfRange(x, 90, 180), 1, 3, 5, 6).constant(w, 4, 3, 3, 3)
+                .constant(b, 4).run(op);
+        assertThat(java.util.Arrays.copyOfRange(both, 0, first.length)).containsExactly(first);
+        assertThat(java.util.Arrays.copyOfRange(both, first.length, both.length)).containsExactly(second);
+    }
 }

@@ -214,6 +214,51 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void devicesHoldOnlyTheirBandPlusHaloNeverAWholeMap() {
+        for (String model : List.of("vgg16", "googlenet", "resnet18")) {
+            Graph g = io.coedge.zoo.ModelZoo.build(model);
+            Geometry geo = Geometry.of(g, Plan.equal(Plan.deviceNames(4), 224, Sync.every()));
+            for (var node : g.nodes()) {
+                String v = node.output();
+                if (!geo.isSplit(v)) {
+                    continue;
+                }
+                int h = g.shape(v)[2];
+                for (int d = 0; d < 4; d++) {
+                    RowRange held = geo.bufferRows(v, d);
+                    RowRange own = geo.ownedRows(v, d);
+                    assertThat(held.contains(own)).isTrue();
+                    // a band of h/4 rows plus at most a few halo rows on each side
+                    assertThat(held.size()).as("%s %s device %d", model, v, d).isLessThanOrEqualTo(own.size() + 6);
+                    if (h >= 16) {
+                        assertThat(held.size()).isLessThan(h);
+                    }
+                }
+            }
+            for (int d = 0; d < 4; d++) {
+                assertThat(geo.predicted().peakBytes(d)).isLessThan(geo.oneDevicePeakBytes() / 2);
+            }
+        }
+    }
+
+    @Test
+    void layerCostsAddUpToThePredictedAccounting() {
+        Graph g = Nets.mixed(37, 21, "gap");
+        Geometry geo = Geometry.of(g, Plan.random(Plan.deviceNames(4), 37, 6, Sync.every()).withTail("dev1"));
+        long flops = 0, sent = 0;
+        for (Geometry.LayerCost c : geo.costs()) {
+            flops += c.flops();
+            sent += c.bytesSent();
+            if (c.role() == Geometry.Role.SPLIT) {
+                assertThat(c.rows()).isEqualTo(geo.computedRows(c.layer(), c.device()).size());
+                assertThat(c.bytesReceived()).isGreaterThanOrEqualTo(c.haloRows() * geo.rowBytes(g.nodes().get(c.layer()).output()));
+            }
+        }
+        assertThat(flops).isEqualTo(geo.predicted().totalFlops()).isEqualTo(g.totalFlops());
+        assertThat(sent).isEqualTo(geo.predicted().totalBytesSent());
+    }
+
+    @Test
     void planThatDoesNotCoverTheInputIsRefused() {
         Graph g = Nets.smallStack(23, 9);
         assertThatThrownBy(() -> Geometry.of(g, Plan.explicit(Plan.deviceNames(2), new int[] {10, 12}, Sync.every())))

@@ -74,6 +74,8 @@ class PlanTest {
         assertThatThrownBy(() -> Plan.explicit(List.of("a", "a"), new int[] {1, 1}, Sync.every()))
                 .hasMessageContaining("appears twice");
         assertThatThrownBy(() -> Plan.fromSpec("1,x,3,4", FOUR, 8, Sync.every())).hasMessageContaining("'x' is not a row count");
+        assertThatThrownBy(() -> Plan.equal(Plan.deviceNames(2000), 224, Sync.every())).hasMessageContaining("at most 1024");
+        assertThatThrownBy(() -> Plan.parse("")).hasMessageContaining("not a CoEdge plan");
         assertThatThrownBy(() -> Sync.parse("fused:0")).hasMessageContaining("K >= 1");
         assertThatThrownBy(() -> Sync.parse("sometimes")).hasMessageContaining("'every' or 'fused:K'");
         assertThatThrownBy(() -> Plan.parse("coedge-plan/2 version=1")).hasMessageContaining("format 2 is not supported");

@@ -52,7 +52,7 @@ class PlannerOptimalityGapTest {
         double[] g = gaps.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         double mean = Arrays.stream(g).average().orElse(0);
         System.out.printf(Locale.ROOT, "optimality gap over %d feasible of %d instances (%d with deadline below the"
-                        + " minimum latency): mean %.4f%%, median %.4f%%, p95 %.6f%%, max %.6f%%, exact matches %d%n",
+                        + " minimum latency): min %.6f%%, mean %.6f%%, median %.6f%%, p95 %.6f%%, max %.6f%%, exact matches %d%n",
                 milpFeasible, INSTANCES, tightDeadlines, g[0] * 100, mean * 100, g[g.length / 2] * 100,
                 g[(int) Math.floor(0.95 * (g.length - 1))] * 100, g[g.length - 1] * 100,
                 Arrays.stream(g).filter(x -> x <= 1e-9).count());

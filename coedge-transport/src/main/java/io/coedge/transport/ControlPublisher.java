@@ -11,7 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Sends signed control messages on one publication. Each message gets the next sequence number of this
- * sender; sequences start from the wall clock in microseconds so that a restarted sender is still newer
+ * sender; sequences start from the wall clock in nanoseconds so that a restarted sender is still newer
  * than everything it sent before (receivers refuse non-increasing sequences: replay protection).
  * {@link #send} is synchronized: the control loop and the compute thread both answer on it.
  */
@@ -30,7 +30,7 @@ public final class ControlPublisher implements AutoCloseable {
     private final BodyWriter writer = new BodyWriter();
     private final IdleStrategy idle = TransportNode.waitIdleStrategy();
     private final long timeoutNs;
-    private long sequence = System.currentTimeMillis() * 1000L;
+    private long sequence = System.currentTimeMillis() * 1_000_000L;
 
     public ControlPublisher(Publication publication, ControlCodec codec, int senderId, int maxMessageBytes, long timeoutNs) {
         this.publication = publication;

@@ -42,6 +42,14 @@ public final class TransportConfiguration {
     public static final String UDP_MTU_PROP = "coedge.transport.udpMtuBytes";
     public static final int UDP_MTU_DEFAULT = 1408;
 
+    /**
+     * Receiver window for UDP streams, bytes: how much a sender may have in flight before the receiver's
+     * status message. Also the socket buffer size asked for (the OS may cap it: net.core.rmem_max). Aeron's
+     * 128 KiB default throttles halos of a megabyte to several round trips; capped at term length / 2.
+     */
+    public static final String RECEIVER_WINDOW_PROP = "coedge.transport.receiverWindowBytes";
+    public static final int RECEIVER_WINDOW_DEFAULT = 2 * 1024 * 1024;
+
     /** MTU for IPC streams, bytes (multiple of 32, at most 65504). Large frames cut per-chunk overhead in memory. */
     public static final String IPC_MTU_PROP = "coedge.transport.ipcMtuBytes";
     public static final int IPC_MTU_DEFAULT = 65504;

@@ -21,6 +21,8 @@ public final class TransportContext implements Cloneable {
             TransportConfiguration.UDP_MTU_DEFAULT);
     private int ipcMtuBytes = TransportConfiguration.intProperty(TransportConfiguration.IPC_MTU_PROP,
             TransportConfiguration.IPC_MTU_DEFAULT);
+    private int receiverWindowBytes = TransportConfiguration.intProperty(TransportConfiguration.RECEIVER_WINDOW_PROP,
+            TransportConfiguration.RECEIVER_WINDOW_DEFAULT);
     private long sendTimeoutNs = TransportConfiguration.millisPropertyNs(TransportConfiguration.SEND_TIMEOUT_PROP,
             TransportConfiguration.SEND_TIMEOUT_DEFAULT_NS);
     private long receiveTimeoutNs = TransportConfiguration.millisPropertyNs(TransportConfiguration.RECEIVE_TIMEOUT_PROP,
@@ -98,6 +100,16 @@ public final class TransportContext implements Cloneable {
         return ipcMtuBytes;
     }
 
+    public TransportContext receiverWindowBytes(int bytes) {
+        this.receiverWindowBytes = bytes;
+        return this;
+    }
+
+    /** The receiver window actually used: the setting, at most half a term. */
+    public int receiverWindowBytes() {
+        return Math.min(receiverWindowBytes, termLengthBytes / 2);
+    }
+
     public TransportContext sendTimeoutNs(long ns) {
         this.sendTimeoutNs = ns;
         return this;
@@ -167,6 +179,9 @@ public final class TransportContext implements Cloneable {
             throw new IllegalArgumentException("term length " + termLengthBytes + " must be a power of two between 64 KiB and 1 GiB");
         }
         checkMtu("UDP", udpMtuBytes);
+        if (receiverWindowBytes < 64 * 1024) {
+            throw new IllegalArgumentException("receiver window " + receiverWindowBytes + " must be at least 64 KiB");
+        }
         checkMtu("IPC", ipcMtuBytes);
         if (sendTimeoutNs <= 0 || receiveTimeoutNs <= 0 || connectTimeoutNs <= 0 || heartbeatIntervalNs <= 0) {
             throw new IllegalArgumentException("timeouts and intervals must be positive");

@@ -10,7 +10,6 @@ import io.coedge.transport.TransportContext;
 import io.coedge.transport.TransportNode;
 import io.coedge.transport.stat.WorkerCounters;
 import java.lang.foreign.MemorySegment;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -34,9 +33,11 @@ public final class AeronHaloExchange implements HaloExchange {
     private final Geometry geometry;
     private final HaloReceiver[] receivers;
     private final int[] slotOfTransfer;
-    private final Map<Long, HaloSender> senders = new HashMap<>();
+    // senders[from][to]; an array, not a map, so a send allocates nothing (no boxed keys).
+    private final HaloSender[][] senders;
     private final long receiveTimeoutNs;
     private final AtomicCounter[] waitNs;
+    private final AtomicCounter[] bytesFrom;
     private volatile long planVersion;
     private volatile long requestId;
 
@@ -51,7 +52,9 @@ public final class AeronHaloExchange implements HaloExchange {
         this.geometry = geometry;
         int n = geometry.plan().deviceCount();
         this.receivers = new HaloReceiver[n];
+        this.senders = new HaloSender[n][n];
         this.waitNs = new AtomicCounter[n];
+        this.bytesFrom = new AtomicCounter[n];
         List<Transfer> transfers = geometry.transfers();
         this.slotOfTransfer = new int[transfers.size()];
         this.receiveTimeoutNs = ctx.receiveTimeoutNs();
@@ -66,15 +69,15 @@ public final class AeronHaloExchange implements HaloExchange {
                 slotOfTransfer[t.id()] = receivers[t.to()].addSlot(t.id(), rowKey(t), rowCount(t), t.bytes());
                 if (counters != null && waitNs[t.from()] == null) {
                     waitNs[t.from()] = counters.waitNs(name(t.from()));
+                    bytesFrom[t.from()] = counters.bytesReceived(name(t.from()));
                 }
             }
             if (receivers[t.from()] != null) {
-                long key = (long) t.from() << 32 | t.to();
-                if (!senders.containsKey(key)) {
+                if (senders[t.from()][t.to()] == null) {
                     HaloSender s = new HaloSender(publicationTo.apply(t.from(), t.to()), t.from(), TransportNode.waitIdleStrategy(),
                             new SystemNanoClock(), ctx.sendTimeoutNs(), counters == null ? null : counters.bytesSent(name(t.to())));
                     s.whileWaiting(this::pollLocal);
-                    senders.put(key, s);
+                    senders[t.from()][t.to()] = s;
                 }
             }
         }
@@ -95,6 +98,7 @@ public final class AeronHaloExchange implements HaloExchange {
 
     /** Arms every local receiver for request {@code requestId} of plan {@code planVersion}. */
     public void begin(long planVersion, long requestId) {
+        this.abortReason = null;
         this.planVersion = planVersion;
         this.requestId = requestId;
         for (HaloReceiver r : receivers) {
@@ -104,8 +108,16 @@ public final class AeronHaloExchange implements HaloExchange {
         }
     }
 
+    private volatile String abortReason;
+
     /** Abandons the current request: receives waiting for it fail now (safe from any thread). */
     public void abort() {
+        abort("the request was abandoned");
+    }
+
+    /** Abandons the current request, saying why in the error the waiting device gets. */
+    public void abort(String reason) {
+        abortReason = reason;
         for (HaloReceiver r : receivers) {
             if (r != null) {
                 r.abort();
@@ -125,7 +137,7 @@ public final class AeronHaloExchange implements HaloExchange {
 
     @Override
     public void send(Transfer t, MemorySegment payload) {
-        HaloSender s = senders.get((long) t.from() << 32 | t.to());
+        HaloSender s = senders[t.from()][t.to()];
         if (s == null) {
             throw new IllegalArgumentException("device " + t.from() + " does not run in this process");
         }
@@ -148,11 +160,24 @@ public final class AeronHaloExchange implements HaloExchange {
         AtomicCounter w = waitNs[t.from()];
         if (w != null) {
             w.getAndAddOrdered(System.nanoTime() - t0);
+            if (ok) {
+                bytesFrom[t.from()].getAndAddOrdered(t.bytes());
+            }
         }
         if (!ok) {
+            String why = abortReason;
             throw new HaloExchangeException("device " + name(t.to()) + " did not receive " + t.kind() + " of " + t.value()
-                    + " rows " + t.rows() + " from device " + name(t.from()) + " within "
-                    + TimeUnit.NANOSECONDS.toMillis(receiveTimeoutNs) + " ms (is it still running?)");
+                    + " rows " + t.rows() + " from device " + name(t.from()) + (why != null ? ": " + why : " within "
+                    + TimeUnit.NANOSECONDS.toMillis(receiveTimeoutNs) + " ms (is it still running?)"));
+        }
+    }
+
+    /** Runs {@code dutyCycle} while local devices wait for halos (see {@link HaloReceiver#whileWaiting}). */
+    public void whileWaiting(java.util.function.IntSupplier dutyCycle) {
+        for (HaloReceiver r : receivers) {
+            if (r != null) {
+                r.whileWaiting(dutyCycle);
+            }
         }
     }
 

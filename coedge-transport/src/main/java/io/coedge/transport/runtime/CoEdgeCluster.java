@@ -56,7 +56,10 @@ public final class CoEdgeCluster implements AutoCloseable {
     private final Map<Long, Pending> pending = new HashMap<>();
     private Subscription haloSubscription;
     private long nextRequestId = 1;
-    private long nextPlanVersion = 1;
+    // From the clock, so that a restarted coordinator's plans are newer than anything still in flight from
+    // the previous one (receivers park frames of newer plans and drop older ones).
+    private long nextPlanVersion = System.currentTimeMillis() * 1000L;
+    private final io.coedge.transport.stat.WorkerCounters counters;
     private long staleResults;
     private long modelBytesSent;
 
@@ -78,6 +81,9 @@ public final class CoEdgeCluster implements AutoCloseable {
         long ackPlan = -1;
         long ackInferRequest = -1;
         long lastComputeNs;
+        long lastEcho;
+        long rttNs = -1;
+        long lastPingNs;
         long lastFlops;
         String error;
         long errorPlan;
@@ -109,6 +115,7 @@ public final class CoEdgeCluster implements AutoCloseable {
         this.name = "coordinator-" + ProcessHandle.current().pid();
         this.ctx = config.transport().clone().name(name);
         this.node = TransportNode.start(ctx);
+        this.counters = new io.coedge.transport.stat.WorkerCounters(node.aeron(), name);
         try {
             // Port 0 is resolved here, not by Aeron: the halo subscription must name the very same channel
             // to share the socket, and Aeron binds a new ephemeral port for each "port 0" subscription.
@@ -274,9 +281,14 @@ public final class CoEdgeCluster implements AutoCloseable {
         check(m, m.control.send(MessageType.INFER, 0, planVersion, requestId, null));
     }
 
-    /** Polls replies without waiting. */
-    void pollReplies() {
-        inbox.poll(64);
+    /** Polls replies without waiting; returns fragments read. */
+    int pollReplies() {
+        return inbox.poll(64);
+    }
+
+    /** True if {@code m} sent nothing (not even a heartbeat) for four heartbeat intervals. */
+    boolean silent(Member m, long nowNs) {
+        return nowNs - m.lastHeardNs > 4 * ctx.heartbeatIntervalNs();
     }
 
     /** An error a worker reported for {@code requestId}, or null. */
@@ -401,6 +413,7 @@ public final class CoEdgeCluster implements AutoCloseable {
             return true;
         }
         long sentAt = System.nanoTime();
+        m.lastPingNs = sentAt;
         if (m.control.send(MessageType.HEARTBEAT, 0, 0, 0, w -> w.putLong(sentAt)) != ControlPublisher.SENT) {
             return false;
         }
@@ -484,6 +497,11 @@ public final class CoEdgeCluster implements AutoCloseable {
                     m.joined = false; // a different process answers under this name: it must be joined again
                 }
                 m.inferencesDone = done;
+                if (echo != 0 && echo != m.lastEcho) {
+                    m.lastEcho = echo;
+                    m.rttNs = System.nanoTime() - echo;
+                    counters.rttNs(m.name).setOrdered(m.rttNs);
+                }
             }
             case MODEL_STATUS -> {
                 body.getRaw(32);
@@ -538,6 +556,20 @@ public final class CoEdgeCluster implements AutoCloseable {
         }
     }
 
+    /** Last measured round trip to {@code worker} in nanoseconds (heartbeat echo), or -1 before the first. */
+    public long rttNs(String worker) {
+        return member(worker).rttNs;
+    }
+
+    /** Sends {@code m} a heartbeat to time the round trip, at most once a heartbeat interval; never waits. */
+    void pingForRtt(Member m) {
+        long now = System.nanoTime();
+        if (now - m.lastPingNs > ctx.heartbeatIntervalNs()) {
+            m.lastPingNs = now;
+            m.control.send(MessageType.HEARTBEAT, 0, 0, 0, w -> w.putLong(now));
+        }
+    }
+
     /** Model bytes sent to workers so far (zero for a model every worker already had by hash). */
     public long modelBytesSent() {
         return modelBytesSent;
@@ -561,6 +593,7 @@ public final class CoEdgeCluster implements AutoCloseable {
         if (haloSubscription != null) {
             haloSubscription.close();
         }
+        counters.close();
         if (replies != null) {
             replies.close();
         }

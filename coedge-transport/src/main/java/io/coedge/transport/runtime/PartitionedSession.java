@@ -76,6 +76,26 @@ public final class PartitionedSession implements AutoCloseable {
             publications.add(pub);
             return pub;
         }, cluster.ctx, null);
+        List<CoEdgeCluster.Member> remote = new ArrayList<>();
+        for (String name : versioned.devices()) {
+            if (!name.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                remote.add(cluster.member(name));
+            }
+        }
+        CoEdgeCluster.Member[] watched = remote.toArray(CoEdgeCluster.Member[]::new);
+        AeronHaloExchange ex = exchange;
+        // While this process waits for a transfer, keep reading control replies: a worker that stops sending
+        // heartbeats fails the request in a few heartbeat intervals instead of the whole receive timeout.
+        ex.whileWaiting(() -> {
+            int work = cluster.pollReplies();
+            long now = System.nanoTime();
+            for (CoEdgeCluster.Member m : watched) {
+                if (cluster.silent(m, now)) {
+                    ex.abort("device " + m.name + " went silent (no heartbeat), the request is re-planned");
+                }
+            }
+            return work;
+        });
         plan = versioned;
         local = me;
     }
@@ -83,6 +103,15 @@ public final class PartitionedSession implements AutoCloseable {
     private void closeLocal() {
         publications.forEach(Publication::close);
         publications.clear();
+    }
+
+    /**
+     * Pushes this session's plan again under a new version (e.g. before timing it, when another session used
+     * the same workers). {@link #infer} does this by itself when needed.
+     */
+    public void refresh() {
+        activate(plan);
+        replans--;
     }
 
     /** The plan in force (its version changes when the session re-plans). */
@@ -104,8 +133,16 @@ public final class PartitionedSession implements AutoCloseable {
     public Tensor infer(Arena arena, Tensor input) {
         long requestId = cluster.newRequestId();
         for (String d : plan.devices()) {
-            if (!d.equals(CoEdgeCluster.LOCAL_DEVICE) && !cluster.recentlyHeard(cluster.member(d))) {
+            if (d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                continue;
+            }
+            CoEdgeCluster.Member m = cluster.member(d);
+            if (!cluster.recentlyHeard(m)) {
                 activate(recover(plan));
+                break;
+            }
+            if (m.ackPlan != plan.version()) {
+                activate(plan); // another session gave this worker its plan since: push ours again
                 break;
             }
         }
@@ -113,6 +150,7 @@ public final class PartitionedSession implements AutoCloseable {
             for (String d : plan.devices()) {
                 if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
                     cluster.startPartitioned(cluster.member(d), plan.version(), requestId);
+                    cluster.pingForRtt(cluster.member(d));
                 }
             }
             exchange.begin(plan.version(), requestId);

@@ -8,6 +8,7 @@ import io.coedge.partition.Accounting;
 import io.coedge.partition.Geometry;
 import io.coedge.partition.PartitionedExecutor;
 import io.coedge.partition.Plan;
+import io.coedge.planner.LayerCostTable;
 import io.coedge.transport.halo.AeronHaloExchange;
 import java.util.ArrayList;
 import java.util.List;
@@ -485,7 +486,8 @@ public final class Worker implements AutoCloseable, Runnable {
                 publications.add(p);
                 return p;
             }, node.context(), counters);
-            this.opTypes = graph.nodes().stream().map(x -> x.op().type()).toArray(String[]::new);
+            // Layer classes as the planner's profiles name them (conv3x3, fc, pool, ...).
+            this.opTypes = graph.nodes().stream().map(x -> LayerCostTable.typeOf(graph, x).key()).toArray(String[]::new);
             for (String t : opTypes) {
                 counters.flops(t);
             }

@@ -74,6 +74,10 @@ public final class WorkerMain {
 
     /** Runs a worker with {@code config} until SIGTERM/SIGINT. */
     public static int run(Worker.Config config) {
+        // Kernels read their thread count once, at load: set it before the first model is built.
+        if (System.getProperty(io.coedge.kernels.KernelSettings.THREADS_PROPERTY) == null) {
+            System.setProperty(io.coedge.kernels.KernelSettings.THREADS_PROPERTY, String.valueOf(config.threads));
+        }
         Worker worker;
         try {
             worker = new Worker(config);

@@ -66,6 +66,30 @@ class LocalWorkersTest {
         }
     }
 
+    @Test
+    void cooperativeDemoGivesTheOneDeviceAnswerAndStopsItsWorkers() throws Exception {
+        String oldBase = System.getProperty(TransportConfiguration.BASE_DIR_PROP);
+        System.setProperty(TransportConfiguration.BASE_DIR_PROP, dir.resolve("shm").toString());
+        try {
+            java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+            int rc = CooperativeDemo.run(new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8),
+                    "alexnet", 2, null, 1);
+            String out = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(rc).as(out).isZero();
+            assertThat(out).contains("worker1").contains("worker2").contains("same answer as one device");
+            // Every worker stopped: their driver directories are gone.
+            try (var left = Files.list(dir.resolve("shm"))) {
+                assertThat(left.filter(p -> p.getFileName().toString().startsWith("worker"))).isEmpty();
+            }
+        } finally {
+            if (oldBase == null) {
+                System.clearProperty(TransportConfiguration.BASE_DIR_PROP);
+            } else {
+                System.setProperty(TransportConfiguration.BASE_DIR_PROP, oldBase);
+            }
+        }
+    }
+
     private static ModelSpec spec(byte[] bytes) {
         return ModelSpec.onnx("x", bytes);
     }

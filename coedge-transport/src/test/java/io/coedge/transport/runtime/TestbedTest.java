@@ -66,7 +66,10 @@ class TestbedTest {
                 + (Runtime.version().feature() >= 23 ? " --sun-misc-unsafe-memory-access=allow" : "");
         Path state = dir.resolve("state");
         Path base = dir.resolve("shm");
-        List<String> env = List.of("COEDGE_TESTBED_STATE=" + state,
+        // Own prefix: never touches a testbed someone else has up on this machine.
+        String prefix = "ct" + ProcessHandle.current().pid() % 1_000_000;
+        Path cgroup = Path.of("/sys/fs/cgroup/cpu/" + prefix + "-testbed/w1");
+        List<String> env = List.of("COEDGE_TESTBED_STATE=" + state, "COEDGE_TESTBED_PREFIX=" + prefix,
                 "COEDGE_WORKER_CMD=" + java + " -Xmx256m -Dcoedge.transport.baseDir=" + base + " " + flags + " -cp " + cp + " "
                         + TestWorkerMain.class.getName());
         Path key = dir.resolve("cluster.key");
@@ -84,11 +87,11 @@ class TestbedTest {
             try (LiveCounters w1 = LiveCounters.open(base.resolve("w1").toString())) {
                 assertThat(w1.snapshot()).anyMatch(s -> s.typeId() == CounterTypes.INFERENCES_DONE && s.value() == 1);
             }
-            assertThat(Files.readString(Path.of("/sys/fs/cgroup/cpu/coedge-testbed/w1/cpu.cfs_quota_us")).trim())
-                    .isEqualTo(String.valueOf(Integer.parseInt(Files.readString(
-                            Path.of("/sys/fs/cgroup/cpu/coedge-testbed/w1/cpu.cfs_period_us")).trim()) / 2));
+            assertThat(Files.readString(cgroup.resolve("cpu.cfs_quota_us")).trim())
+                    .isEqualTo(String.valueOf(Integer.parseInt(Files.readString(cgroup.resolve("cpu.cfs_period_us")).trim()) / 2));
         } finally {
             run(root, env, script, "down");
         }
+        assertThat(cgroup).doesNotExist();
     }
 }

@@ -1,0 +1,95 @@
+package io.coedge.planner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.coedge.graph.Graph;
+import io.coedge.partition.Geometry;
+import io.coedge.partition.Plan;
+import io.coedge.partition.Sync;
+import io.coedge.zoo.ModelZoo;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CostModelTest {
+    private static DeviceProfile device(String name, double rate, double idle, double cp, double tx, LinkProfile link) {
+        Map<LayerType, Double> r = new EnumMap<>(LayerType.class);
+        r.put(LayerType.CONV3X3, rate);
+        r.put(LayerType.OTHER, rate / 10);
+        return new DeviceProfile(name, "", r, 1_000_000_000L, idle, cp, tx, link, Map.of());
+    }
+
+    /** One 3x3 conv, 10 rows, 1e9 FLOPs, 2 halo rows of 1000 bytes; FC tail 1e8 FLOPs. */
+    private static LayerCostTable table() {
+        return new LayerCostTable("t", 10, List.of(new LayerCostTable.Layer("conv", LayerType.CONV3X3, 1_000_000_000L, 10, 2, 1000)),
+                500, 100, Map.of(LayerType.FC, 100_000_000L), 1000, 1000, 100, 1000);
+    }
+
+    @Test
+    void oneDeviceLatencyIsComputePlusTailAndEnergyIsComputePowerTimesIt() {
+        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(device("a", 1e9, 2, 6, 3, LinkProfile.DEFAULT)), null));
+        Prediction p = m.predict(new int[] {10});
+        // conv 1 s at 1 GFLOP/s; tail at the FC rate = OTHER fallback 0.1 GFLOP/s: 1 s
+        assertThat(p.latencySeconds()).isCloseTo(2.0, within(1e-12));
+        assertThat(p.energyJoules()).isCloseTo(6 * 2.0, within(1e-9));
+        assertThat(p.idleSeconds(0, 0)).isCloseTo(0, within(1e-12));
+    }
+
+    @Test
+    void twoDevicesPayHalosScatterGatherAndIdleAsTheDesignSays() {
+        LinkProfile link = new LinkProfile(1e6, 0.001);
+        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, link), device("b", 2e9, 1, 4, 2, link)), null));
+        Prediction p = m.predict(new int[] {6, 4});
+        double halo = 2000 / 1e6 + 0.001;
+        double cpA = 0.6, cpB = 0.2;
+        assertThat(p.computeSeconds()[0]).containsExactly(new double[] {cpA, cpB}, within(1e-12));
+        assertThat(p.transferSeconds()[0]).containsExactly(new double[] {halo, halo}, within(1e-12));
+        double stage = cpA + halo;
+        double sg = 4 * (500 + 100) / 1e6 + 2 * 0.001;
+        double tail = 1.0;
+        assertThat(p.latencySeconds()).isCloseTo(stage + sg + tail, within(1e-12));
+        assertThat(p.idleSeconds(0, 1)).isCloseTo(stage - cpB - halo, within(1e-12));
+        double eA = 2 * p.latencySeconds() + 4 * cpA + 1 * halo + 1 * sg + 4 * tail;
+        double eB = 1 * p.latencySeconds() + 3 * cpB + 1 * halo + 1 * sg;
+        assertThat(p.energyJoules()).isCloseTo(eA + eB, within(1e-9));
+        assertThat(p.deviceEnergy()).containsExactly(new double[] {eA, eB}, within(1e-9));
+    }
+
+    @Test
+    void rowsMustCoverTheMapExactly() {
+        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(device("a", 1e9, 2, 6, 3, null)), null));
+        assertThatThrownBy(() -> m.predict(new int[] {9})).hasMessageContaining("sum to 9");
+        assertThatThrownBy(() -> m.predict(new int[] {5, 5})).hasMessageContaining("1 devices");
+    }
+
+    @Test
+    void tableFromAZooGraphAgreesWithThePartitionGeometry() {
+        Graph g = ModelZoo.build("resnet18");
+        LayerCostTable t = LayerCostTable.fromGraph(g);
+        assertThat(t.inputRows()).isEqualTo(224);
+        assertThat(t.tailFlops()).containsKey(LayerType.FC);
+        assertThat(t.layers()).extracting(LayerCostTable.Layer::type).contains(LayerType.CONV7X7, LayerType.CONV3X3,
+                LayerType.CONV1X1, LayerType.POOL);
+        DeviceProfiles.Cluster c = DeviceProfiles.resolve("rpi4b,rpi4b,rpi4b,rpi4b");
+        CostModel m = new CostModel(t, c);
+        Plan plan = Plan.equal(m.deviceNames(), 224, Sync.every());
+        Geometry geo = Geometry.of(g, plan);
+        long splitFlops = 0;
+        for (int d = 0; d < 4; d++) {
+            splitFlops += geo.predicted().flops(d);
+        }
+        // the geometry adds redundant boundary rows and the tail on one device; the table counts each row once
+        long tailFlops = t.tailFlops().values().stream().mapToLong(Long::longValue).sum();
+        assertThat((double) splitFlops).isCloseTo(t.spatialFlops() + tailFlops, within(0.02 * splitFlops));
+        double[] exact = m.predictExact(geo);
+        Prediction linear = m.predict(plan.rows());
+        assertThat(linear.latencySeconds()).isCloseTo(exact[0], within(0.25 * exact[0]));
+        assertThat(linear.energyJoules()).isCloseTo(exact[1], within(0.25 * exact[1]));
+        System.out.printf("resnet18, 4x rpi4b, equal split: planning model %.1f ms / %.2f J, geometry %.1f ms / %.2f J%n",
+                linear.latencySeconds() * 1e3, linear.energyJoules(), exact[0] * 1e3, exact[1]);
+    }
+}

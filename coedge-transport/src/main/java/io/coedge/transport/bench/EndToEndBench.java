@@ -1,0 +1,132 @@
+package io.coedge.transport.bench;
+
+import io.coedge.graph.Graph;
+import io.coedge.partition.Plan;
+import io.coedge.partition.Sync;
+import io.coedge.tensor.Tensor;
+import io.coedge.transport.runtime.CoEdgeCluster;
+import io.coedge.transport.runtime.LocalWorkers;
+import io.coedge.transport.runtime.ModelSpec;
+import io.coedge.transport.runtime.PartitionedSession;
+import io.coedge.transport.stat.CounterTypes;
+import io.coedge.transport.stat.LiveCounters;
+import io.coedge.zoo.ModelZoo;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * End to end, same run: a zoo model on 1 worker process with 1 thread against 2 other worker processes with 1
+ * thread each (equal split), the initiator (this process, 1 thread) holding the input and running the tail in
+ * both. Prints median latency, the speedup, and the share of the two split workers' time spent waiting for
+ * transfers (scatter and halos).
+ *
+ * <p>Run: {@code java -Dcoedge.threads=1 -cp ... io.coedge.transport.bench.EndToEndBench [--models vgg16,resnet18]
+ * [--repeat 5]}. Configurations alternate run by run so that load from elsewhere hits both alike.
+ */
+public final class EndToEndBench {
+    private EndToEndBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> models = List.of("vgg16", "resnet18");
+        int repeat = 5;
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--models" -> models = List.of(args[i + 1].split(","));
+                case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        if (System.getProperty("coedge.threads") == null) {
+            System.setProperty("coedge.threads", "1");
+        }
+        List<String> flags = List.of("-Xmx2g", "-Dcoedge.threads=1", "-XX:ActiveProcessorCount=1");
+        System.out.printf(Locale.ROOT, "%-10s %14s %14s %9s %16s%n", "model", "1 worker ms", "2 workers ms", "speedup",
+                "halo wait share");
+        try (LocalWorkers workers = LocalWorkers.start(3, null, flags);
+                CoEdgeCluster cluster = CoEdgeCluster.connect(workers.clusterConfig());
+                Arena arena = Arena.ofConfined()) {
+            for (String model : models) {
+                Graph g = ModelZoo.build(model);
+                int h = g.inputs().get(0).shape()[2];
+                Tensor in = randomInput(arena, g.inputs().get(0).shape());
+                Plan one = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "worker1"), new int[] {0, h}, Sync.every())
+                        .withTail(CoEdgeCluster.LOCAL_DEVICE);
+                // Separate workers for the two configurations, so neither re-plans (and re-prepares kernels) per run.
+                Plan two = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "worker2", "worker3"),
+                        new int[] {0, h / 2, h - h / 2}, Sync.every()).withTail(CoEdgeCluster.LOCAL_DEVICE);
+                try (PartitionedSession s1 = cluster.deploy(ModelSpec.zoo(model, 0), one);
+                        PartitionedSession s2 = cluster.deploy(ModelSpec.zoo(model, 0), two)) {
+                    s1.infer(arena, in); // warm-up (kernels, JIT, connections)
+                    s2.infer(arena, in);
+                    long[] t1 = new long[repeat];
+                    long[] t2 = new long[repeat];
+                    s1.infer(arena, in);
+                    s2.infer(arena, in);
+                    long[] waitBefore = waits(cluster);
+                    long[] computeBefore = computes(cluster);
+                    for (int r = 0; r < repeat; r++) {
+                        t1[r] = time(s1, arena, in);
+                        t2[r] = time(s2, arena, in);
+                    }
+                    long[] waitAfter = waits(cluster);
+                    long[] computeAfter = computes(cluster);
+                    double wait = 0;
+                    double busy = 0;
+                    for (int i = 1; i < waitAfter.length; i++) { // worker2 and worker3: the split configuration
+                        wait += waitAfter[i] - waitBefore[i];
+                        busy += waitAfter[i] - waitBefore[i] + computeAfter[i] - computeBefore[i];
+                    }
+                    double m1 = median(t1) / 1e6;
+                    double m2 = median(t2) / 1e6;
+                    System.out.printf(Locale.ROOT, "%-10s %14.1f %14.1f %8.2fx %15.1f%%%n", model, m1, m2, m1 / m2,
+                            busy > 0 ? 100 * wait / busy : 0);
+                }
+            }
+        }
+    }
+
+    private static long time(PartitionedSession s, Arena arena, Tensor in) {
+        long t0 = System.nanoTime();
+        s.infer(arena, in);
+        return System.nanoTime() - t0;
+    }
+
+    private static long[] waits(CoEdgeCluster c) {
+        return sum(c, CounterTypes.LINK_WAIT_NS);
+    }
+
+    private static long[] computes(CoEdgeCluster c) {
+        return sum(c, CounterTypes.COMPUTE_NS);
+    }
+
+    private static long[] sum(CoEdgeCluster c, int type) {
+        List<Long> out = new ArrayList<>();
+        for (String dir : c.workerDirectories().values()) {
+            try (LiveCounters l = LiveCounters.open(dir)) {
+                out.add(l.snapshot().stream().filter(x -> x.typeId() == type
+                        && (type != CounterTypes.COMPUTE_NS || x.subject().equals("all"))).mapToLong(LiveCounters.Sample::value).sum());
+            }
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static double median(long[] v) {
+        long[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static Tensor randomInput(Arena arena, int[] shape) {
+        Random r = new Random(1);
+        float[] v = new float[shape[0] * shape[1] * shape[2] * shape[3]];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return Tensor.fromLogical(arena, v, shape);
+    }
+}
