@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.coedge.transport.TransportConfiguration;
 
 /**
  * The end-to-end evaluation of the planner on the local testbed (root only). Brings the testbed up with
@@ -32,7 +33,7 @@ public final class Evaluation {
 
     /** The settings shared by the launcher and {@link EvaluationRun}. */
     static final class Options {
-        List<String> models = List.of("alexnet", "vgg16", "resnet18", "googlenet");
+        List<String> models = List.of("alexnet", "resnet18", "googlenet", "vgg16");
         List<String> strategies = List.of("coedge", "local", "equal", "proportional", "latency");
         double initiatorCpu = 0.5;
         List<Double> cpu = List.of(0.5, 0.3, 0.2);
@@ -164,7 +165,8 @@ public final class Evaluation {
         }
         Map<String, String> env = new LinkedHashMap<>();
         env.put("COEDGE_TESTBED_STATE", state.toString());
-        env.put("COEDGE_WORKER_CMD", java + " -Xmx1g " + String.join(" ", jvm) + " -cp " + cp
+        // VGG-16's weights alone are 528 MB on the heap while a worker builds it
+        env.put("COEDGE_WORKER_CMD", java + " -Xmx3g " + String.join(" ", jvm) + " -cp " + cp
                 + " io.coedge.transport.runtime.WorkerMain");
         Testbed bed = new Testbed(root, env);
         Process[] child = new Process[1];
@@ -183,7 +185,9 @@ public final class Evaluation {
             Testbed.configureWorkers(o.cpu, o.periodUs, o.shares);
             Testbed.makeInitiatorCgroup(o.initiatorCpu, o.periodUs, o.shares);
             List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > " + Testbed.INITIATOR_CGROUP
-                    + "/cgroup.procs && exec \"$@\"", "sh", "ip", "netns", "exec", Testbed.HUB, java, "-Xmx3g"));
+                    + "/cgroup.procs && exec \"$@\"", "sh", "ip", "netns", "exec", Testbed.HUB, java, "-Xmx4g",
+                    // a worker on a small quota builds a large zoo model slowly: allow it two minutes
+                    "-D" + TransportConfiguration.RECEIVE_TIMEOUT_PROP + "=120000"));
             cmd.addAll(jvm);
             cmd.addAll(List.of("-cp", cp, EvaluationRun.class.getName(), "--cluster", state.resolve("cluster.conf").toString(),
                     "--aeron-base", base.toString()));
@@ -209,8 +213,20 @@ public final class Evaluation {
             } catch (IllegalStateException ignored) {
                 // already shutting down: the hook runs the same clean-up again, harmlessly
             }
+            copyLogs(state, o.out);
             deleteTree(base);
             deleteTree(work);
+        }
+    }
+
+    /** Keeps the workers' logs beside the results (the testbed state folder is temporary). */
+    private static void copyLogs(Path state, Path out) {
+        try (var s = Files.list(state)) {
+            for (Path log : s.filter(x -> x.getFileName().toString().endsWith(".log")).toList()) {
+                Files.copy(log, out.resolve("worker-" + log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException ignored) {
+            // no state folder: the testbed never came up
         }
     }
 

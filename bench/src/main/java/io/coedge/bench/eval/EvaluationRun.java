@@ -94,6 +94,7 @@ public final class EvaluationRun {
         o.smoke = smoke;
         List<Outcome> outcomes = new ArrayList<>();
         List<Calibration> calibrations = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         String load0 = loadAverage();
         long t0 = System.nanoTime();
         ClusterConfig config = ClusterConfig.read(clusterFile);
@@ -108,12 +109,21 @@ public final class EvaluationRun {
             Map<String, LinkProfile> links = probeLinks(cluster, arena);
             links.forEach((w, l) -> latency.put(w, l.latencySeconds()));
             for (String model : o.models) {
-                evaluateModel(cluster, arena, model, o, links, outcomes, calibrations);
+                try {
+                    evaluateModel(cluster, arena, model, o, links, outcomes, calibrations);
+                } catch (RuntimeException e) {
+                    failures.add(model + ": " + e.getMessage());
+                    System.out.println("evaluation: " + model + " failed: " + e);
+                }
                 write(o, outcomes, calibrations, load0, loadAverage(), (System.nanoTime() - t0) / 1e9);
             }
         }
         write(o, outcomes, calibrations, load0, loadAverage(), (System.nanoTime() - t0) / 1e9);
         System.out.println(markdown(o, outcomes, calibrations, load0, loadAverage(), (System.nanoTime() - t0) / 1e9));
+        if (!failures.isEmpty()) {
+            System.out.println("evaluation: failed models: " + failures);
+            System.exit(1);
+        }
         if (smoke) {
             System.out.println("evaluation: smoke ok");
         }
@@ -148,9 +158,10 @@ public final class EvaluationRun {
     /**
      * Measures each worker's link over the transport itself: a probe model (one 2x2 max pool, nearly no
      * compute) runs with all rows on the worker at two input sizes, so the initiator scatters the input to it and
-     * gathers the pooled map back. Bandwidth is the extra bytes over the extra time; the fixed time of the small
-     * probe (beyond its bytes at that bandwidth) is what one request costs in messages, charged by the cost model
-     * as two link latencies (scatter and gather), so the latency is half of it.
+     * gathers the pooled map back: bandwidth is the extra bytes over the extra time. The latency is what one halo
+     * exchange costs (a tiny map split between the initiator and the worker through 1 and through 17 convolutions):
+     * the cost model charges it per exchanged halo and twice per request (scatter, gather). The time a request
+     * costs beyond its bytes is printed too; the cost model has no separate term for it.
      */
     static Map<String, LinkProfile> probeLinks(CoEdgeCluster cluster, Arena arena) throws IOException {
         int[] small = {1, 8, 32, 32};
@@ -173,12 +184,43 @@ public final class EvaluationRun {
             }
             double bw = (bl - bs) / Math.max(tl - ts, 1e-6);
             double fixed = Math.max(0, ts - bs / bw);
-            out.put(w, new LinkProfile(bw, fixed / 2));
-            System.out.printf(Locale.ROOT, "link to %s over the transport: %.1f Mbit/s payload, %.2f ms per request "
-                    + "(probe %.1f ms for %.0f KB, %.1f ms for %.0f KB)%n", w, bw * 8 / 1e6, fixed * 1e3, ts * 1e3, bs / 1e3,
-                    tl * 1e3, bl / 1e3);
+            // per halo exchange: the same tiny map split in two between the initiator and the worker, through 1
+            // and through 17 halo-needing layers; the difference over 16 is what one exchange costs in time
+            double t1 = haloProbe(cluster, arena, w, 1);
+            double t17 = haloProbe(cluster, arena, w, 17);
+            double perHalo = Math.max(0, (t17 - t1) / 16);
+            out.put(w, new LinkProfile(bw, perHalo));
+            System.out.printf(Locale.ROOT, "link to %s over the transport: %.1f Mbit/s payload (probe %.1f ms for %.0f KB, "
+                    + "%.1f ms for %.0f KB), %.2f ms per halo exchange (%.1f ms with 1 layer, %.1f ms with 17); "
+                    + "a request costs %.2f ms beyond its bytes%n", w, bw * 8 / 1e6, ts * 1e3, bs / 1e3, tl * 1e3, bl / 1e3,
+                    perHalo * 1e3, t1 * 1e3, t17 * 1e3, fixed * 1e3);
         }
         return out;
+    }
+
+    private static double haloProbe(CoEdgeCluster cluster, Arena arena, String worker, int layers) throws IOException {
+        int[] shape = {1, 1, 64, 64};
+        io.coedge.graph.GraphBuilder b = new io.coedge.graph.GraphBuilder("halo-probe-" + layers);
+        String x = b.input("input", shape);
+        for (int l = 0; l < layers; l++) {
+            float[] k = new float[9];
+            k[4] = 1; // identity kernel: values stay bounded through the layers
+            String wt = b.constant("w" + l, k, 1, 1, 3, 3);
+            String bias = b.constant("b" + l, new float[1], 1);
+            x = b.node("conv" + l, io.coedge.ops.Conv.of(3, 1, 1, 1), x, wt, bias);
+        }
+        Graph g = b.output(x).build();
+        Path f = Files.createTempFile("coedge-halo-probe", ".onnx");
+        ModelSpec spec;
+        try {
+            io.coedge.onnx.OnnxExporter.write(g, f);
+            spec = ModelSpec.onnx("halo-probe-" + layers, Files.readAllBytes(f));
+        } finally {
+            Files.deleteIfExists(f);
+        }
+        try (PartitionedSession s = cluster.deploy(spec, new Plan(0, List.of(LOCAL, worker), new int[] {32, 32}, Sync.every(), LOCAL))) {
+            return time(cluster, s, arena, randomInput(arena, shape), 3, 7).medianMs / 1e3;
+        }
     }
 
     private static double probeBytes(int[] shape) {
