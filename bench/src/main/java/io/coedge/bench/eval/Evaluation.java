@@ -142,8 +142,9 @@ public final class Evaluation {
             throw new IllegalStateException("evaluation skipped: " + why);
         }
         if (!Testbed.awaitFree(o.smoke ? 120 : 30)) {
-            throw new IllegalStateException("another testbed is up on this machine (namespace " + Testbed.HUB
-                    + "); wait for it to finish or take it down with 'scripts/testbed down'");
+            throw new IllegalStateException("another evaluation's testbed is up on this machine (namespace " + Testbed.HUB
+                    + "); wait for it to finish or take it down with 'COEDGE_TESTBED_PREFIX=" + Testbed.PREFIX
+                    + " scripts/testbed down'");
         }
         Path root = Testbed.findRoot();
         Files.createDirectories(o.out);

@@ -42,12 +42,11 @@ import java.util.Random;
  * The coordinator side of the evaluation; {@link Evaluation} starts it inside the testbed's hub namespace and
  * the initiator's CPU cgroup. Per model:
  * <ol>
- * <li><b>Profiles.</b> Each device runs the whole model alone a few times (the initiator in this process,
- *     each worker with all rows, the tail here): its compute rate is the FLOPs it computed over the compute time
- *     its live counters report (workers) or over the wall time (the initiator, which also runs the tail). The
- *     runs last far longer than the CFS period, so the rate is the quota's, not a burst's. Links: the tbf cap
- *     times the share of each packet that is payload, and half the measured control round trip. Power: the
- *     presets named on the command line.</li>
+ * <li><b>Profiles.</b> Links first, probed over the transport ({@link #probeLinks}). Then each device runs the
+ *     whole model alone a few times (the initiator in this process, each worker with all rows, the tail here):
+ *     the initiator's rate is the model's FLOPs over its wall time, a worker's the row-split FLOPs over its wall
+ *     time net of scatter, gather and tail. The runs last far longer than the CFS period, so the rate is the
+ *     quota's, not a burst's. Power: the presets named on the command line.</li>
  * <li><b>Deadline.</b> Between the latency-minimal and the local latency predicted from those profiles (a
  *     fraction of the way up from the minimum), so that the energy objective has room to choose.</li>
  * <li><b>Strategies.</b> Each strategy's plan runs on the testbed (warm-ups, then timed runs; the median
@@ -284,9 +283,10 @@ public final class EvaluationRun {
                 alone[w + 1] = t.medianMs;
             }
             // The effective rate: what the worker delivers end to end holding every row, net of the scatter and
-            // gather (at the probed bandwidth and per-request cost) and of the initiator's tail. Its own compute
-            // counter leaves out work around the layers (per-request set-up, result hand-off) that still delays
-            // the answer; it is shown for comparison.
+            // gather (probed bandwidth, plus two message latencies as the cost model charges them) and of the
+            // initiator's tail. The per-request cost the cost model has no term for stays in the rate. The
+            // worker's own compute counter leaves out work around the layers that still delays the answer; it is
+            // shown for comparison.
             LinkProfile link = links.get(name);
             double transfers = (table.scatterBytesPerRow() + table.gatherBytesPerRow()) * h / link.bandwidthBytesPerSecond()
                     + 2 * link.latencySeconds();
