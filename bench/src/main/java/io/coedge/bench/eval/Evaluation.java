@@ -22,7 +22,7 @@ import io.coedge.transport.TransportConfiguration;
  *      [--strategies coedge,local,equal,proportional,latency] [--initiator-cpu 0.5] [--cpu 0.5,0.3,0.2]
  *      [--mbit 200,100,50] [--presets rpi4b,jetson-nano,rpi4b,rpi3b+] [--warmups 1] [--runs 3]
  *      [--calibration-runs 2] [--shares 65536] [--period-us 5000]
- *      [--deadline-fraction 0.3] [--out DIR]
+ *      [--deadline-fraction 0.3] [--order interleaved|sequential] [--out DIR]
  * </pre>
  * {@code scripts/evaluate} builds the class path and calls this. Results go to {@code DIR/evaluation.csv} and
  * {@code DIR/evaluation-tables.md}; progress to standard output.
@@ -48,6 +48,8 @@ public final class Evaluation {
         double deadlineFraction = 0.3;
         Path out = Path.of("target/evaluation");
         boolean smoke;
+        /** Time the strategies round by round in rotated order (true) or one after the other (false). */
+        boolean interleave = true;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -82,6 +84,12 @@ public final class Evaluation {
                     case "--period-us" -> o.periodUs = Long.parseLong(v);
                     case "--deadline-fraction" -> o.deadlineFraction = Double.parseDouble(v);
                     case "--out" -> o.out = Path.of(v);
+                    case "--order" -> {
+                        if (!v.equals("interleaved") && !v.equals("sequential")) {
+                            throw new IllegalArgumentException("--order takes interleaved or sequential, got " + v);
+                        }
+                        o.interleave = v.equals("interleaved");
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -112,7 +120,7 @@ public final class Evaluation {
                     "--initiator-cpu", fmt(initiatorCpu), "--cpu", fmtList(cpu), "--mbit", fmtList(mbit),
                     "--presets", String.join(",", presets), "--warmups", String.valueOf(warmups), "--runs",
                     String.valueOf(runs), "--calibration-runs", String.valueOf(calibrationRuns), "--shares",
-                    String.valueOf(shares), "--period-us", String.valueOf(periodUs), "--deadline-fraction", fmt(deadlineFraction), "--out",
+                    String.valueOf(shares), "--order", interleave ? "interleaved" : "sequential", "--period-us", String.valueOf(periodUs), "--deadline-fraction", fmt(deadlineFraction), "--out",
                     out.toAbsolutePath().toString());
         }
 

@@ -325,6 +325,8 @@ public final class EvaluationRun {
 
         // 3. every strategy on the testbed
         List<String> names = cm.deviceNames();
+        List<PlanResult> chosen = new ArrayList<>();
+        List<Plan> plans = new ArrayList<>();
         for (PlanResult r : Baselines.all(cm, deadline, Planner.Objective.ENERGY)) {
             if (!o.strategies.contains(r.strategy())) {
                 continue;
@@ -338,12 +340,32 @@ public final class EvaluationRun {
                     usedRows.add(rows[i]);
                 }
             }
-            Plan plan = new Plan(0, used, usedRows.stream().mapToInt(Integer::intValue).toArray(), Sync.every(), LOCAL);
-            double exact = cm.predictExact(Geometry.of(g, new Plan(0, names, rows, Sync.every(), LOCAL)))[0];
-            Timing t;
-            try (PartitionedSession s = cluster.deploy(spec, plan)) {
-                t = time(cluster, s, arena, input, o.warmups, o.runs);
+            chosen.add(r);
+            plans.add(new Plan(0, used, usedRows.stream().mapToInt(Integer::intValue).toArray(), Sync.every(), LOCAL));
+        }
+        List<Timing> timings = new ArrayList<>();
+        if (o.interleave) {
+            List<PartitionedSession> sessions = new ArrayList<>();
+            try {
+                for (Plan plan : plans) {
+                    sessions.add(cluster.deploy(spec, plan));
+                }
+                timings.addAll(timeInterleaved(cluster, sessions, arena, input, o.warmups, o.runs));
+            } finally {
+                sessions.forEach(PartitionedSession::close);
             }
+        } else {
+            for (Plan plan : plans) {
+                try (PartitionedSession s = cluster.deploy(spec, plan)) {
+                    timings.add(time(cluster, s, arena, input, o.warmups, o.runs));
+                }
+            }
+        }
+        for (int c = 0; c < chosen.size(); c++) {
+            PlanResult r = chosen.get(c);
+            int[] rows = r.rows();
+            Timing t = timings.get(c);
+            double exact = cm.predictExact(Geometry.of(g, new Plan(0, names, rows, Sync.every(), LOCAL)))[0];
             Prediction pr = r.prediction();
             int init = cm.initiatorIndex();
             // energy with measured times: idle power over the measured latency, compute power over each worker's
@@ -430,6 +452,53 @@ public final class EvaluationRun {
         double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
         return new Timing(median, sorted[0], sorted[sorted.length - 1], cp, fl);
+    }
+
+    /**
+     * Times several sessions round by round, each round in a rotated order, so that load from elsewhere and any
+     * after-effect of one plan on the next spread over every strategy alike. A session whose plan another one
+     * replaced on the workers pushes it again on its next call: the warm-up calls before each timed call absorb
+     * that (at least one).
+     */
+    static List<Timing> timeInterleaved(CoEdgeCluster cluster, List<PartitionedSession> sessions, Arena arena, Tensor input,
+                                        int warmups, int runs) {
+        int k = sessions.size();
+        double[][] ms = new double[k][runs];
+        List<Map<String, Double>> cp = new ArrayList<>();
+        List<Map<String, Double>> fl = new ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            cp.add(new LinkedHashMap<>());
+            fl.add(new LinkedHashMap<>());
+        }
+        for (int r = 0; r < runs; r++) {
+            for (int j = 0; j < k; j++) {
+                int idx = (j + r) % k;
+                PartitionedSession s = sessions.get(idx);
+                for (int w = 0; w < Math.max(1, warmups); w++) {
+                    s.infer(arena, input);
+                }
+                Map<String, long[]> before = counters(cluster);
+                long t0 = System.nanoTime();
+                s.infer(arena, input);
+                ms[idx][r] = (System.nanoTime() - t0) / 1e6;
+                Map<String, long[]> after = counters(cluster);
+                int fi = idx;
+                after.forEach((w, a) -> {
+                    long[] b = before.getOrDefault(w, new long[2]);
+                    cp.get(fi).merge(w, (double) (a[0] - b[0]) / runs, Double::sum);
+                    fl.get(fi).merge(w, (double) (a[1] - b[1]) / runs, Double::sum);
+                });
+            }
+        }
+        List<Timing> out = new ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            double[] sorted = ms[j].clone();
+            Arrays.sort(sorted);
+            double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+            out.add(new Timing(median, sorted[0], sorted[sorted.length - 1], cp.get(j), fl.get(j)));
+        }
+        return out;
     }
 
     /** Per worker: {compute ns, FLOPs} totals from its live counters. */
