@@ -68,9 +68,11 @@ final class RunCommand extends CoedgeCommand {
                 throw new UserError("cannot write --output-raw " + outputRaw + ": not a file in an existing folder");
             }
         }
-        BufferedImage img = inputRaw != null ? null : image != null ? ImagePreprocessor.read(image) : null;
+        BufferedImage img = inputRaw != null ? null : image != null ? ImagePreprocessor.read(image)
+                : ImagePreprocessor.sample();
 
-        ModelSource.Loaded loaded = ModelSource.load(model, shape);
+        ModelSource.Loaded loaded = ModelSource.load(model, shape,
+                img == null ? null : new int[] {img.getWidth(), img.getHeight()});
         Graph graph = loaded.graph();
         if (outputRaw != null && graph.outputs().size() != 1) {
             throw new UserError("model " + loaded.name() + " has " + graph.outputs().size()
@@ -86,12 +88,14 @@ final class RunCommand extends CoedgeCommand {
         if (inputRaw != null) {
             input = RawTensors.read(inputRaw, in);
             inputText = "raw " + inputRaw;
-        } else if (img != null) {
-            input = ImagePreprocessor.toTensor(img, in);
-            inputText = image + " (" + img.getWidth() + "x" + img.getHeight() + ", ImageNet preprocessing)";
+        } else if (loaded.shapeFromImage()) {
+            input = ImagePreprocessor.toTensorAsIs(img, in);
+            inputText = (image == null ? "bundled sample image" : image.toString()) + " (" + img.getWidth() + "x"
+                    + img.getHeight() + ", the model's free height and width; ImageNet mean/std, no resize)";
         } else {
-            input = ImagePreprocessor.toTensor(ImagePreprocessor.sample(), in);
-            inputText = "bundled sample image (ImageNet preprocessing)";
+            input = ImagePreprocessor.toTensor(img, in);
+            inputText = image == null ? "bundled sample image (ImageNet preprocessing)"
+                    : image + " (" + img.getWidth() + "x" + img.getHeight() + ", ImageNet preprocessing)";
         }
 
         PrintWriter out = out();

@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Ordering: a device calls {@code send} for the rows its neighbours need as soon as it has computed
  * them, computes its other rows, and only then calls {@code receive} for the halos of its next layer.
- * {@code receive} may therefore block. Every transfer of the geometry's transfer list is sent exactly
+ * {@code receive} may therefore block. Every transfer of {@link Geometry#transfers()} is sent exactly
  * once and received exactly once per inference; transfer ids are unique within an inference
  * (an implementation that overlaps inferences must tag messages with its own sequence number).
  *

@@ -24,7 +24,7 @@ public final class InProcessHaloExchange implements HaloExchange, AutoCloseable 
     private final Condition arrived = lock.newCondition();
 
     /**
-     * @param transfers the transfers to carry ({@code Geometry.transfers()})
+     * @param transfers the transfers to carry ({@link Geometry#transfers()})
      * @param timeoutNs how long a receive waits for its message; 0 means the message must already be
      *                  there (devices stepped in order on one thread)
      */

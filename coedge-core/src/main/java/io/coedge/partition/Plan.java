@@ -25,7 +25,7 @@ import java.util.Set;
  * The tail device is also the initiator: it holds the input, scatters the bands, gathers the tail's
  * input and returns the result. It may own rows itself.
  *
- * @see io.coedge.partition for what follows from a plan on a given graph
+ * @see Geometry for what follows from a plan on a given graph
  */
 public final class Plan {
     /** Version of the text format written by {@link #toText()}. */

@@ -10,7 +10,7 @@ package io.coedge.partition;
  * contiguous bytes. For {@link Kind#PARTIAL_SUM} it is {@code C} float32 per-channel sums over the
  * sender's rows of {@code value} (the input of a global average pooling); rows are the sender's rows.
  *
- * @param id       index in the geometry's transfer list; unique within one inference, dense from 0
+ * @param id       index in {@link Geometry#transfers()}; unique within one inference, dense from 0
  * @param kind     what the message is for
  * @param value    name of the graph value whose rows travel
  * @param stage    index of the graph node the bytes are attributed to (the producer of {@code value};

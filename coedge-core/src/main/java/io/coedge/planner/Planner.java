@@ -247,11 +247,13 @@ public final class Planner {
         final double violation;
         final double energy;
         final double latency;
+        final double excess;
 
         Candidate(int[] rows, double[] q, double deadline) {
             this.rows = rows;
             this.latency = q[0];
             this.energy = q[1];
+            this.excess = q[2];
             this.violation = Math.max(0, q[0] - deadline * (1 + 1e-9)) + q[2] * 1e-9;
             this.feasible = violation == 0;
         }
@@ -479,11 +481,12 @@ public final class Planner {
      * shrink from a sixteenth of the map to one row, so a poor start converges in a few sweeps.
      */
     private Candidate improve(int[] rows, boolean[] sel, Objective obj, double deadline) {
-        Candidate cur = new Candidate(rows, quick(rows), deadline);
-        int[] t = new int[n];
+        Candidate cur = new Candidate(rows.clone(), quick(rows), deadline);
+        Moves mv = new Moves(cur.rows);
         for (int step = Math.max(1, Integer.highestOneBit(Math.max(1, h / 16))); step >= 1; step /= 2) {
             for (int it = 0; it < 4 * h + 16; it++) {
                 Candidate best = null;
+                int bj = -1, bk = -1;
                 for (int j = 0; j < n; j++) {
                     if (!sel[j] || cur.rows[j] <= step) {
                         continue;
@@ -492,23 +495,127 @@ public final class Planner {
                         if (k == j || !sel[k]) {
                             continue;
                         }
-                        System.arraycopy(cur.rows, 0, t, 0, n);
-                        t[j] -= step;
-                        t[k] += step;
-                        Candidate c = new Candidate(t.clone(), quick(t), deadline);
+                        Candidate c = new Candidate(null, mv.after(cur, j, k, step), deadline);
                         if (c.betterThan(best, obj)) {
                             best = c;
+                            bj = j;
+                            bk = k;
                         }
                     }
                 }
                 if (best != null && best.betterThan(cur, obj)) {
-                    cur = best;
+                    int[] t = cur.rows.clone();
+                    t[bj] -= step;
+                    t[bk] += step;
+                    cur = new Candidate(t, quick(t), deadline);
+                    mv.reset(t);
                 } else {
                     break;
                 }
             }
         }
         return cur;
+    }
+
+    /**
+     * Evaluates moving rows between two devices in O(stages) instead of O(stages x devices): a move changes
+     * only the two devices' stage times, so each stage's new maximum is the larger of their new times and
+     * the largest time among the other devices (kept as each stage's top three). The set of devices that
+     * own rows does not change inside {@link #improve}, so idle power and halo terms stay fixed.
+     */
+    private final class Moves {
+        private final int ns = m.cp.length;
+        private final double[][] v = new double[ns][];
+        private final int[][] top = new int[ns][3];
+        private final double[] cpTotal = new double[n];
+        private double idleSum;
+
+        Moves(int[] rows) {
+            for (int s = 0; s < ns; s++) {
+                v[s] = new double[n];
+                for (int i = 0; i < n; i++) {
+                    cpTotal[i] += m.cp[s][i];
+                }
+            }
+            reset(rows);
+        }
+
+        void reset(int[] rows) {
+            int owners = 0;
+            for (int r : rows) {
+                owners += r > 0 ? 1 : 0;
+            }
+            boolean split = owners >= 2;
+            idleSum = m.idleW[init];
+            for (int i = 0; i < n; i++) {
+                if (i != init && rows[i] > 0) {
+                    idleSum += m.idleW[i];
+                }
+            }
+            for (int s = 0; s < ns; s++) {
+                int t0 = -1, t1 = -1, t2 = -1;
+                for (int i = 0; i < n; i++) {
+                    double x = rows[i] > 0 ? m.cp[s][i] * rows[i] + (split ? m.hx[s][i] : 0) : 0;
+                    v[s][i] = x;
+                    if (t0 < 0 || x > v[s][t0]) {
+                        t2 = t1;
+                        t1 = t0;
+                        t0 = i;
+                    } else if (t1 < 0 || x > v[s][t1]) {
+                        t2 = t1;
+                        t1 = i;
+                    } else if (t2 < 0 || x > v[s][t2]) {
+                        t2 = i;
+                    }
+                }
+                top[s][0] = t0;
+                top[s][1] = t1;
+                top[s][2] = t2;
+            }
+        }
+
+        /** {latency, energy, memory excess} after moving {@code step} rows from {@code j} to {@code k}. */
+        double[] after(Candidate cur, int j, int k, int step) {
+            double dStages = 0;
+            for (int s = 0; s < ns; s++) {
+                int[] t = top[s];
+                double others = 0;
+                for (int q = 0; q < 3; q++) {
+                    int i = t[q];
+                    if (i >= 0 && i != j && i != k) {
+                        others = v[s][i];
+                        break;
+                    }
+                }
+                double nj = v[s][j] - m.cp[s][j] * step;
+                double nk = v[s][k] + m.cp[s][k] * step;
+                dStages += Math.max(others, Math.max(nj, nk)) - v[s][t[0]];
+            }
+            double dSg = (j != init ? -m.sgRow[j] * step : 0) + (k != init ? m.sgRow[k] * step : 0);
+            double dLat = dStages + dSg;
+            double dEnergyVar = -m.dcpW[j] * cpTotal[j] * step + m.dcpW[k] * cpTotal[k] * step;
+            if (j != init) {
+                dEnergyVar -= (m.dtxW[j] + m.dtxW[init]) * m.sgRow[j] * step;
+            }
+            if (k != init) {
+                dEnergyVar += (m.dtxW[k] + m.dtxW[init]) * m.sgRow[k] * step;
+            }
+            double excess = cur.excess - excess(j, cur.rows[j]) - excess(k, cur.rows[k])
+                    + excess(j, cur.rows[j] - step) + excess(k, cur.rows[k] + step);
+            return new double[] {cur.latency + dLat, cur.energy + idleSum * dLat + dEnergyVar, Math.max(0, excess)};
+        }
+
+        /** Memory excess of an owner; j and k both own rows before and after a move, so halos count. */
+        private double excess(int i, int rows) {
+            double mem = m.memFixedWhenRows[i] + m.memRow[i] * rows + m.memHalo[i];
+            return Math.max(0, mem - m.memBudget[i]);
+        }
+    }
+
+    /** {@link Moves#after} for one move from {@code rows} (for tests: must equal {@link #quick}). */
+    double[] evaluateMove(int[] rows, int from, int to, int step) {
+        Candidate cur = new Candidate(rows.clone(), quick(rows), Double.POSITIVE_INFINITY);
+        return new Moves(cur.rows).after(cur, from, to, step);
     }
 
     /** {latency, energy, memory excess bytes} of an integer split, without building a {@link Prediction}. */

@@ -102,7 +102,15 @@ final class GemmKernel implements Kernel {
 
     private void columns(MemorySegment as, MemorySegment ys, int j0, int j1) {
         int nb = j1 - j0;
-        if (vector == null) {
+        if (vector == null && m == 1 && !op.transA()) {
+            // y[j0:j1] += alpha * B'[j0:j1, :] . a : one matrix-vector product over this thread's slice.
+            long y = ys.address() + (long) j0 * Float.BYTES;
+            if (bTransposed) {
+                OpenBlas.sgemvAt(false, nb, k, op.alpha(), b.address() + (long) j0 * k * Float.BYTES, k, as.address(), 1f, y);
+            } else {
+                OpenBlas.sgemvAt(true, k, nb, op.alpha(), b.address() + (long) j0 * Float.BYTES, n, as.address(), 1f, y);
+            }
+        } else if (vector == null) {
             long bOff = bTransposed ? (long) j0 * k * Float.BYTES : (long) j0 * Float.BYTES;
             OpenBlas.sgemmAt(op.transA(), bTransposed, m, nb, k, op.alpha(), as.address(), op.transA() ? m : k,
                     b.address() + bOff, bTransposed ? k : n, 1f, ys.address() + (long) j0 * Float.BYTES, n);

@@ -28,6 +28,7 @@ public final class OpenBlas {
 
     private static final MethodHandle SGEMM;
     private static final MethodHandle SGEMM_AT;
+    private static final MethodHandle SGEMV_AT;
     private static final MethodHandle SET_THREADS;
     private static final MethodHandle GET_THREADS;
     private static final MethodHandle GET_CONFIG;
@@ -36,6 +37,7 @@ public final class OpenBlas {
 
     static {
         MethodHandle sgemmAt = null;
+        MethodHandle sgemvAt = null;
         MethodHandle sgemm = null, setThreads = null, getThreads = null, config = null;
         String problem = null;
         Path lib = null;
@@ -54,6 +56,8 @@ public final class OpenBlas {
             ValueLayout.OfLong L = ValueLayout.JAVA_LONG;
             sgemmAt = linker.downcallHandle(Symbols.find(lookup, "cblas_sgemm"),
                     FunctionDescriptor.ofVoid(I, I, I, I, I, I, F, L, I, L, I, F, L, I), Linker.Option.critical(false));
+            sgemvAt = linker.downcallHandle(Symbols.find(lookup, "cblas_sgemv"),
+                    FunctionDescriptor.ofVoid(I, I, I, I, F, L, I, L, I, F, L, I), Linker.Option.critical(false));
             setThreads = linker.downcallHandle(Symbols.find(lookup, "openblas_set_num_threads"), FunctionDescriptor.ofVoid(I));
             getThreads = linker.downcallHandle(Symbols.find(lookup, "openblas_get_num_threads"), FunctionDescriptor.of(I));
             config = linker.downcallHandle(Symbols.find(lookup, "openblas_get_config"), FunctionDescriptor.of(P));
@@ -65,6 +69,7 @@ public final class OpenBlas {
         }
         SGEMM = sgemm;
         SGEMM_AT = sgemmAt;
+        SGEMV_AT = sgemvAt;
         SET_THREADS = setThreads;
         GET_THREADS = getThreads;
         GET_CONFIG = config;
@@ -200,6 +205,19 @@ public final class OpenBlas {
         try {
             SGEMM_AT.invokeExact(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, alpha, a, lda,
                     b, ldb, beta, c, ldc);
+        } catch (Throwable t) {
+            throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Row-major {@code y = alpha * op(A) * x + beta * y}, {@code A} stored {@code [rows, cols]}, on raw
+     * addresses. A fully connected layer with one input row is this, not an sgemm: OpenBLAS's sgemm
+     * would pack (copy) the whole weight matrix on every call.
+     */
+    static void sgemvAt(boolean transA, int rows, int cols, float alpha, long a, int lda, long x, float beta, long y) {
+        try {
+            SGEMV_AT.invokeExact(ROW_MAJOR, transA ? TRANS : NO_TRANS, rows, cols, alpha, a, lda, x, 1, beta, y, 1);
         } catch (Throwable t) {
             throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
         }

@@ -37,6 +37,7 @@ public final class AeronHaloExchange implements HaloExchange {
     private final HaloSender[][] senders;
     private final long receiveTimeoutNs;
     private final AtomicCounter[] waitNs;
+    private final AtomicCounter[] bytesFrom;
     private volatile long planVersion;
     private volatile long requestId;
 
@@ -53,6 +54,7 @@ public final class AeronHaloExchange implements HaloExchange {
         this.receivers = new HaloReceiver[n];
         this.senders = new HaloSender[n][n];
         this.waitNs = new AtomicCounter[n];
+        this.bytesFrom = new AtomicCounter[n];
         List<Transfer> transfers = geometry.transfers();
         this.slotOfTransfer = new int[transfers.size()];
         this.receiveTimeoutNs = ctx.receiveTimeoutNs();
@@ -67,6 +69,7 @@ public final class AeronHaloExchange implements HaloExchange {
                 slotOfTransfer[t.id()] = receivers[t.to()].addSlot(t.id(), rowKey(t), rowCount(t), t.bytes());
                 if (counters != null && waitNs[t.from()] == null) {
                     waitNs[t.from()] = counters.waitNs(name(t.from()));
+                    bytesFrom[t.from()] = counters.bytesReceived(name(t.from()));
                 }
             }
             if (receivers[t.from()] != null) {
@@ -95,6 +98,7 @@ public final class AeronHaloExchange implements HaloExchange {
 
     /** Arms every local receiver for request {@code requestId} of plan {@code planVersion}. */
     public void begin(long planVersion, long requestId) {
+        this.abortReason = null;
         this.planVersion = planVersion;
         this.requestId = requestId;
         for (HaloReceiver r : receivers) {
@@ -104,8 +108,16 @@ public final class AeronHaloExchange implements HaloExchange {
         }
     }
 
+    private volatile String abortReason;
+
     /** Abandons the current request: receives waiting for it fail now (safe from any thread). */
     public void abort() {
+        abort("the request was abandoned");
+    }
+
+    /** Abandons the current request, saying why in the error the waiting device gets. */
+    public void abort(String reason) {
+        abortReason = reason;
         for (HaloReceiver r : receivers) {
             if (r != null) {
                 r.abort();
@@ -148,11 +160,24 @@ public final class AeronHaloExchange implements HaloExchange {
         AtomicCounter w = waitNs[t.from()];
         if (w != null) {
             w.getAndAddOrdered(System.nanoTime() - t0);
+            if (ok) {
+                bytesFrom[t.from()].getAndAddOrdered(t.bytes());
+            }
         }
         if (!ok) {
+            String why = abortReason;
             throw new HaloExchangeException("device " + name(t.to()) + " did not receive " + t.kind() + " of " + t.value()
-                    + " rows " + t.rows() + " from device " + name(t.from()) + " within "
-                    + TimeUnit.NANOSECONDS.toMillis(receiveTimeoutNs) + " ms (is it still running?)");
+                    + " rows " + t.rows() + " from device " + name(t.from()) + (why != null ? ": " + why : " within "
+                    + TimeUnit.NANOSECONDS.toMillis(receiveTimeoutNs) + " ms (is it still running?)"));
+        }
+    }
+
+    /** Runs {@code dutyCycle} while local devices wait for halos (see {@link HaloReceiver#whileWaiting}). */
+    public void whileWaiting(java.util.function.IntSupplier dutyCycle) {
+        for (HaloReceiver r : receivers) {
+            if (r != null) {
+                r.whileWaiting(dutyCycle);
+            }
         }
     }
 

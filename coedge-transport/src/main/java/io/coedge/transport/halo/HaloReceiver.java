@@ -48,6 +48,7 @@ public final class HaloReceiver implements ControlledFragmentHandler {
     private int lastSlot;
 
     private volatile boolean aborted;
+    private java.util.function.IntSupplier whileWaiting = () -> 0;
     private long planVersion = Long.MIN_VALUE;
     private long requestId = Long.MIN_VALUE;
 
@@ -176,6 +177,14 @@ public final class HaloReceiver implements ControlledFragmentHandler {
         aborted = true;
     }
 
+    /**
+     * Work to do while waiting for a halo, e.g. the coordinator polling its control replies to notice a device
+     * that went silent (and {@link #abort} the wait) long before the receive timeout.
+     */
+    public void whileWaiting(java.util.function.IntSupplier dutyCycle) {
+        this.whileWaiting = dutyCycle;
+    }
+
     /** Polls once; returns the number of fragments handled. */
     public int poll(int fragmentLimit) {
         return subscription.controlledPoll(this, fragmentLimit);
@@ -202,7 +211,7 @@ public final class HaloReceiver implements ControlledFragmentHandler {
                 if (clock.nanoTime() - deadline > 0 || aborted) {
                     return false;
                 }
-                idle.idle(n);
+                idle.idle(whileWaiting.getAsInt());
             }
         }
         return true;

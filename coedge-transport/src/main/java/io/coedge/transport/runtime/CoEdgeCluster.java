@@ -281,9 +281,14 @@ public final class CoEdgeCluster implements AutoCloseable {
         check(m, m.control.send(MessageType.INFER, 0, planVersion, requestId, null));
     }
 
-    /** Polls replies without waiting. */
-    void pollReplies() {
-        inbox.poll(64);
+    /** Polls replies without waiting; returns fragments read. */
+    int pollReplies() {
+        return inbox.poll(64);
+    }
+
+    /** True if {@code m} sent nothing (not even a heartbeat) for four heartbeat intervals. */
+    boolean silent(Member m, long nowNs) {
+        return nowNs - m.lastHeardNs > 4 * ctx.heartbeatIntervalNs();
     }
 
     /** An error a worker reported for {@code requestId}, or null. */

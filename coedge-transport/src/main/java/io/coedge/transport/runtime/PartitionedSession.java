@@ -76,6 +76,26 @@ public final class PartitionedSession implements AutoCloseable {
             publications.add(pub);
             return pub;
         }, cluster.ctx, null);
+        List<CoEdgeCluster.Member> remote = new ArrayList<>();
+        for (String name : versioned.devices()) {
+            if (!name.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                remote.add(cluster.member(name));
+            }
+        }
+        CoEdgeCluster.Member[] watched = remote.toArray(CoEdgeCluster.Member[]::new);
+        AeronHaloExchange ex = exchange;
+        // While this process waits for a transfer, keep reading control replies: a worker that stops sending
+        // heartbeats fails the request in a few heartbeat intervals instead of the whole receive timeout.
+        ex.whileWaiting(() -> {
+            int work = cluster.pollReplies();
+            long now = System.nanoTime();
+            for (CoEdgeCluster.Member m : watched) {
+                if (cluster.silent(m, now)) {
+                    ex.abort("device " + m.name + " went silent (no heartbeat), the request is re-planned");
+                }
+            }
+            return work;
+        });
         plan = versioned;
         local = me;
     }

@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.exec.Executor;
 import io.coedge.graph.Graph;
+import io.coedge.partition.Accounting;
+import io.coedge.partition.Geometry;
 import io.coedge.partition.Plan;
 import io.coedge.partition.Sync;
 import io.coedge.tensor.Tensor;
 import io.coedge.transport.TestNodes;
 import io.coedge.transport.halo.AeronHaloExchangeTest;
+import io.coedge.transport.stat.CounterTypes;
+import io.coedge.transport.stat.LiveCounters;
 import io.coedge.zoo.ModelZoo;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -42,6 +46,10 @@ class PartitionedMultiProcessTest {
             c.worker(names.get(i), endpoints.get(i));
         }
         return c;
+    }
+
+    private static long sum(List<LiveCounters.Sample> snap, int type) {
+        return snap.stream().filter(x -> x.typeId() == type).mapToLong(LiveCounters.Sample::value).sum();
     }
 
     private Path key() throws Exception {
@@ -106,6 +114,19 @@ class PartitionedMultiProcessTest {
                         assertSame(s.infer(arena, in), Executor.reference(g).run(arena, in));
                     }
                     assertThat(s.replans()).isZero();
+                    // The workers' live counters agree with what the geometry predicts, exactly.
+                    Accounting predicted = Geometry.of(g, s.plan()).predicted();
+                    for (String w : names) {
+                        int d = s.plan().devices().indexOf(w);
+                        try (LiveCounters live = LiveCounters.open(cluster.workerDirectories().get(w))) {
+                            List<LiveCounters.Sample> snap = live.snapshot();
+                            assertThat(sum(snap, CounterTypes.LINK_BYTES_SENT)).isEqualTo(4 * predicted.bytesSent(d));
+                            assertThat(sum(snap, CounterTypes.LINK_BYTES_RECEIVED)).isEqualTo(4 * predicted.bytesReceived(d));
+                            assertThat(snap.stream().filter(x -> x.typeId() == CounterTypes.FLOPS && x.subject().equals("all"))
+                                    .mapToLong(LiveCounters.Sample::value).sum()).isEqualTo(4 * predicted.flops(d));
+                            assertThat(sum(snap, CounterTypes.INFERENCES_DONE)).isEqualTo(4);
+                        }
+                    }
                 }
             }
         }

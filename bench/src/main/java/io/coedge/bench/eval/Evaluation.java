@@ -1,0 +1,224 @@
+package io.coedge.bench.eval;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The end-to-end evaluation of the planner on the local testbed (root only). Brings the testbed up with
+ * heterogeneous workers (CPU quota and bandwidth cap each), puts this machine's coordinator (the initiator
+ * device, which holds the input and runs the tail) into a CPU cgroup of its own inside the hub namespace, runs
+ * {@link EvaluationRun} there, and always takes everything down again, on failure too.
+ *
+ * <pre>
+ * java -cp CLASSPATH io.coedge.bench.eval.Evaluation [--smoke] [--models alexnet,vgg16,resnet18,googlenet]
+ *      [--strategies coedge,local,equal,proportional,latency] [--initiator-cpu 0.5] [--cpu 0.5,0.3,0.2]
+ *      [--mbit 200,100,50] [--presets rpi4b,jetson-nano,rpi4b,rpi3b+] [--warmups 1] [--runs 3]
+ *      [--calibration-runs 2] [--shares 65536] [--period-us 5000]
+ *      [--deadline-fraction 0.3] [--out DIR]
+ * </pre>
+ * {@code scripts/evaluate} builds the class path and calls this. Results go to {@code DIR/evaluation.csv} and
+ * {@code DIR/evaluation-tables.md}; progress to standard output.
+ */
+public final class Evaluation {
+    private Evaluation() {
+    }
+
+    /** The settings shared by the launcher and {@link EvaluationRun}. */
+    static final class Options {
+        List<String> models = List.of("alexnet", "vgg16", "resnet18", "googlenet");
+        List<String> strategies = List.of("coedge", "local", "equal", "proportional", "latency");
+        double initiatorCpu = 0.5;
+        List<Double> cpu = List.of(0.5, 0.3, 0.2);
+        List<Double> mbit = List.of(200.0, 100.0, 50.0);
+        /** Power presets: the initiator first, then one per worker. */
+        List<String> presets = List.of("rpi4b", "jetson-nano", "rpi4b", "rpi3b+");
+        int warmups = 1;
+        int runs = 3;
+        int calibrationRuns = 2;
+        int shares = 65536;
+        long periodUs = 5_000;
+        double deadlineFraction = 0.3;
+        Path out = Path.of("target/evaluation");
+        boolean smoke;
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--smoke")) {
+                    o.smoke = true;
+                    o.models = List.of("alexnet");
+                    o.strategies = List.of("coedge");
+                    o.cpu = List.of(0.5, 0.3);
+                    o.mbit = List.of(200.0, 100.0);
+                    o.presets = List.of("rpi4b", "jetson-nano", "rpi4b");
+                    o.runs = 2;
+                    o.calibrationRuns = 1;
+                    continue;
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(a + " needs a value");
+                }
+                String v = args[++i];
+                switch (a) {
+                    case "--models" -> o.models = List.of(v.split(","));
+                    case "--strategies" -> o.strategies = List.of(v.split(","));
+                    case "--initiator-cpu" -> o.initiatorCpu = Double.parseDouble(v);
+                    case "--cpu" -> o.cpu = doubles(v);
+                    case "--mbit" -> o.mbit = doubles(v);
+                    case "--presets" -> o.presets = List.of(v.split(","));
+                    case "--warmups" -> o.warmups = Integer.parseInt(v);
+                    case "--runs" -> o.runs = Integer.parseInt(v);
+                    case "--calibration-runs" -> o.calibrationRuns = Integer.parseInt(v);
+                    case "--shares" -> o.shares = Integer.parseInt(v);
+                    case "--period-us" -> o.periodUs = Long.parseLong(v);
+                    case "--deadline-fraction" -> o.deadlineFraction = Double.parseDouble(v);
+                    case "--out" -> o.out = Path.of(v);
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+            }
+            if (o.cpu.size() != o.mbit.size()) {
+                throw new IllegalArgumentException("--cpu and --mbit need one value per worker: " + o.cpu + " vs " + o.mbit);
+            }
+            if (o.presets.size() != o.cpu.size() + 1) {
+                throw new IllegalArgumentException("--presets needs the initiator's preset and one per worker ("
+                        + (o.cpu.size() + 1) + " names), got " + o.presets);
+            }
+            if (o.runs < 1 || o.warmups < 0 || o.calibrationRuns < 1) {
+                throw new IllegalArgumentException("--runs and --calibration-runs must be >= 1, --warmups >= 0");
+            }
+            return o;
+        }
+
+        private static List<Double> doubles(String v) {
+            List<Double> out = new ArrayList<>();
+            for (String s : v.split(",")) {
+                out.add(Double.parseDouble(s.trim()));
+            }
+            return out;
+        }
+
+        /** The arguments that reproduce these options. */
+        List<String> toArgs() {
+            return List.of("--models", String.join(",", models), "--strategies", String.join(",", strategies),
+                    "--initiator-cpu", fmt(initiatorCpu), "--cpu", fmtList(cpu), "--mbit", fmtList(mbit),
+                    "--presets", String.join(",", presets), "--warmups", String.valueOf(warmups), "--runs",
+                    String.valueOf(runs), "--calibration-runs", String.valueOf(calibrationRuns), "--shares",
+                    String.valueOf(shares), "--period-us", String.valueOf(periodUs), "--deadline-fraction", fmt(deadlineFraction), "--out",
+                    out.toAbsolutePath().toString());
+        }
+
+        static String fmt(double d) {
+            return d == Math.rint(d) ? String.valueOf((long) d) : String.format(Locale.ROOT, "%s", d);
+        }
+
+        static String fmtList(List<Double> v) {
+            List<String> s = new ArrayList<>();
+            v.forEach(d -> s.add(fmt(d)));
+            return String.join(",", s);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(launch(args));
+    }
+
+    /**
+     * Runs the evaluation and returns the coordinator's exit code. Throws {@link IllegalStateException} when the
+     * testbed cannot run here (see {@link Testbed#unavailableReason()}).
+     */
+    public static int launch(String[] args) throws IOException, InterruptedException {
+        Options o = Options.parse(args);
+        String why = Testbed.unavailableReason();
+        if (why != null) {
+            throw new IllegalStateException("evaluation skipped: " + why);
+        }
+        if (!Testbed.awaitFree(o.smoke ? 120 : 30)) {
+            throw new IllegalStateException("another testbed is up on this machine (namespace " + Testbed.HUB
+                    + "); wait for it to finish or take it down with 'scripts/testbed down'");
+        }
+        Path root = Testbed.findRoot();
+        Files.createDirectories(o.out);
+        Path work = Files.createTempDirectory("coedge-eval");
+        Path state = work.resolve("state");
+        Path base = Path.of("/dev/shm").toFile().isDirectory()
+                ? Files.createTempDirectory(Path.of("/dev/shm"), "coedge-eval") : work.resolve("aeron");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("java.class.path");
+        List<String> jvm = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED", "--add-opens",
+                "java.base/sun.nio.ch=ALL-UNNAMED"));
+        if (Runtime.version().feature() >= 23) {
+            jvm.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        // One compute thread per emulated device: every quota is at most one core.
+        jvm.addAll(List.of("-XX:ActiveProcessorCount=1", "-Dcoedge.threads=1", "-Dcoedge.transport.baseDir=" + base));
+        if (System.getProperty("coedge.kernels") != null) {
+            jvm.add("-Dcoedge.kernels=" + System.getProperty("coedge.kernels"));
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("COEDGE_TESTBED_STATE", state.toString());
+        env.put("COEDGE_WORKER_CMD", java + " -Xmx1g " + String.join(" ", jvm) + " -cp " + cp
+                + " io.coedge.transport.runtime.WorkerMain");
+        Testbed bed = new Testbed(root, env);
+        Process[] child = new Process[1];
+        Thread hook = new Thread(() -> {
+            if (child[0] != null) {
+                child[0].destroyForcibly();
+            }
+            bed.down();
+            Testbed.removeInitiatorCgroup();
+        }, "coedge-eval-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            System.out.printf(Locale.ROOT, "evaluation: testbed up: initiator %s core(s); workers cpu %s, Mbit/s %s%n",
+                    Options.fmt(o.initiatorCpu), Options.fmtList(o.cpu), Options.fmtList(o.mbit));
+            bed.up(o.cpu, o.mbit);
+            Testbed.configureWorkers(o.cpu, o.periodUs, o.shares);
+            Testbed.makeInitiatorCgroup(o.initiatorCpu, o.periodUs, o.shares);
+            List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > " + Testbed.INITIATOR_CGROUP
+                    + "/cgroup.procs && exec \"$@\"", "sh", "ip", "netns", "exec", Testbed.HUB, java, "-Xmx3g"));
+            cmd.addAll(jvm);
+            cmd.addAll(List.of("-cp", cp, EvaluationRun.class.getName(), "--cluster", state.resolve("cluster.conf").toString(),
+                    "--aeron-base", base.toString()));
+            cmd.addAll(o.toArgs());
+            if (o.smoke) {
+                cmd.add("--smoke-marker");
+            }
+            child[0] = new ProcessBuilder(cmd).inheritIO().start();
+            long limitMin = o.smoke ? 5 : 90;
+            if (!child[0].waitFor(limitMin, TimeUnit.MINUTES)) {
+                child[0].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new IllegalStateException("the evaluation did not finish within " + limitMin + " minutes");
+            }
+            return child[0].exitValue();
+        } finally {
+            if (child[0] != null && child[0].isAlive()) {
+                child[0].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            bed.down();
+            Testbed.removeInitiatorCgroup();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down: the hook runs the same clean-up again, harmlessly
+            }
+            deleteTree(base);
+            deleteTree(work);
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        try (var s = Files.walk(p)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: temporary files only
+        }
+    }
+}

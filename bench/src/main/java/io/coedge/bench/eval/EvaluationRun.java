@@ -1,0 +1,498 @@
+package io.coedge.bench.eval;
+
+import io.coedge.graph.Graph;
+import io.coedge.graph.Node;
+import io.coedge.partition.Geometry;
+import io.coedge.partition.Plan;
+import io.coedge.partition.Sync;
+import io.coedge.planner.Baselines;
+import io.coedge.planner.CostModel;
+import io.coedge.planner.DeviceProfile;
+import io.coedge.planner.DeviceProfiles;
+import io.coedge.planner.LayerCostTable;
+import io.coedge.planner.LayerType;
+import io.coedge.planner.LinkProfile;
+import io.coedge.planner.PlanResult;
+import io.coedge.planner.Planner;
+import io.coedge.planner.Prediction;
+import io.coedge.tensor.Tensor;
+import io.coedge.transport.TransportConfiguration;
+import io.coedge.transport.runtime.ClusterConfig;
+import io.coedge.transport.runtime.CoEdgeCluster;
+import io.coedge.transport.runtime.ModelSpec;
+import io.coedge.transport.runtime.PartitionedSession;
+import io.coedge.transport.stat.CounterTypes;
+import io.coedge.transport.stat.LiveCounters;
+import io.coedge.zoo.ModelZoo;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The coordinator side of the evaluation; {@link Evaluation} starts it inside the testbed's hub namespace and
+ * the initiator's CPU cgroup. Per model:
+ * <ol>
+ * <li><b>Profiles.</b> Each device runs the whole model alone a few times (the initiator in this process,
+ *     each worker with all rows, the tail here): its compute rate is the FLOPs it computed over the compute time
+ *     its live counters report (workers) or over the wall time (the initiator, which also runs the tail). The
+ *     runs last far longer than the CFS period, so the rate is the quota's, not a burst's. Links: the tbf cap
+ *     times the share of each packet that is payload, and half the measured control round trip. Power: the
+ *     presets named on the command line.</li>
+ * <li><b>Deadline.</b> Between the latency-minimal and the local latency predicted from those profiles (a
+ *     fraction of the way up from the minimum), so that the energy objective has room to choose.</li>
+ * <li><b>Strategies.</b> Each strategy's plan runs on the testbed (warm-ups, then timed runs; the median
+ *     is reported) beside the cost model's prediction; energy is the cost model's with the measured latency and
+ *     the workers' measured compute times put in (energy itself cannot be measured here).</li>
+ * </ol>
+ */
+public final class EvaluationRun {
+    private static final String LOCAL = CoEdgeCluster.LOCAL_DEVICE;
+
+    private EvaluationRun() {
+    }
+
+    /** One strategy's outcome on one model. */
+    record Outcome(String model, String strategy, String rows, double deadlineMs, boolean feasible, double predictedMs,
+                   double exactMs, double measuredMs, double minMs, double maxMs, double predictedJ, double measuredJ,
+                   String note) {
+        double errorPercent() {
+            return 100 * (predictedMs - measuredMs) / measuredMs;
+        }
+    }
+
+    /** One device's measured profile for one model. */
+    record Calibration(String model, String device, String preset, double cores, double mbit, double gflops,
+                       double aloneMs, double latencyMs) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path clusterFile = null;
+        List<String> rest = new ArrayList<>();
+        boolean smoke = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--cluster" -> clusterFile = Path.of(args[++i]);
+                case "--aeron-base" -> i++;
+                case "--smoke-marker" -> smoke = true;
+                default -> rest.add(args[i]);
+            }
+        }
+        if (clusterFile == null) {
+            throw new IllegalArgumentException("--cluster FILE is required (written by scripts/testbed up)");
+        }
+        Evaluation.Options o = Evaluation.Options.parse(rest.toArray(String[]::new));
+        o.smoke = smoke;
+        List<Outcome> outcomes = new ArrayList<>();
+        List<Calibration> calibrations = new ArrayList<>();
+        String load0 = loadAverage();
+        long t0 = System.nanoTime();
+        ClusterConfig config = ClusterConfig.read(clusterFile);
+        Map<String, Double> latency = new LinkedHashMap<>();
+        for (ClusterConfig.Member m : config.workers()) {
+            latency.put(m.name(), probeLatencySeconds(m.endpoint().substring(0, m.endpoint().lastIndexOf(':'))));
+            System.out.printf(Locale.ROOT, "link to %s: one-way latency %.3f ms (half the median ICMP echo)%n", m.name(),
+                    latency.get(m.name()) * 1e3);
+        }
+        try (CoEdgeCluster cluster = CoEdgeCluster.connect(config);
+                Arena arena = Arena.ofShared()) {
+            Map<String, LinkProfile> links = probeLinks(cluster, arena);
+            links.forEach((w, l) -> latency.put(w, l.latencySeconds()));
+            for (String model : o.models) {
+                evaluateModel(cluster, arena, model, o, links, outcomes, calibrations);
+                write(o, outcomes, calibrations, load0, loadAverage(), (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        write(o, outcomes, calibrations, load0, loadAverage(), (System.nanoTime() - t0) / 1e9);
+        System.out.println(markdown(o, outcomes, calibrations, load0, loadAverage(), (System.nanoTime() - t0) / 1e9));
+        if (smoke) {
+            System.out.println("evaluation: smoke ok");
+        }
+    }
+
+    /**
+     * Half the median round trip of ICMP echoes to {@code host} (Java sends ICMP when it may, as root here);
+     * 0.1 ms when no echo is answered.
+     */
+    static double probeLatencySeconds(String host) {
+        try {
+            java.net.InetAddress a = java.net.InetAddress.getByName(host);
+            double[] rtt = new double[7];
+            int ok = 0;
+            for (int i = 0; i < rtt.length; i++) {
+                long t0 = System.nanoTime();
+                if (a.isReachable(1000)) {
+                    rtt[ok++] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+            if (ok == 0) {
+                return 1e-4;
+            }
+            double[] r = Arrays.copyOf(rtt, ok);
+            Arrays.sort(r);
+            return r[ok / 2] / 2;
+        } catch (IOException e) {
+            return 1e-4;
+        }
+    }
+
+    /**
+     * Measures each worker's link over the transport itself: a probe model (one 2x2 max pool, nearly no
+     * compute) runs with all rows on the worker at two input sizes, so the initiator scatters the input to it and
+     * gathers the pooled map back. Bandwidth is the extra bytes over the extra time; the fixed time of the small
+     * probe (beyond its bytes at that bandwidth) is what one request costs in messages, charged by the cost model
+     * as two link latencies (scatter and gather), so the latency is half of it.
+     */
+    static Map<String, LinkProfile> probeLinks(CoEdgeCluster cluster, Arena arena) throws IOException {
+        int[] small = {1, 8, 32, 32};
+        int[] large = {1, 8, 256, 256};
+        ModelSpec ps = probeModel(small);
+        ModelSpec pl = probeModel(large);
+        Tensor is = randomInput(arena, small);
+        Tensor il = randomInput(arena, large);
+        double bs = probeBytes(small);
+        double bl = probeBytes(large);
+        Map<String, LinkProfile> out = new LinkedHashMap<>();
+        for (String w : cluster.workers()) {
+            double ts;
+            double tl;
+            try (PartitionedSession s = cluster.deploy(ps, new Plan(0, List.of(LOCAL, w), new int[] {0, small[2]}, Sync.every(), LOCAL))) {
+                ts = time(cluster, s, arena, is, 3, 5).medianMs / 1e3;
+            }
+            try (PartitionedSession s = cluster.deploy(pl, new Plan(0, List.of(LOCAL, w), new int[] {0, large[2]}, Sync.every(), LOCAL))) {
+                tl = time(cluster, s, arena, il, 2, 3).medianMs / 1e3;
+            }
+            double bw = (bl - bs) / Math.max(tl - ts, 1e-6);
+            double fixed = Math.max(0, ts - bs / bw);
+            out.put(w, new LinkProfile(bw, fixed / 2));
+            System.out.printf(Locale.ROOT, "link to %s over the transport: %.1f Mbit/s payload, %.2f ms per request "
+                    + "(probe %.1f ms for %.0f KB, %.1f ms for %.0f KB)%n", w, bw * 8 / 1e6, fixed * 1e3, ts * 1e3, bs / 1e3,
+                    tl * 1e3, bl / 1e3);
+        }
+        return out;
+    }
+
+    private static double probeBytes(int[] shape) {
+        double in = (double) shape[1] * shape[2] * shape[3] * Float.BYTES;
+        return in + in / 4;
+    }
+
+    private static ModelSpec probeModel(int[] shape) throws IOException {
+        io.coedge.graph.GraphBuilder b = new io.coedge.graph.GraphBuilder("link-probe-" + shape[2]);
+        String x = b.input("input", shape);
+        Graph g = b.output(b.node("pool", io.coedge.ops.Pool.max(2, 2, 0, false), x)).build();
+        Path f = Files.createTempFile("coedge-link-probe", ".onnx");
+        try {
+            io.coedge.onnx.OnnxExporter.write(g, f);
+            return ModelSpec.onnx("link-probe-" + shape[2], Files.readAllBytes(f));
+        } finally {
+            Files.deleteIfExists(f);
+        }
+    }
+
+    static void evaluateModel(CoEdgeCluster cluster, Arena arena, String model, Evaluation.Options o,
+                              Map<String, LinkProfile> links, List<Outcome> outcomes, List<Calibration> calibrations) {
+        Graph g = ModelZoo.build(model);
+        LayerCostTable table = LayerCostTable.fromGraph(g);
+        int h = table.inputRows();
+        Tensor input = randomInput(arena, g.inputs().get(0).shape());
+        ModelSpec spec = ModelSpec.zoo(model, 0);
+        long totalFlops = 0;
+        for (Node n : g.nodes()) {
+            totalFlops += g.flops(n);
+        }
+        List<String> workers = cluster.workers();
+        System.out.printf(Locale.ROOT, "%n== %s: %.2f GFLOP, %d input rows%n", model, totalFlops / 1e9, h);
+
+        // 1. profiles: each device alone
+        double[] rate = new double[workers.size() + 1];
+        double[] alone = new double[workers.size() + 1];
+        // the initiator first: its rate gives the tail's time in the workers' runs below
+        {
+            Plan p = new Plan(0, List.of(LOCAL), new int[] {h}, Sync.every(), LOCAL);
+            try (PartitionedSession s = cluster.deploy(spec, p)) {
+                Timing t = time(cluster, s, arena, input, CALIBRATION_WARMUPS, o.calibrationRuns);
+                alone[0] = t.medianMs;
+                rate[0] = totalFlops / (t.medianMs / 1e3);
+            }
+            System.out.printf(Locale.ROOT, "  profile %-6s alone %9.1f ms  %6.2f GFLOP/s (whole model, wall time)%n", LOCAL,
+                    alone[0], rate[0] / 1e9);
+        }
+        long tailFlops = 0;
+        for (long f : table.tailFlops().values()) {
+            tailFlops += f;
+        }
+        double tailSeconds = tailFlops / rate[0];
+        for (int w = 0; w < workers.size(); w++) {
+            String name = workers.get(w);
+            Plan p = new Plan(0, List.of(LOCAL, name), new int[] {0, h}, Sync.every(), LOCAL);
+            double counted;
+            try (PartitionedSession s = cluster.deploy(spec, p)) {
+                Timing t = time(cluster, s, arena, input, CALIBRATION_WARMUPS, o.calibrationRuns);
+                counted = t.computeNs.getOrDefault(name, 0.0) / 1e9;
+                alone[w + 1] = t.medianMs;
+            }
+            // The effective rate: what the worker delivers end to end holding every row, net of the scatter and
+            // gather (at the probed bandwidth and per-request cost) and of the initiator's tail. Its own compute
+            // counter leaves out work around the layers (per-request set-up, result hand-off) that still delays
+            // the answer; it is shown for comparison.
+            LinkProfile link = links.get(name);
+            double transfers = (table.scatterBytesPerRow() + table.gatherBytesPerRow()) * h / link.bandwidthBytesPerSecond()
+                    + 2 * link.latencySeconds();
+            double net = alone[w + 1] / 1e3 - transfers - tailSeconds;
+            rate[w + 1] = table.spatialFlops() / (net > counted ? net : counted);
+            System.out.printf(Locale.ROOT, "  profile %-6s alone %9.1f ms  %6.2f GFLOP/s effective (%.1f ms net of transfers and"
+                    + " tail; its compute counter says %.1f ms)%n", name, alone[w + 1], rate[w + 1] / 1e9, net * 1e3,
+                    counted * 1e3);
+        }
+        double[] latency = new double[workers.size()];
+        double minLatency = Double.POSITIVE_INFINITY;
+        for (int w = 0; w < workers.size(); w++) {
+            latency[w] = links.get(workers.get(w)).latencySeconds();
+            minLatency = Math.min(minLatency, latency[w]);
+        }
+        List<DeviceProfile> devices = new ArrayList<>();
+        devices.add(device(LOCAL, o.presets.get(0), rate[0], o.initiatorCpu, new LinkProfile(10e9 / 8, minLatency)));
+        calibrations.add(new Calibration(model, LOCAL, o.presets.get(0), o.initiatorCpu, Double.NaN, rate[0] / 1e9, alone[0],
+                minLatency * 1e3));
+        for (int w = 0; w < workers.size(); w++) {
+            LinkProfile link = links.get(workers.get(w));
+            devices.add(device(workers.get(w), o.presets.get(w + 1), rate[w + 1], o.cpu.get(w), link));
+            calibrations.add(new Calibration(model, workers.get(w), o.presets.get(w + 1), o.cpu.get(w), o.mbit.get(w),
+                    rate[w + 1] / 1e9, alone[w + 1], latency[w] * 1e3));
+        }
+        DeviceProfiles.Cluster profiles = new DeviceProfiles.Cluster(devices, LOCAL);
+        CostModel cm = new CostModel(table, profiles);
+        Planner planner = new Planner(cm);
+
+        // 2. deadline between the latency-minimal and the local latency
+        double latMin = planner.latencyMinimal(Double.POSITIVE_INFINITY).latencySeconds();
+        double latLocal = Baselines.local(cm, Double.POSITIVE_INFINITY).latencySeconds();
+        double deadline = latLocal > latMin ? latMin + o.deadlineFraction * (latLocal - latMin) : 1.2 * latMin;
+        System.out.printf(Locale.ROOT, "  predicted latency-minimal %.1f ms, local %.1f ms: deadline %.1f ms%n", latMin * 1e3,
+                latLocal * 1e3, deadline * 1e3);
+
+        // 3. every strategy on the testbed
+        List<String> names = cm.deviceNames();
+        for (PlanResult r : Baselines.all(cm, deadline, Planner.Objective.ENERGY)) {
+            if (!o.strategies.contains(r.strategy())) {
+                continue;
+            }
+            int[] rows = r.rows();
+            List<String> used = new ArrayList<>();
+            List<Integer> usedRows = new ArrayList<>();
+            for (int i = 0; i < rows.length; i++) {
+                if (rows[i] > 0 || names.get(i).equals(LOCAL)) {
+                    used.add(names.get(i));
+                    usedRows.add(rows[i]);
+                }
+            }
+            Plan plan = new Plan(0, used, usedRows.stream().mapToInt(Integer::intValue).toArray(), Sync.every(), LOCAL);
+            double exact = cm.predictExact(Geometry.of(g, new Plan(0, names, rows, Sync.every(), LOCAL)))[0];
+            Timing t;
+            try (PartitionedSession s = cluster.deploy(spec, plan)) {
+                t = time(cluster, s, arena, input, o.warmups, o.runs);
+            }
+            Prediction pr = r.prediction();
+            int init = cm.initiatorIndex();
+            // energy with measured times: idle power over the measured latency, compute power over each worker's
+            // measured compute time; the initiator's compute and every transfer as the cost model predicts
+            double energy = pr.energyJoules();
+            double dT = t.medianMs / 1e3 - pr.latencySeconds();
+            for (int i = 0; i < rows.length; i++) {
+                boolean on = i == init || rows[i] > 0;
+                if (!on) {
+                    continue;
+                }
+                DeviceProfile d = devices.get(i);
+                energy += d.idleWatts() * dT;
+                if (i != init) {
+                    double predCp = 0;
+                    for (double[] st : pr.computeSeconds()) {
+                        predCp += st[i];
+                    }
+                    double measCp = t.computeNs.getOrDefault(names.get(i), predCp * 1e9) / 1e9;
+                    energy += (d.computeWatts() - d.idleWatts()) * (measCp - predCp);
+                }
+            }
+            StringBuilder rs = new StringBuilder();
+            for (int i = 0; i < rows.length; i++) {
+                rs.append(i == 0 ? "" : " ").append(names.get(i)).append(':').append(rows[i]);
+            }
+            Outcome out = new Outcome(model, r.strategy(), rs.toString(), deadline * 1e3, r.feasible(), pr.latencyMs(),
+                    exact * 1e3, t.medianMs, t.minMs, t.maxMs, pr.energyJoules(), energy, r.note());
+            outcomes.add(out);
+            System.out.printf(Locale.ROOT, "  %-12s rows %-28s predicted %8.1f ms (exact %8.1f)  measured %8.1f ms [%8.1f..%8.1f]"
+                    + "  error %+6.1f%%  energy %6.2f J (at measured times %6.2f J)%n", r.strategy(), rs, pr.latencyMs(),
+                    exact * 1e3, t.medianMs, t.minMs, t.maxMs, out.errorPercent(), pr.energyJoules(), energy);
+        }
+    }
+
+    private static DeviceProfile device(String name, String preset, double rate, double cores, LinkProfile link) {
+        DeviceProfile p = DeviceProfiles.preset(preset);
+        Map<LayerType, Double> rates = new EnumMap<>(LayerType.class);
+        rates.put(LayerType.CONV3X3, rate);
+        rates.put(LayerType.OTHER, rate);
+        Map<String, String> sources = new LinkedHashMap<>(p.sources());
+        sources.put("rates", "measured on the testbed: whole model alone under a " + cores + "-core quota");
+        sources.put("link", "probed over the transport (scatter and gather of a probe model)");
+        return new DeviceProfile(name, "emulated device, power as " + preset, rates, p.memoryBytes(), p.idleWatts(),
+                p.computeWatts(), p.transmitWatts(), link, sources);
+    }
+
+    static final int CALIBRATION_WARMUPS = 3;
+    static final double CALIBRATION_WARMUP_SECONDS = 3;
+
+    /** Wall times of timed runs and what the workers' counters say they did per run. */
+    record Timing(double medianMs, double minMs, double maxMs, Map<String, Double> computeNs, Map<String, Double> flops) {
+    }
+
+    static Timing time(CoEdgeCluster cluster, PartitionedSession s, Arena arena, Tensor input, int warmups, int runs) {
+        for (int i = 0; i < warmups; i++) {
+            s.infer(arena, input);
+        }
+        // A fresh worker JVM compiles its hot loops on the same quota it computes with: warm up for a few
+        // seconds when asked for more than the configured warm-ups (calibration), so the JIT is done.
+        if (warmups >= CALIBRATION_WARMUPS) {
+            long end = System.nanoTime() + (long) (CALIBRATION_WARMUP_SECONDS * 1e9);
+            for (int i = warmups; i < 40 && System.nanoTime() < end; i++) {
+                s.infer(arena, input);
+            }
+        }
+        Map<String, long[]> before = counters(cluster);
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            s.infer(arena, input);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Map<String, long[]> after = counters(cluster);
+        Map<String, Double> cp = new LinkedHashMap<>();
+        Map<String, Double> fl = new LinkedHashMap<>();
+        after.forEach((w, a) -> {
+            long[] b = before.getOrDefault(w, new long[2]);
+            cp.put(w, (double) (a[0] - b[0]) / runs);
+            fl.put(w, (double) (a[1] - b[1]) / runs);
+        });
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        return new Timing(median, sorted[0], sorted[sorted.length - 1], cp, fl);
+    }
+
+    /** Per worker: {compute ns, FLOPs} totals from its live counters. */
+    private static Map<String, long[]> counters(CoEdgeCluster cluster) {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        cluster.workerDirectories().forEach((w, dir) -> {
+            if (dir == null || dir.isEmpty()) {
+                return;
+            }
+            try (LiveCounters l = LiveCounters.open(dir)) {
+                long ns = 0;
+                long f = 0;
+                for (LiveCounters.Sample x : l.snapshot()) {
+                    if (x.subject().equals("all") && x.typeId() == CounterTypes.COMPUTE_NS) {
+                        ns += x.value();
+                    } else if (x.subject().equals("all") && x.typeId() == CounterTypes.FLOPS) {
+                        f += x.value();
+                    }
+                }
+                out.put(w, new long[] {ns, f});
+            } catch (RuntimeException e) {
+                // a worker's counters not readable: its compute time falls back to the prediction
+            }
+        });
+        return out;
+    }
+
+    private static Tensor randomInput(Arena arena, int[] shape) {
+        Random r = new Random(1);
+        float[] v = new float[shape[0] * shape[1] * shape[2] * shape[3]];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return Tensor.fromLogical(arena, v, shape);
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static void write(Evaluation.Options o, List<Outcome> outcomes, List<Calibration> calibrations, String load0,
+                      String load1, double seconds) {
+        try {
+            Files.createDirectories(o.out);
+            StringBuilder csv = new StringBuilder("model,strategy,rows,deadline_ms,feasible,predicted_ms,exact_ms,measured_ms,"
+                    + "min_ms,max_ms,error_percent,predicted_energy_j,energy_at_measured_times_j\n");
+            for (Outcome x : outcomes) {
+                csv.append(String.format(Locale.ROOT, "%s,%s,%s,%.1f,%s,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.3f,%.3f%n", x.model,
+                        x.strategy, x.rows, x.deadlineMs, x.feasible, x.predictedMs, x.exactMs, x.measuredMs, x.minMs, x.maxMs,
+                        x.errorPercent(), x.predictedJ, x.measuredJ));
+            }
+            Files.writeString(o.out.resolve("evaluation.csv"), csv);
+            StringBuilder cal = new StringBuilder("model,device,power_preset,cpu_cores,mbit,gflops,alone_ms,link_latency_ms\n");
+            for (Calibration c : calibrations) {
+                cal.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%.3f,%.1f,%.3f%n", c.model, c.device, c.preset,
+                        Evaluation.Options.fmt(c.cores), Double.isNaN(c.mbit) ? "" : Evaluation.Options.fmt(c.mbit), c.gflops,
+                        c.aloneMs, c.latencyMs));
+            }
+            Files.writeString(o.out.resolve("calibration.csv"), cal);
+            Files.writeString(o.out.resolve("evaluation-tables.md"), markdown(o, outcomes, calibrations, load0, load1, seconds));
+        } catch (IOException e) {
+            System.err.println("evaluation: cannot write results to " + o.out + ": " + e.getMessage());
+        }
+    }
+
+    static String markdown(Evaluation.Options o, List<Outcome> outcomes, List<Calibration> calibrations, String load0,
+                           String load1, double seconds) {
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "Run %s, %.0f s; load average (1/5/15 min) %s at the start, %s at the end; "
+                + "%d warm-up(s), median of %d run(s) per strategy.%n%n", Instant.now(), seconds, load0, load1, o.warmups, o.runs));
+        md.append("### Device profiles measured on the testbed\n\n");
+        md.append("| model | device | power preset | CPU quota (cores) | cap (Mbit/s) | measured GFLOP/s | alone (ms) | link latency (ms) |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---:|\n");
+        for (Calibration c : calibrations) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.2f | %.0f | %.3f |%n", c.model, c.device, c.preset,
+                    Evaluation.Options.fmt(c.cores), Double.isNaN(c.mbit) ? "none (hub)" : Evaluation.Options.fmt(c.mbit),
+                    c.gflops, c.aloneMs, c.latencyMs));
+        }
+        md.append("\n### Predicted vs measured latency\n\n");
+        md.append("| model | strategy | rows | deadline (ms) | meets deadline (predicted) | predicted (ms) | exact geometry (ms) "
+                + "| measured median (ms) | min..max (ms) | error |\n");
+        md.append("|---|---|---|---:|---|---:|---:|---:|---:|---:|\n");
+        for (Outcome x : outcomes) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %s | %.0f | %.0f | %.0f | %.0f..%.0f | %+.1f%% |%n",
+                    x.model, x.strategy, x.rows, x.deadlineMs, x.feasible ? "yes" : "no", x.predictedMs, x.exactMs,
+                    x.measuredMs, x.minMs, x.maxMs, x.errorPercent()));
+        }
+        md.append("\n### Energy of the CoEdge plan against each baseline (same deadline)\n\n");
+        md.append("| model | strategy | predicted energy (J) | energy at measured times (J) | CoEdge saves (predicted) "
+                + "| CoEdge saves (at measured times) |\n");
+        md.append("|---|---|---:|---:|---:|---:|\n");
+        Map<String, Outcome> coedge = new LinkedHashMap<>();
+        outcomes.stream().filter(x -> x.strategy.equals("coedge")).forEach(x -> coedge.put(x.model, x));
+        for (Outcome x : outcomes) {
+            Outcome c = coedge.get(x.model);
+            String save = c == null || x == c ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * (1 - c.predictedJ / x.predictedJ));
+            String saveM = c == null || x == c ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * (1 - c.measuredJ / x.measuredJ));
+            md.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %s | %s |%n", x.model, x.strategy, x.predictedJ,
+                    x.measuredJ, save, saveM));
+        }
+        return md.toString();
+    }
+}

@@ -1,0 +1,174 @@
+package io.coedge.bench.eval;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The parts of {@code scripts/testbed} the evaluation drives from Java: availability checks, {@code up},
+ * {@code down}, and a CPU cgroup for the initiator (the coordinator process), which the script does not make.
+ * Only one testbed can exist on a machine (fixed namespace names and address range), so {@link #busy()} tells
+ * whether someone else's is up.
+ */
+final class Testbed {
+    static final Path CGROUP_CPU = Path.of("/sys/fs/cgroup/cpu");
+    /** The initiator's cgroup; outside the script's own folder so that {@code down} never trips over it. */
+    static final Path INITIATOR_CGROUP = CGROUP_CPU.resolve("coedge-eval-initiator");
+    static final String HUB = "coedge-hub";
+
+    private final Path root;
+    private final Map<String, String> env;
+
+    Testbed(Path root, Map<String, String> env) {
+        this.root = root;
+        this.env = env;
+    }
+
+    /** The repository root: the first folder at or above the working directory holding scripts/testbed. */
+    static Path findRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.isRegularFile(p.resolve("scripts/testbed"))) {
+            p = p.getParent();
+        }
+        return p;
+    }
+
+    /** Why the testbed cannot run here, or null when it can. */
+    static String unavailableReason() {
+        if (findRoot() == null) {
+            return "scripts/testbed not found above " + Path.of("").toAbsolutePath();
+        }
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "the testbed needs root (network namespaces, tc, cgroups); running as " + System.getProperty("user.name");
+        }
+        if (!Files.isRegularFile(CGROUP_CPU.resolve("cpu.cfs_quota_us"))) {
+            return "the testbed needs the cgroup v1 cpu controller at " + CGROUP_CPU + " (cpu.cfs_quota_us is missing)";
+        }
+        if (!(Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip"))
+                || Files.isExecutable(Path.of("/usr/bin/ip")))) {
+            return "the testbed needs iproute2 ('ip' and 'tc')";
+        }
+        if (!Files.isDirectory(Path.of("/var/run/netns")) && !Files.isDirectory(Path.of("/run"))) {
+            return "no /run for network namespaces";
+        }
+        try {
+            Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return "'ip netns list' failed: network namespaces are not available";
+            }
+        } catch (IOException | InterruptedException e) {
+            return "'ip netns list' failed: " + e.getMessage();
+        }
+        return null;
+    }
+
+    /** True when a testbed (ours or someone else's) is up on this machine. */
+    static boolean busy() {
+        try {
+            Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out.lines().anyMatch(l -> l.startsWith(HUB + " ") || l.equals(HUB));
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /** Waits up to {@code seconds} for another testbed to go down; true when free. */
+    static boolean awaitFree(int seconds) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (busy()) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            Thread.sleep(2000);
+        }
+        return true;
+    }
+
+    void up(List<Double> cpus, List<Double> mbits) throws IOException, InterruptedException {
+        run(300, "up", String.valueOf(cpus.size()), "--cpu", join(cpus), "--mbit", join(mbits));
+    }
+
+    void down() {
+        try {
+            run(120, "down");
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            System.err.println("evaluation: 'scripts/testbed down' failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Re-times the workers' quotas to a {@code periodUs} CFS period (same share of a core) and weights their
+     * cgroups with {@code shares}. With the default 100 ms period a device with a 0.3-core quota computes at a
+     * full core's speed for 30 ms and then stops for 70 ms, so a layer shorter than that runs at the wrong speed;
+     * a 5 ms period makes the quota hold at the time scale of one layer. The weight makes the quota, not the
+     * machine's other load, the limit (the quotas still cap the total).
+     */
+    static void configureWorkers(List<Double> cpus, long periodUs, int shares) throws IOException {
+        for (int i = 1; i <= cpus.size(); i++) {
+            Path cg = CGROUP_CPU.resolve("coedge-testbed/w" + i);
+            if (Files.readString(cg.resolve("cgroup.procs")).isBlank()) {
+                throw new IllegalStateException("worker w" + i + " is not inside its CPU cgroup " + cg
+                        + " (see its log in the testbed state folder): its quota would not apply");
+            }
+            configure(cg, cpus.get(i - 1), periodUs, shares);
+        }
+    }
+
+    /** Makes the initiator's cgroup with {@code cores} of CPU quota, like the workers'. */
+    static void makeInitiatorCgroup(double cores, long periodUs, int shares) throws IOException {
+        Files.createDirectories(INITIATOR_CGROUP);
+        configure(INITIATOR_CGROUP, cores, periodUs, shares);
+    }
+
+    private static void configure(Path cg, double cores, long periodUs, int shares) throws IOException {
+        // lower the quota first: the kernel refuses a period change that would exceed the parent's bandwidth
+        Files.writeString(cg.resolve("cpu.cfs_quota_us"), "-1");
+        Files.writeString(cg.resolve("cpu.cfs_period_us"), String.valueOf(periodUs));
+        Files.writeString(cg.resolve("cpu.cfs_quota_us"), String.valueOf(Math.max(1000, (long) (cores * periodUs))));
+        Files.writeString(cg.resolve("cpu.shares"), String.valueOf(shares));
+    }
+
+    /** Removes the initiator's cgroup (its processes must have ended). */
+    static void removeInitiatorCgroup() {
+        try {
+            if (Files.isDirectory(INITIATOR_CGROUP)) {
+                Files.delete(INITIATOR_CGROUP); // rmdir; cgroupfs refuses while a process is inside
+            }
+        } catch (IOException e) {
+            System.err.println("evaluation: could not remove " + INITIATOR_CGROUP + ": " + e.getMessage());
+        }
+    }
+
+    private void run(int timeoutSeconds, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(root.resolve("scripts/testbed").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("scripts/testbed " + String.join(" ", args) + " did not finish in " + timeoutSeconds + " s");
+        }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("scripts/testbed " + args[0] + " failed with exit code " + p.exitValue());
+        }
+    }
+
+    private static String join(List<Double> v) {
+        StringBuilder sb = new StringBuilder();
+        for (double d : v) {
+            sb.append(sb.isEmpty() ? "" : ",").append(d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d));
+        }
+        return sb.toString();
+    }
+}
