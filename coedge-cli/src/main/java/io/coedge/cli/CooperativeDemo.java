@@ -100,6 +100,11 @@ final class CooperativeDemo {
 
     int run() throws IOException {
         ModelSource.Loaded loaded = ModelSource.load(model, null);
+        if (!loaded.origin().startsWith("model zoo")) {
+            throw new UserError("the cooperative demo runs zoo models (" + String.join(", ", io.coedge.zoo.ModelZoo.names())
+                    + "); use 'coedge demo --local --model " + model + "' or 'coedge run --model " + model
+                    + " --local-workers 2'");
+        }
         Graph graph = loaded.graph();
         int[] shape = graph.inputs().get(0).shape();
         int n = caps.length;
