@@ -257,12 +257,16 @@ final class CooperativeDemo {
     }
 
     /**
-     * A shutdown hook that stops every process this one started (SIGTERM, then SIGKILL after 10 s) and removes
-     * the CPU caps: Ctrl-C never leaves workers behind.
+     * A shutdown hook that stops every worker process this one started (SIGTERM, then SIGKILL after 10 s) and
+     * removes the CPU caps: Ctrl-C never leaves workers behind.
      */
     static Thread stopChildrenOnExit(CpuCaps cgroups) {
         Thread t = new Thread(() -> {
-            List<ProcessHandle> children = ProcessHandle.current().children().toList();
+            // Only the workers: the launcher's stderr filter is a child of this JVM too and must keep running.
+            String worker = io.coedge.transport.runtime.WorkerMain.class.getName();
+            List<ProcessHandle> children = ProcessHandle.current().children()
+                    .filter(p -> p.info().arguments().map(a -> Arrays.asList(a).contains(worker)).orElse(false))
+                    .toList();
             children.forEach(ProcessHandle::destroy);
             long deadline = System.nanoTime() + 10_000_000_000L;
             for (ProcessHandle p : children) {
