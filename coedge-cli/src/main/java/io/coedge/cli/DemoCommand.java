@@ -1,14 +1,7 @@
 package io.coedge.cli;
 
 import io.coedge.graph.KernelProvider;
-import io.coedge.tensor.Tensor;
-import io.coedge.transport.TransportConfiguration;
-import io.coedge.transport.runtime.CooperativeDemo;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.lang.foreign.Arena;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,11 +9,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code coedge demo}: a zoo model on the bundled sample image on this machine, with top-5 and
- * latency; with {@code --workers N}, the cooperative demo ({@link CooperativeDemo}): the model split by
- * rows across N local worker processes and this one, compared with one device.
+ * latency. Each step is its own method so that the cooperative run can take the place of
+ * {@link #infer} while loading, reporting and comparing stay.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Run a zoo model on the bundled sample image and print the top-5 and latency.")
+        description = {"Cooperative demo: start worker processes with different CPU caps on this machine, split a zoo "
+                + "model's rows across them, and print who computed which rows, the halo traffic, the latency against "
+                + "one device and the top-5 (checked against one device). Stops the workers at the end.",
+                "With --local: the model on this machine only, top-5 and latency."})
 final class DemoCommand extends CoedgeCommand {
     static final String DEFAULT_MODEL = "resnet18";
 
@@ -28,26 +24,31 @@ final class DemoCommand extends CoedgeCommand {
             description = "Model to run (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--workers", paramLabel = "N",
-            description = "Split the model by rows across N local worker processes (1 to 8) and this one, and "
-                    + "compare with one device: rows, FLOPs and halo traffic per device, both latencies, both top-5.")
-    Integer workers;
+    @Option(names = "--local", description = "Run on this machine only (one device), without workers.")
+    boolean local;
+
+    @Option(names = "--cpu", paramLabel = "Q1,Q2,...",
+            description = "CPU cap of each worker in cores (default 1,0.5: two workers); caps need root and cgroup v1.")
+    String cpu;
 
     @Mixin
     ExecOptions exec = new ExecOptions();
 
     @Override
-    protected int execute() {
+    protected int execute() throws java.io.IOException {
         PrintWriter out = out();
-        if (workers != null) {
-            return cooperative(out);
-        }
         if (exec.repeat == null) {
             exec.repeat = 3;
         }
         List<KernelProvider> providers = exec.providers();
         int repeat = exec.repeatCount();
         int warmup = exec.warmupCount();
+        if (!local) {
+            double[] caps = cpu == null ? CooperativeDemo.defaultCaps(2) : CooperativeDemo.parseCaps(cpu);
+            // Fresh worker JVMs compile their kernels during the first runs: two warm-ups unless told otherwise.
+            int demoWarmup = exec.warmup != null ? warmup : Math.max(warmup, 2);
+            return new CooperativeDemo(out, model, caps, demoWarmup, repeat, providers).run();
+        }
         ModelSource.Loaded loaded = ModelSource.load(model, null);
         out.println("CoEdge demo: " + loaded.name() + " on one device (this machine), bundled sample image");
         if (loaded.origin().startsWith("model zoo")) {
@@ -66,65 +67,7 @@ final class DemoCommand extends CoedgeCommand {
         return 0;
     }
 
-    private int cooperative(PrintWriter out) {
-        if (workers < 1 || workers > 8) {
-            throw new UserError("--workers must be between 1 and 8, got " + workers);
-        }
-        int repeat = exec.repeat == null ? 3 : exec.repeatCount();
-        exec.providers(); // validates --kernels and applies --threads to this process
-        ModelSource.Loaded loaded = ModelSource.load(model, null);
-        if (!loaded.origin().startsWith("model zoo")) {
-            throw new UserError("the cooperative demo runs zoo models: " + String.join(", ", ModelSource.names()));
-        }
-        int[] in = loaded.graph().inputs().get(0).shape();
-        out.println("CoEdge cooperative demo: " + loaded.name() + " on the bundled sample image, split by rows across "
-                + workers + " local worker process" + (workers == 1 ? "" : "es") + " and this one");
-        out.flush();
-        // Workers are named worker1..N; a folder of their own keeps two demos on one machine apart.
-        String oldBase = System.getProperty(TransportConfiguration.BASE_DIR_PROP);
-        java.io.File base = oldBase != null ? null
-                : new java.io.File(TransportConfiguration.baseDir(), "demo-" + ProcessHandle.current().pid());
-        if (base != null) {
-            System.setProperty(TransportConfiguration.BASE_DIR_PROP, base.getPath());
-        }
-        try (Arena arena = Arena.ofConfined();
-             PrintStream ps = new PrintStream(new LineForwarder(out), true, StandardCharsets.UTF_8)) {
-            Tensor input = Tensor.fromLogical(arena, ImagePreprocessor.toTensor(ImagePreprocessor.sample(), in), in);
-            return CooperativeDemo.run(ps, loaded.name(), workers, input, repeat);
-        } finally {
-            if (base != null) {
-                System.clearProperty(TransportConfiguration.BASE_DIR_PROP);
-                base.delete(); // only if the workers and the driver left it empty, as they do when they stop
-            }
-        }
-    }
-
-    /** Passes what a PrintStream-based reporter prints on to the command's writer, line by line. */
-    private static final class LineForwarder extends OutputStream {
-        private final PrintWriter target;
-        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
-
-        LineForwarder(PrintWriter target) {
-            this.target = target;
-        }
-
-        @Override
-        public void write(int b) {
-            line.write(b);
-            if (b == '\n') {
-                flush();
-            }
-        }
-
-        @Override
-        public void flush() {
-            target.write(line.toString(StandardCharsets.UTF_8));
-            target.flush();
-            line.reset();
-        }
-    }
-
-    /** The one-device inference. */
+    /** The one-device inference; the cooperative demo replaces this step. */
     Inference.Result infer(Inference inference, float[] input, int warmup, int repeat) {
         return inference.run(input, warmup, repeat);
     }
