@@ -1,5 +1,6 @@
 package io.coedge.cli;
 
+import io.coedge.tensor.Shapes;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -94,7 +95,7 @@ final class ImagePreprocessor {
     static float[] toTensor(BufferedImage image, int[] shape) {
         if (shape.length != 4 || shape[1] != 3) {
             throw new UserError("an image can only feed a model input of shape Nx3xHxW; this model's input is "
-                    + io.coedge.tensor.Shapes.format(shape) + ": give --input-raw instead");
+                    + Shapes.format(shape) + ": give --input-raw instead");
         }
         int n = shape[0], h = shape[2], w = shape[3];
         float[][] rgb = rgbPlanes(image);
@@ -115,6 +116,30 @@ final class ImagePreprocessor {
         float[] out = new float[n * chw.length];
         for (int b = 0; b < n; b++) {
             System.arraycopy(chw, 0, out, b * chw.length, chw.length);
+        }
+        return out;
+    }
+
+    /**
+     * The image at its own size, only scaled to [0, 1] and normalised with the ImageNet mean/std, for
+     * models whose input height and width come from the image. {@code shape} is {@code Nx3xHxW} with the
+     * image's H and W.
+     */
+    static float[] toTensorAsIs(BufferedImage image, int[] shape) {
+        int n = shape[0], h = shape[2], w = shape[3];
+        if (shape[1] != 3 || h != image.getHeight() || w != image.getWidth()) {
+            throw new IllegalStateException("shape " + Shapes.format(shape) + " does not fit a "
+                    + image.getWidth() + "x" + image.getHeight() + " image");
+        }
+        float[][] rgb = rgbPlanes(image);
+        float[] out = new float[n * 3 * h * w];
+        for (int b = 0; b < n; b++) {
+            for (int c = 0; c < 3; c++) {
+                int base = (b * 3 + c) * h * w;
+                for (int i = 0; i < h * w; i++) {
+                    out[base + i] = (rgb[c][i] - MEAN[c]) / STD[c];
+                }
+            }
         }
         return out;
     }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "coedge", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "CoEdge: cooperative CNN inference across edge devices.",
         subcommands = {RunCommand.class, InspectCommand.class, InfoCommand.class, DemoCommand.class, PlanCommand.class,
-                ProfileCommand.class,
+                ProfileCommand.class, WorkerCommand.class, StatCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Spec

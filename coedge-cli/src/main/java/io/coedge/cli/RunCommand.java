@@ -43,8 +43,14 @@ final class RunCommand extends CoedgeCommand {
     @Mixin
     ExecOptions exec = new ExecOptions();
 
+    @Mixin
+    PartitionOptions split = new PartitionOptions();
+
     @Override
     protected int execute() {
+        if (split.active()) {
+            split.validate();
+        }
         if (image != null && inputRaw != null) {
             throw new UserError("give either --input or --input-raw, not both");
         }
@@ -62,9 +68,11 @@ final class RunCommand extends CoedgeCommand {
                 throw new UserError("cannot write --output-raw " + outputRaw + ": not a file in an existing folder");
             }
         }
-        BufferedImage img = inputRaw != null ? null : image != null ? ImagePreprocessor.read(image) : null;
+        BufferedImage img = inputRaw != null ? null : image != null ? ImagePreprocessor.read(image)
+                : ImagePreprocessor.sample();
 
-        ModelSource.Loaded loaded = ModelSource.load(model, shape);
+        ModelSource.Loaded loaded = ModelSource.load(model, shape,
+                img == null ? null : new int[] {img.getWidth(), img.getHeight()});
         Graph graph = loaded.graph();
         if (outputRaw != null && graph.outputs().size() != 1) {
             throw new UserError("model " + loaded.name() + " has " + graph.outputs().size()
@@ -80,15 +88,23 @@ final class RunCommand extends CoedgeCommand {
         if (inputRaw != null) {
             input = RawTensors.read(inputRaw, in);
             inputText = "raw " + inputRaw;
-        } else if (img != null) {
-            input = ImagePreprocessor.toTensor(img, in);
-            inputText = image + " (" + img.getWidth() + "x" + img.getHeight() + ", ImageNet preprocessing)";
+        } else if (loaded.shapeFromImage()) {
+            input = ImagePreprocessor.toTensorAsIs(img, in);
+            inputText = (image == null ? "bundled sample image" : image.toString()) + " (" + img.getWidth() + "x"
+                    + img.getHeight() + ", the model's free height and width; ImageNet mean/std, no resize)";
         } else {
-            input = ImagePreprocessor.toTensor(ImagePreprocessor.sample(), in);
-            inputText = "bundled sample image (ImageNet preprocessing)";
+            input = ImagePreprocessor.toTensor(img, in);
+            inputText = image == null ? "bundled sample image (ImageNet preprocessing)"
+                    : image + " (" + img.getWidth() + "x" + img.getHeight() + ", ImageNet preprocessing)";
         }
 
         PrintWriter out = out();
+        if (split.active()) {
+            DistributedRun.Outcome o = new DistributedRun(split, out).run(new DistributedRun.Input(loaded, model,
+                    shape != null, input, inputText, warmup, repeat, providers, exec.threads));
+            writeOutput(out, o.outputs().values().iterator().next());
+            return 0;
+        }
         Inference inference = new Inference(graph, providers);
         printHeader(out, loaded, inputText, in, inference);
         out.flush();
@@ -96,13 +112,16 @@ final class RunCommand extends CoedgeCommand {
         result.outputs().forEach((name, values) ->
                 OutputReport.print(out, graph, name, result.shapes().get(name), values));
         OutputReport.printLatency(out, result.latenciesNs(), warmup);
+        writeOutput(out, result.outputs().values().iterator().next());
+        return 0;
+    }
+
+    private void writeOutput(PrintWriter out, float[] values) {
         if (outputRaw != null) {
-            float[] values = result.outputs().values().iterator().next();
             RawTensors.write(outputRaw, values);
             out.printf(Locale.ROOT, "wrote %s (%d bytes, float32 little-endian)%n", outputRaw,
                     (long) values.length * Float.BYTES);
         }
-        return 0;
     }
 
     static void printHeader(PrintWriter out, ModelSource.Loaded loaded, String inputText, int[] in, Inference inf) {

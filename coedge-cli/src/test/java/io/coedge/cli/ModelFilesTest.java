@@ -66,6 +66,58 @@ class ModelFilesTest {
         assertThat(r.out()).contains("-> 2x3x32x32").contains("2x10 class scores").contains("batch item 1");
     }
 
+    /** An ONNX model x[N?, 3, H?, W?] -> Relu -> y, with free batch, height and width. */
+    static Path freeSizeModel(Path dir) throws Exception {
+        var dim = io.coedge.onnx.proto.Onnx.TensorShapeProto.Dimension.newBuilder();
+        var shape = io.coedge.onnx.proto.Onnx.TensorShapeProto.newBuilder()
+                .addDim(dim.clear().setDimParam("batch").build())
+                .addDim(dim.clear().setDimValue(3).build())
+                .addDim(dim.clear().setDimParam("height").build())
+                .addDim(dim.clear().setDimParam("width").build());
+        var type = io.coedge.onnx.proto.Onnx.TypeProto.newBuilder().setTensorType(
+                io.coedge.onnx.proto.Onnx.TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape));
+        var graph = io.coedge.onnx.proto.Onnx.GraphProto.newBuilder().setName("free")
+                .addInput(io.coedge.onnx.proto.Onnx.ValueInfoProto.newBuilder().setName("x").setType(type))
+                .addOutput(io.coedge.onnx.proto.Onnx.ValueInfoProto.newBuilder().setName("y").setType(type))
+                .addNode(io.coedge.onnx.proto.Onnx.NodeProto.newBuilder().setName("relu").setOpType("Relu")
+                        .addInput("x").addOutput("y"));
+        var model = io.coedge.onnx.proto.Onnx.ModelProto.newBuilder().setIrVersion(8).setGraph(graph)
+                .addOpsetImport(io.coedge.onnx.proto.Onnx.OperatorSetIdProto.newBuilder().setVersion(13));
+        return Files.write(dir.resolve("free.onnx"), model.build().toByteArray());
+    }
+
+    @Test
+    void freeHeightAndWidthAreTakenFromTheImageWhichIsOnlyNormalised() throws Exception {
+        Path onnx = freeSizeModel(dir);
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 30,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        img.setRGB(5, 7, 0xffffff);
+        Path png = dir.resolve("small.png");
+        javax.imageio.ImageIO.write(img, "png", png.toFile());
+        Path out = dir.resolve("out.bin");
+        CliRunner r = CliRunner.run("run", "--model", onnx.toString(), "--input", png.toString(), "--output-raw",
+                out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("-> 1x3x30x40").contains("no resize").contains("output y: 1x3x30x40 map");
+        float[] y = RunCommandTest.floats(Files.readAllBytes(out));
+        assertThat(y).hasSize(3 * 30 * 40);
+        for (int c = 0; c < 3; c++) {
+            // Relu of the normalised pixel: black is negative (0), the one white pixel is (1 - mean) / std.
+            float white = (1 - ImagePreprocessor.MEAN[c]) / ImagePreprocessor.STD[c];
+            assertThat(y[(c * 30 + 7) * 40 + 5]).isCloseTo(white, org.assertj.core.api.Assertions.within(1e-5f));
+            assertThat(y[(c * 30) * 40]).isZero();
+        }
+        // With the shape given, the image gets the usual resize and crop.
+        CliRunner given = CliRunner.run("run", "--model", onnx.toString(), "--input", png.toString(),
+                "--input-shape", "1x3x16x16");
+        assertThat(given.exitCode()).as(given.err()).isZero();
+        assertThat(given.out()).contains("ImageNet preprocessing) -> 1x3x16x16");
+        // Raw input cannot tell the size: the importer asks for it.
+        Path raw = Files.write(dir.resolve("in.bin"), new byte[4 * 3 * 4 * 4]);
+        RunCommandTest.assertUserError(CliRunner.run("run", "--model", onnx.toString(), "--input-raw", raw.toString()),
+                "dynamic dimensions", "--input-shape");
+    }
+
     @Test
     void inputShapeThatContradictsTheFileIsAUserError() {
         CliRunner r = CliRunner.run("run", "--model", SMALLNET.toString(), "--input-shape", "1x3x64x64");

@@ -56,6 +56,23 @@ public final class Baselines {
         return out;
     }
 
+    /**
+     * One strategy by name, for {@code coedge run --strategy}: coedge (the planner under
+     * {@code objective}), local, equal, proportional or latency.
+     *
+     * @throws IllegalArgumentException for another name, listing the known ones
+     */
+    public static PlanResult byName(String name, CostModel m, double deadlineSeconds, Planner.Objective objective) {
+        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "coedge" -> new Planner(m).plan(objective, deadlineSeconds).withStrategy("coedge");
+            case "local" -> local(m, deadlineSeconds);
+            case "equal" -> equal(m, deadlineSeconds);
+            case "proportional" -> proportional(m, deadlineSeconds);
+            case "latency" -> new Planner(m).latencyMinimal(deadlineSeconds);
+            default -> throw new IllegalArgumentException("unknown strategy '" + name + "'; use one of " + String.join(", ", NAMES));
+        };
+    }
+
     static PlanResult evaluate(String name, CostModel m, int[] rows, double deadline) {
         Prediction p = m.predict(rows);
         String note = !p.memoryOk() ? "exceeds a device's memory budget"

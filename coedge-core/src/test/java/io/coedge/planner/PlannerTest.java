@@ -90,6 +90,18 @@ class PlannerTest {
     }
 
     @Test
+    void strategiesByNameMatchTheReport() {
+        CostModel m = new CostModel(VGG, TestTables.cluster("rpi4b", "jetson-nano", "jetson-tx2"));
+        List<PlanResult> all = Baselines.all(m, 3.0, Planner.Objective.ENERGY);
+        for (PlanResult r : all) {
+            assertThat(Baselines.byName(r.strategy(), m, 3.0, Planner.Objective.ENERGY).rows()).as(r.strategy())
+                    .containsExactly(r.rows());
+        }
+        assertThatThrownBy(() -> Baselines.byName("fastest", m, 3.0, Planner.Objective.ENERGY))
+                .hasMessageContaining("unknown strategy 'fastest'").hasMessageContaining("proportional");
+    }
+
+    @Test
     void memoryBudgetsKeepRowsOffASmallDevice() {
         List<DeviceProfile> ds = new ArrayList<>();
         ds.add(DeviceProfiles.preset("jetson-tx2").withName("big"));

@@ -108,7 +108,7 @@ final class Testbed {
      * Re-times the workers' quotas to a {@code periodUs} CFS period (same share of a core) and weights their
      * cgroups with {@code shares}. With the default 100 ms period a device with a 0.3-core quota computes at a
      * full core's speed for 30 ms and then stops for 70 ms, so a layer shorter than that runs at the wrong speed;
-     * a 10 ms period makes the quota hold at the time scale of one layer. The weight makes the quota, not the
+     * a 5 ms period makes the quota hold at the time scale of one layer. The weight makes the quota, not the
      * machine's other load, the limit (the quotas still cap the total).
      */
     static void configureWorkers(List<Double> cpus, long periodUs, int shares) throws IOException {
