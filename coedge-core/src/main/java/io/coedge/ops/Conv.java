@@ -16,6 +16,12 @@ import io.coedge.tensor.Tensor;
 public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilationH, int dilationW,
                    String autoPad, long[] pads, int group) implements io.coedge.graph.Op, RowSplittable {
 
+    /**
+     * The op of an ONNX Conv node.
+     *
+     * @param weightShape shape of the constant weight (gives kernel_shape when the attribute is absent), or null
+     * @throws io.coedge.graph.ModelException for attributes out of range (the caller adds the node)
+     */
     public static Conv fromAttributes(Attributes a, int[] weightShape) {
         if (weightShape != null && weightShape.length != 4) {
             throw new io.coedge.graph.ModelException("Conv supports 2-D kernels only; the weight has shape "
@@ -50,6 +56,7 @@ public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilat
         return "Conv";
     }
 
+    /** Explicit pads for an {@code inH x inW} input, from {@code pads} or {@code auto_pad}. */
     public Pads resolvePads(ShapeContext ctx, int inH, int inW) {
         return Pads.resolve(ctx, autoPad, pads, inH, inW, kernelH, kernelW, strideH, strideW, dilationH, dilationW);
     }

@@ -28,6 +28,11 @@ public record ConvTranspose(int kernelH, int kernelW, int strideH, int strideW, 
                             String autoPad, Pads pads, int outputPaddingH, int outputPaddingW,
                             int outputShapeH, int outputShapeW, int group) implements Op, RowSplittable {
 
+    /**
+     * The op of an ONNX ConvTranspose node; bad attributes give a ModelException naming the node.
+     *
+     * @param weightShape shape of the constant weight (gives kernel_shape when the attribute is absent), or null
+     */
     public static ConvTranspose fromAttributes(String nodeName, Attributes a, int[] weightShape) {
         if (weightShape != null && weightShape.length != 4) {
             throw OpSupport.error(nodeName, "ConvTranspose supports 2-D kernels only; the weight has shape "

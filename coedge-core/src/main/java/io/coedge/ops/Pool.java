@@ -44,6 +44,7 @@ public record Pool(String type, int kernelH, int kernelW, int strideH, int strid
         return new Pool("AveragePool", k, k, stride, stride, 1, 1, "NOTSET", Pads.uniform(pad), ceilMode, countIncludePad);
     }
 
+    /** The op of an ONNX MaxPool or AveragePool node; bad attributes give a ModelException naming the node. */
     public static Pool fromAttributes(String type, String nodeName, Attributes a) {
         long[] k = a.getInts("kernel_shape", null);
         if (k == null) {
@@ -70,6 +71,7 @@ public record Pool(String type, int kernelH, int kernelW, int strideH, int strid
         }
     }
 
+    /** Explicit pads for an {@code inH x inW} input, from {@code pads} or {@code auto_pad}. */
     public Pads resolvePads(ShapeContext ctx, int inH, int inW) {
         return Pads.resolve(ctx, autoPad, pads, inH, inW, kernelH, kernelW, strideH, strideW, dilationH, dilationW);
     }

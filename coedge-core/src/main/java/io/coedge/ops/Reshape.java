@@ -16,6 +16,7 @@ import java.util.Arrays;
  */
 public record Reshape(boolean allowZero) implements Op {
 
+    /** The op of an ONNX Reshape node; the target shape is its constant input 1. */
     public static Reshape fromAttributes(Attributes a) {
         return new Reshape(a.getInt("allowzero", 0) != 0);
     }
