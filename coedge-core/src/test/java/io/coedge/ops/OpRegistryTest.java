@@ -113,4 +113,16 @@ class OpRegistryTest {
         assertThat(Pads.outputSize(8, 3, 1, Integer.MAX_VALUE, 1, 1, false)).isZero();
         assertThat(Pads.outputSize(8, 3, 1, 1, 1, 1, false)).isEqualTo(8);
     }
+
+    @Test
+    void dropoutInTrainingModeIsRefusedNotRunAsIdentity() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor on = Tensor.vector(arena, 1);
+            Tensor off = Tensor.vector(arena, 0);
+            assertThatThrownBy(() -> OpRegistry.create("Dropout", "drop1", new Attributes("drop1"), 13, i -> i == 2 ? on : null))
+                    .isInstanceOf(ModelException.class).hasMessageContaining("drop1").hasMessageContaining("training_mode");
+            assertThat(OpRegistry.create("Dropout", "drop1", new Attributes("drop1"), 13, i -> i == 2 ? off : null).type())
+                    .isEqualTo("Identity");
+        }
+    }
 }
