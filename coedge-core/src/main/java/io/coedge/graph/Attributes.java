@@ -14,15 +14,18 @@ public final class Attributes {
         this.nodeName = nodeName;
     }
 
+    /** Sets an attribute (Long, Float, String, long[], float[] or Tensor); returns this. */
     public Attributes put(String name, Object value) {
         values.put(name, value);
         return this;
     }
 
+    /** True when the node sets attribute {@code name}. */
     public boolean has(String name) {
         return values.containsKey(name);
     }
 
+    /** An INT attribute, or {@code dflt} when absent; a value of another type is a {@link ModelException} naming the node. */
     public long getInt(String name, long dflt) {
         Object v = values.get(name);
         if (v == null) {
@@ -34,6 +37,7 @@ public final class Attributes {
         throw bad(name, "an integer", v);
     }
 
+    /** A FLOAT attribute, or {@code dflt} when absent. */
     public float getFloat(String name, float dflt) {
         Object v = values.get(name);
         if (v == null) {
@@ -45,6 +49,7 @@ public final class Attributes {
         throw bad(name, "a float", v);
     }
 
+    /** An INTS attribute, or {@code dflt} when absent. */
     public long[] getInts(String name, long[] dflt) {
         Object v = values.get(name);
         if (v == null) {
@@ -56,6 +61,7 @@ public final class Attributes {
         throw bad(name, "a list of integers", v);
     }
 
+    /** A FLOATS attribute, or {@code dflt} when absent. */
     public float[] getFloats(String name, float[] dflt) {
         Object v = values.get(name);
         if (v == null) {
@@ -67,6 +73,7 @@ public final class Attributes {
         throw bad(name, "a list of floats", v);
     }
 
+    /** A STRING attribute, or {@code dflt} when absent. */
     public String getString(String name, String dflt) {
         Object v = values.get(name);
         if (v == null) {
@@ -78,6 +85,7 @@ public final class Attributes {
         throw bad(name, "a string", v);
     }
 
+    /** A TENSOR attribute (e.g. Constant's value), or null when absent. */
     public Tensor getTensor(String name) {
         Object v = values.get(name);
         if (v == null || v instanceof Tensor) {

@@ -28,10 +28,12 @@ public final class GraphBuilder {
         this.arena = arena;
     }
 
+    /** The arena constants added through {@link #constant(String, float[], int...)} live in. */
     public Arena arena() {
         return arena;
     }
 
+    /** Declares a graph input of a fixed logical (NCHW for rank 4) shape; returns its name. */
     public String input(String valueName, int... shape) {
         inputs.add(new Graph.Input(valueName, shape));
         return valueName;
@@ -43,6 +45,7 @@ public final class GraphBuilder {
         return valueName;
     }
 
+    /** Adds a constant tensor as is (its layout is kept); returns its name. */
     public String constant(String valueName, Tensor value) {
         constants.put(valueName, value);
         return valueName;
@@ -60,15 +63,22 @@ public final class GraphBuilder {
         return node(op.type().toLowerCase() + "_" + (counter++), op, inputNames);
     }
 
+    /** Adds a node built by the caller (several outputs, or names of its own choosing). */
     public void add(Node n) {
         nodes.add(n);
     }
 
+    /** Marks a value as a graph output, in call order. */
     public GraphBuilder output(String valueName) {
         outputs.add(valueName);
         return this;
     }
 
+    /**
+     * Builds the graph (topological order and shape inference).
+     *
+     * @throws io.coedge.graph.ModelException when values are missing or shapes do not agree
+     */
     public Graph build() {
         return Graph.of(name, nodes, inputs, outputs, constants);
     }

@@ -4,6 +4,7 @@ import io.coedge.graph.ModelException;
 import io.coedge.onnx.proto.Onnx.AttributeProto;
 import io.coedge.onnx.proto.Onnx.NodeProto;
 import io.coedge.onnx.proto.Onnx.TensorProto;
+import io.coedge.ops.Reshape;
 import io.coedge.tensor.Shapes;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -673,48 +674,13 @@ final class ConstantFolder {
         return -Math.floorDiv(-a, b);
     }
 
-    /** ONNX Reshape semantics: 0 copies the input dimension (unless allowzero), -1 is inferred. */
-    static int[] reshapeTarget(int[] in, long[] target, boolean allowZero, String where) {
-        int[] out = new int[target.length];
-        int infer = -1;
-        long known = 1;
-        for (int i = 0; i < target.length; i++) {
-            long t = target[i];
-            if (t == -1) {
-                if (infer >= 0) {
-                    throw new ModelException(where + ": Reshape target " + Arrays.toString(target) + " has more than one -1");
-                }
-                infer = i;
-                continue;
-            }
-            if (t == 0 && !allowZero) {
-                if (i >= in.length) {
-                    throw new ModelException(where + ": Reshape target " + Arrays.toString(target)
-                            + " copies dimension " + i + ", which input shape " + Arrays.toString(in) + " lacks");
-                }
-                t = in[i];
-            }
-            if (t < 0 || t > Integer.MAX_VALUE) {
-                throw new ModelException(where + ": Reshape target " + Arrays.toString(target) + " has an invalid dimension");
-            }
-            out[i] = (int) t;
-            known *= t;
-        }
-        long size = Shapes.size(in);
-        if (infer >= 0) {
-            if (known == 0 || size % known != 0) {
-                throw new ModelException(where + ": cannot reshape " + Arrays.toString(in) + " to " + Arrays.toString(target));
-            }
-            out[infer] = (int) (size / known);
-        } else if (known != size) {
-            throw new ModelException(where + ": cannot reshape " + Arrays.toString(in) + " (" + size + " elements) to "
-                    + Arrays.toString(target));
-        }
-        return out;
-    }
-
     private Const reshape(Const x, Const shape) {
-        int[] out = reshapeTarget(x.shape, shape.longs(), intAttr("allowzero", 0) != 0, where);
+        int[] out;
+        try {
+            out = Reshape.targetShape(x.shape, shape.longs(), intAttr("allowzero", 0) != 0);
+        } catch (ModelException e) {
+            throw new ModelException(where + ": Reshape " + e.getMessage());
+        }
         return reshaped(x, out);
     }
 

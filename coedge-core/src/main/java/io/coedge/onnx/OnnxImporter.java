@@ -118,7 +118,7 @@ public final class OnnxImporter {
             in.enableAliasing(true);
             model = ModelProto.parseFrom(in);
         } catch (InvalidProtocolBufferException e) {
-            throw notOnnx(file, "the protobuf data is corrupt or truncated (" + e.getMessage() + ")");
+            throw notOnnx(file, "the protobuf data is corrupt or truncated (" + firstSentence(e.getMessage()) + ")");
         } catch (IOException e) {
             throw new ModelException("cannot read model file '" + file + "': " + e.getMessage());
         }
@@ -127,6 +127,18 @@ public final class OnnxImporter {
                     : "opset_import"));
         }
         return model;
+    }
+
+    /**
+     * Protobuf's own first sentence: what it found. Its later sentences advise a programmer on
+     * CodedInputStream settings, which means nothing to someone loading a model.
+     */
+    private static String firstSentence(String message) {
+        if (message == null) {
+            return "no detail";
+        }
+        int end = message.indexOf(". ");
+        return end < 0 ? message.strip() : message.substring(0, end + 1);
     }
 
     private static ModelException notOnnx(Path file, String why) {

@@ -16,6 +16,7 @@ import io.coedge.tensor.Tensor;
  */
 public record BatchNorm(float epsilon) implements Op, RowSplittable {
 
+    /** The op of an ONNX BatchNormalization node in inference mode. */
     public static BatchNorm fromAttributes(String nodeName, Attributes a) {
         if (a.getInt("training_mode", 0) != 0) {
             throw OpSupport.error(nodeName, "BatchNormalization with training_mode=1 is not supported; export the model in eval mode");

@@ -27,6 +27,7 @@ public record Binary(String type) implements Op, RowSplittable {
         }
     }
 
+    /** Element-wise Add. */
     public static Binary add() {
         return new Binary("Add");
     }

@@ -20,6 +20,7 @@ public record Clip(float min, float max) implements Op, RowSplittable {
         return new Clip(0f, 6f);
     }
 
+    /** The op of an ONNX Clip node: bounds as attributes (before opset 11) or constant inputs 1 and 2. */
     public static Clip fromAttributes(String nodeName, Attributes a, int opset, IntFunction<Tensor> constantInputs) {
         if (opset < 11) {
             return new Clip(a.getFloat("min", -Float.MAX_VALUE), a.getFloat("max", Float.MAX_VALUE));

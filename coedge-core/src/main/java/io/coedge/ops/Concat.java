@@ -16,6 +16,7 @@ import java.util.Arrays;
  */
 public record Concat(int axis) implements Op, RowSplittable {
 
+    /** The op of an ONNX Concat node; {@code axis} is required. */
     public static Concat fromAttributes(String nodeName, Attributes a) {
         if (!a.has("axis")) {
             throw OpSupport.error(nodeName, "Concat needs an 'axis' attribute");

@@ -16,6 +16,12 @@ import io.coedge.tensor.Tensor;
 public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilationH, int dilationW,
                    String autoPad, long[] pads, int group) implements io.coedge.graph.Op, RowSplittable {
 
+    /**
+     * The op of an ONNX Conv node.
+     *
+     * @param weightShape shape of the constant weight (gives kernel_shape when the attribute is absent), or null
+     * @throws io.coedge.graph.ModelException for attributes out of range (the caller adds the node)
+     */
     public static Conv fromAttributes(Attributes a, int[] weightShape) {
         if (weightShape != null && weightShape.length != 4) {
             throw new io.coedge.graph.ModelException("Conv supports 2-D kernels only; the weight has shape "
@@ -25,10 +31,14 @@ public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilat
         if (k == null || k.length != 2) {
             throw new io.coedge.graph.ModelException("Conv needs a 2-D kernel_shape or a constant 4-D weight");
         }
-        long[] s = OpSupport.ints(a.getInts("strides", null), 2, 1);
-        long[] d = OpSupport.ints(a.getInts("dilations", null), 2, 1);
-        return new Conv((int) k[0], (int) k[1], (int) s[0], (int) s[1], (int) d[0], (int) d[1],
-                a.getString("auto_pad", "NOTSET"), a.getInts("pads", null), (int) a.getInt("group", 1));
+        int[] kk = OpSupport.windowInts("kernel_shape", k, 2, 1);
+        int[] s = OpSupport.windowInts("strides", OpSupport.ints(a.getInts("strides", null), 2, 1), 2, 1);
+        int[] d = OpSupport.windowInts("dilations", OpSupport.ints(a.getInts("dilations", null), 2, 1), 2, 1);
+        long[] pads = a.getInts("pads", null);
+        if (pads != null) {
+            OpSupport.windowInts("pads", pads, 4, 0);
+        }
+        return new Conv(kk[0], kk[1], s[0], s[1], d[0], d[1], a.getString("auto_pad", "NOTSET"), pads, OpSupport.group(a));
     }
 
     /** A conv with symmetric padding, as the model zoo builds them. */
@@ -46,6 +56,7 @@ public record Conv(int kernelH, int kernelW, int strideH, int strideW, int dilat
         return "Conv";
     }
 
+    /** Explicit pads for an {@code inH x inW} input, from {@code pads} or {@code auto_pad}. */
     public Pads resolvePads(ShapeContext ctx, int inH, int inW) {
         return Pads.resolve(ctx, autoPad, pads, inH, inW, kernelH, kernelW, strideH, strideW, dilationH, dilationW);
     }

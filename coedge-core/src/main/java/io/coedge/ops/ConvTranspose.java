@@ -28,6 +28,11 @@ public record ConvTranspose(int kernelH, int kernelW, int strideH, int strideW, 
                             String autoPad, Pads pads, int outputPaddingH, int outputPaddingW,
                             int outputShapeH, int outputShapeW, int group) implements Op, RowSplittable {
 
+    /**
+     * The op of an ONNX ConvTranspose node; bad attributes give a ModelException naming the node.
+     *
+     * @param weightShape shape of the constant weight (gives kernel_shape when the attribute is absent), or null
+     */
     public static ConvTranspose fromAttributes(String nodeName, Attributes a, int[] weightShape) {
         if (weightShape != null && weightShape.length != 4) {
             throw OpSupport.error(nodeName, "ConvTranspose supports 2-D kernels only; the weight has shape "
@@ -37,21 +42,20 @@ public record ConvTranspose(int kernelH, int kernelW, int strideH, int strideW, 
         if (k == null || k.length != 2) {
             throw OpSupport.error(nodeName, "ConvTranspose supports 2-D kernels only (kernel_shape or a constant 4-D weight)");
         }
-        long[] s = OpSupport.ints(a.getInts("strides", null), 2, 1);
-        long[] d = OpSupport.ints(a.getInts("dilations", null), 2, 1);
-        long[] op = OpSupport.ints(a.getInts("output_padding", null), 2, 0);
         long[] os = a.getInts("output_shape", null);
-        if (s.length != 2 || d.length != 2 || op.length != 2) {
-            throw OpSupport.error(nodeName, "strides, dilations and output_padding must have 2 values");
-        }
         if (os != null && os.length != 2 && os.length != 4) {
             throw OpSupport.error(nodeName, "output_shape must have 2 values");
         }
-        int osH = os == null ? 0 : (int) os[os.length - 2], osW = os == null ? 0 : (int) os[os.length - 1];
         try {
-            return new ConvTranspose((int) k[0], (int) k[1], (int) s[0], (int) s[1], (int) d[0], (int) d[1],
-                    a.getString("auto_pad", "NOTSET"), Pads.of(a.getInts("pads", null)), (int) op[0], (int) op[1],
-                    osH, osW, (int) a.getInt("group", 1));
+            int[] kk = OpSupport.windowInts("kernel_shape", k, 2, 1);
+            int[] s = OpSupport.windowInts("strides", OpSupport.ints(a.getInts("strides", null), 2, 1), 2, 1);
+            int[] d = OpSupport.windowInts("dilations", OpSupport.ints(a.getInts("dilations", null), 2, 1), 2, 1);
+            int[] op = OpSupport.windowInts("output_padding", OpSupport.ints(a.getInts("output_padding", null), 2, 0), 2, 0);
+            int[] shape = os == null ? new int[2]
+                    : OpSupport.windowInts("output_shape", new long[] {os[os.length - 2], os[os.length - 1]}, 2, 1);
+            return new ConvTranspose(kk[0], kk[1], s[0], s[1], d[0], d[1],
+                    a.getString("auto_pad", "NOTSET"), Pads.of(a.getInts("pads", null)), op[0], op[1],
+                    shape[0], shape[1], OpSupport.group(a));
         } catch (ModelException e) {
             throw OpSupport.error(nodeName, e.getMessage());
         }

@@ -12,6 +12,7 @@ import io.coedge.graph.ShapeContext;
  */
 public record Flatten(int axis) implements Op {
 
+    /** The op of an ONNX Flatten node (axis defaults to 1). */
     public static Flatten fromAttributes(Attributes a) {
         return new Flatten((int) a.getInt("axis", 1));
     }

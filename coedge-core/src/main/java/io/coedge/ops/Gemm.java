@@ -22,6 +22,7 @@ public record Gemm(float alpha, float beta, boolean transA, boolean transB) impl
         return new Gemm(1f, 1f, false, true);
     }
 
+    /** The op of an ONNX Gemm node (alpha, beta, transA, transB). */
     public static Gemm fromAttributes(Attributes a) {
         return new Gemm(a.getFloat("alpha", 1f), a.getFloat("beta", 1f), a.getInt("transA", 0) != 0,
                 a.getInt("transB", 0) != 0);

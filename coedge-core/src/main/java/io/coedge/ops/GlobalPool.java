@@ -20,6 +20,7 @@ public record GlobalPool(String type) implements Op {
         }
     }
 
+    /** GlobalAveragePool. */
     public static GlobalPool average() {
         return new GlobalPool("GlobalAveragePool");
     }

@@ -15,6 +15,7 @@ import io.coedge.tensor.Tensor;
  */
 public record Lrn(int size, float alpha, float beta, float bias) implements Op, RowSplittable {
 
+    /** The op of an ONNX LRN node; {@code size} is required. */
     public static Lrn fromAttributes(String nodeName, Attributes a) {
         long size = a.getInt("size", -1);
         if (size <= 0) {

@@ -49,7 +49,16 @@ public final class OpRegistry {
             }
             case "MaxPool", "AveragePool" -> Pool.fromAttributes(type, nodeName, attrs);
             case "GlobalAveragePool", "GlobalMaxPool" -> new GlobalPool(type);
-            case "Relu", "Sigmoid", "HardSigmoid", "HardSwish", "Dropout", "Identity" -> Unary.fromAttributes(type, attrs);
+            case "Dropout" -> {
+                // training_mode (input 2, opset 12+) drops at random: running it as identity would be silently wrong
+                Tensor training = constantInputs.apply(2);
+                if (training != null && training.size() > 0 && training.get(0) != 0f) {
+                    throw new ModelException("node '" + nodeName + "': Dropout with training_mode=true is not supported;"
+                            + " export the model in eval mode");
+                }
+                yield Unary.fromAttributes(type, attrs);
+            }
+            case "Relu", "Sigmoid", "HardSigmoid", "HardSwish", "Identity" -> Unary.fromAttributes(type, attrs);
             case "Clip" -> Clip.fromAttributes(nodeName, attrs, opset, constantInputs);
             case "BatchNormalization" -> BatchNorm.fromAttributes(nodeName, attrs);
             case "LRN" -> Lrn.fromAttributes(nodeName, attrs);

@@ -1,5 +1,7 @@
 package io.coedge.ops;
 
+import io.coedge.graph.Attributes;
+
 import io.coedge.graph.ModelException;
 import io.coedge.graph.ShapeContext;
 import io.coedge.tensor.Layout;
@@ -28,6 +30,41 @@ final class OpSupport {
         long[] out = new long[n];
         Arrays.fill(out, dflt);
         return out;
+    }
+
+    /**
+     * Largest kernel, stride, dilation, pad or output padding accepted: far beyond any real network,
+     * and small enough that window arithmetic cannot overflow.
+     */
+    static final int MAX_WINDOW = 1 << 16;
+
+    /**
+     * A window attribute ({@code kernel_shape}, {@code strides}, {@code dilations}, {@code pads}) as
+     * {@code n} ints in {@code [min, MAX_WINDOW]}. A plain cast would silently turn 2^40 into 0.
+     *
+     * @throws ModelException naming the attribute and the value (callers add the node)
+     */
+    static int[] windowInts(String attr, long[] v, int n, long min) {
+        if (v.length != n) {
+            throw new ModelException(attr + " must have " + n + " values for a 2-D window, got " + v.length);
+        }
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (v[i] < min || v[i] > MAX_WINDOW) {
+                throw new ModelException(attr + " value " + v[i] + " is out of range (" + min + " to " + MAX_WINDOW + ")");
+            }
+            out[i] = (int) v[i];
+        }
+        return out;
+    }
+
+    /** The {@code group} attribute, at least 1. */
+    static int group(Attributes a) {
+        long g = a.getInt("group", 1);
+        if (g < 1 || g > Integer.MAX_VALUE) {
+            throw new ModelException("group " + g + " must be a positive int");
+        }
+        return (int) g;
     }
 
     /** Normalises a possibly negative axis into {@code [0, rank)}. */

@@ -7,16 +7,20 @@ public record Pads(int top, int left, int bottom, int right) {
 
     /** Output length of one spatial dimension (floor, or ceil for pooling with ceil_mode). */
     public static int outputSize(int in, int k, int stride, int dilation, int padBegin, int padEnd, boolean ceil) {
-        int span = in + padBegin + padEnd - dilation * (k - 1) - 1;
+        // long: a huge dilation times the kernel would wrap around in int and look like a small window
+        long span = (long) in + padBegin + padEnd - (long) dilation * (k - 1) - 1;
         if (span < 0) {
             return 0;
         }
-        int out = (ceil ? Math.floorDiv(span + stride - 1, stride) : Math.floorDiv(span, stride)) + 1;
+        long out = (ceil ? Math.floorDiv(span + stride - 1, stride) : Math.floorDiv(span, stride)) + 1;
         // ONNX/PyTorch: with ceil_mode the last window must start inside the input or left padding.
-        if (ceil && (long) (out - 1) * stride >= in + padBegin) {
+        if (ceil && (out - 1) * stride >= (long) in + padBegin) {
             out--;
         }
-        return out;
+        if (out > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("output length " + out + " is too large");
+        }
+        return (int) out;
     }
 
     /**
@@ -82,10 +86,8 @@ public record Pads(int top, int left, int bottom, int right) {
         if (onnxPads == null) {
             return null;
         }
-        if (onnxPads.length != 4) {
-            throw new io.coedge.graph.ModelException("pads must have 4 values for a 2-D window, got " + onnxPads.length);
-        }
-        return new Pads((int) onnxPads[0], (int) onnxPads[1], (int) onnxPads[2], (int) onnxPads[3]);
+        int[] p = OpSupport.windowInts("pads", onnxPads, 4, 0);
+        return new Pads(p[0], p[1], p[2], p[3]);
     }
 
     /** Same padding on all four sides. */

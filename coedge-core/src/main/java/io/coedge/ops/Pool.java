@@ -44,6 +44,7 @@ public record Pool(String type, int kernelH, int kernelW, int strideH, int strid
         return new Pool("AveragePool", k, k, stride, stride, 1, 1, "NOTSET", Pads.uniform(pad), ceilMode, countIncludePad);
     }
 
+    /** The op of an ONNX MaxPool or AveragePool node; bad attributes give a ModelException naming the node. */
     public static Pool fromAttributes(String type, String nodeName, Attributes a) {
         long[] k = a.getInts("kernel_shape", null);
         if (k == null) {
@@ -52,19 +53,17 @@ public record Pool(String type, int kernelH, int kernelW, int strideH, int strid
         if (k.length != 2) {
             throw OpSupport.error(nodeName, "only 2-D pooling is supported, kernel_shape has " + k.length + " dimensions");
         }
-        long[] s = OpSupport.ints(a.getInts("strides", null), 2, 1);
-        long[] d = OpSupport.ints(a.getInts("dilations", null), 2, 1);
-        if (s.length != 2 || d.length != 2) {
-            throw OpSupport.error(nodeName, "strides and dilations must have 2 values");
-        }
-        if (type.equals("AveragePool") && (d[0] != 1 || d[1] != 1)) {
-            throw OpSupport.error(nodeName, "AveragePool with dilations is not supported");
-        }
         if (a.getInt("storage_order", 0) != 0) {
             throw OpSupport.error(nodeName, "MaxPool storage_order=1 is not supported");
         }
         try {
-            return new Pool(type, (int) k[0], (int) k[1], (int) s[0], (int) s[1], (int) d[0], (int) d[1],
+            int[] kk = OpSupport.windowInts("kernel_shape", k, 2, 1);
+            int[] s = OpSupport.windowInts("strides", OpSupport.ints(a.getInts("strides", null), 2, 1), 2, 1);
+            int[] d = OpSupport.windowInts("dilations", OpSupport.ints(a.getInts("dilations", null), 2, 1), 2, 1);
+            if (type.equals("AveragePool") && (d[0] != 1 || d[1] != 1)) {
+                throw new ModelException("AveragePool with dilations is not supported");
+            }
+            return new Pool(type, kk[0], kk[1], s[0], s[1], d[0], d[1],
                     a.getString("auto_pad", "NOTSET"), Pads.of(a.getInts("pads", null)), a.getInt("ceil_mode", 0) != 0,
                     a.getInt("count_include_pad", 0) != 0);
         } catch (ModelException e) {
@@ -72,6 +71,7 @@ public record Pool(String type, int kernelH, int kernelW, int strideH, int strid
         }
     }
 
+    /** Explicit pads for an {@code inH x inW} input, from {@code pads} or {@code auto_pad}. */
     public Pads resolvePads(ShapeContext ctx, int inH, int inW) {
         return Pads.resolve(ctx, autoPad, pads, inH, inW, kernelH, kernelW, strideH, strideW, dilationH, dilationW);
     }

@@ -62,6 +62,7 @@ public record Resize(String mode, String coordinateMode, String nearestMode, flo
         return new Resize("nearest", "asymmetric", "floor", new float[] {1, 1, factor, factor}, null);
     }
 
+    /** The op of an ONNX Resize node (opset 10: scales only, asymmetric, floor); scales or sizes must be constants. */
     public static Resize fromAttributes(String nodeName, Attributes a, int opset, IntFunction<Tensor> constantInputs) {
         try {
             String mode = a.getString("mode", "nearest");

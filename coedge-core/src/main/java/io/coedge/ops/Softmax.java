@@ -13,6 +13,7 @@ import io.coedge.graph.ShapeContext;
  */
 public record Softmax(int axis, boolean coerce2d) implements Op {
 
+    /** The op of an ONNX Softmax node: before opset 13 the 2-D coercion with default axis 1, from 13 one axis, default -1. */
     public static Softmax fromAttributes(io.coedge.graph.Attributes a, int opset) {
         boolean legacy = opset < 13;
         return new Softmax((int) a.getInt("axis", legacy ? 1 : -1), legacy);

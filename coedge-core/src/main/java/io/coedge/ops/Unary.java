@@ -12,10 +12,12 @@ import io.coedge.graph.ShapeContext;
  */
 public record Unary(String type, float alpha, float beta) implements Op, RowSplittable {
 
+    /** Relu. */
     public static Unary relu() {
         return new Unary("Relu", 0, 0);
     }
 
+    /** The op of an ONNX Relu, Sigmoid, HardSigmoid, HardSwish, Dropout or Identity node. */
     public static Unary fromAttributes(String type, Attributes a) {
         return switch (type) {
             case "HardSigmoid" -> new Unary(type, a.getFloat("alpha", 0.2f), a.getFloat("beta", 0.5f));

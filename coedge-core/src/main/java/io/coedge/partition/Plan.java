@@ -208,6 +208,7 @@ public final class Plan {
         return rows.clone();
     }
 
+    /** Input rows owned by device {@code device} (an index into {@link #devices()}); may be 0. */
     public int rows(int device) {
         return rows[device];
     }
@@ -230,18 +231,22 @@ public final class Plan {
         return tail;
     }
 
+    /** Name of the tail device. */
     public String tailDevice() {
         return devices.get(tail);
     }
 
+    /** The same plan with sync points {@code s}. */
     public Plan withSync(Sync s) {
         return new Plan(version, devices, rows, s, devices.get(tail));
     }
 
+    /** The same plan with the tail on {@code device}, which must be one of {@link #devices()}. */
     public Plan withTail(String device) {
         return new Plan(version, devices, rows, sync, device);
     }
 
+    /** The same plan under version {@code v} (a re-plan sends a higher one). */
     public Plan withVersion(long v) {
         return new Plan(v, devices, rows, sync, devices.get(tail));
     }

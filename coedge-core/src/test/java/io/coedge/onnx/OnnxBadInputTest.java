@@ -94,6 +94,12 @@ class OnnxBadInputTest {
         Path p = write("liar.onnx", bytes.toByteArray());
         assertThatThrownBy(() -> OnnxImporter.load(p, null)).isInstanceOf(ModelException.class)
                 .hasMessageContaining("not a valid ONNX model");
+        // the same lie as the first field: protobuf calls it "too large" and then advises its own API
+        byte[] first = new byte[16];
+        System.arraycopy(new byte[] {0x3a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x07}, 0, first, 0, 6);
+        Path q = write("liar2.onnx", first);
+        assertThatThrownBy(() -> OnnxImporter.load(q, null)).isInstanceOf(ModelException.class)
+                .hasMessageContaining("not a valid ONNX model").hasMessageNotContaining("setSizeLimit");
     }
 
     @Test

@@ -78,4 +78,51 @@ class OpRegistryTest {
         assertThat(Binary.add().inputRows(4, 9, 20)).containsExactly(4, 9);
         assertThat(conv.inputRows(5, 5, 224)).containsExactly(0, 0);
     }
+
+    /** Creates the op for {@code type} with one attribute set to a hostile value, with a 3x3 weight. */
+    private static Op withAttribute(String type, String attr, long[] value) {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor weight = Tensor.fromLogical(arena, new float[9], 1, 1, 3, 3);
+            Attributes a = minimal(type).put(attr, value);
+            return OpRegistry.create(type, "w1", a, 13, i -> i == 1 && type.startsWith("Conv") ? weight : null);
+        }
+    }
+
+    @Test
+    void windowAttributesOutOfRangeAreRefusedNotTruncated() {
+        // a pad of 2^40 used to become 0 through an int cast, a stride of 0 a division by zero
+        for (String type : new String[] {"Conv", "ConvTranspose", "MaxPool", "AveragePool"}) {
+            assertThatThrownBy(() -> withAttribute(type, "pads", new long[] {1L << 40, 0, 0, 0}))
+                    .as(type).isInstanceOf(ModelException.class).hasMessageContaining("w1").hasMessageContaining("pads")
+                    .hasMessageContaining("1099511627776");
+            assertThatThrownBy(() -> withAttribute(type, "strides", new long[] {0, 1}))
+                    .as(type).isInstanceOf(ModelException.class).hasMessageContaining("w1").hasMessageContaining("strides");
+            assertThatThrownBy(() -> withAttribute(type, "kernel_shape", new long[] {1L << 33, 3}))
+                    .as(type).isInstanceOf(ModelException.class).hasMessageContaining("w1")
+                    .hasMessageContaining("kernel_shape");
+            assertThatThrownBy(() -> withAttribute(type, "pads", new long[] {1, 1, 1}))
+                    .as(type).isInstanceOf(ModelException.class).hasMessageContaining("w1").hasMessageContaining("pads");
+        }
+        assertThatThrownBy(() -> withAttribute("Conv", "dilations", new long[] {Integer.MAX_VALUE, 1}))
+                .isInstanceOf(ModelException.class).hasMessageContaining("w1").hasMessageContaining("dilations");
+    }
+
+    @Test
+    void windowOfAHugeDilationGivesAnEmptyOutputNotAWrappedOne() {
+        // (k - 1) * d overflowed int: a 3-tall kernel dilated by 2^31 - 1 gave 10 output rows from 8
+        assertThat(Pads.outputSize(8, 3, 1, Integer.MAX_VALUE, 1, 1, false)).isZero();
+        assertThat(Pads.outputSize(8, 3, 1, 1, 1, 1, false)).isEqualTo(8);
+    }
+
+    @Test
+    void dropoutInTrainingModeIsRefusedNotRunAsIdentity() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor on = Tensor.vector(arena, 1);
+            Tensor off = Tensor.vector(arena, 0);
+            assertThatThrownBy(() -> OpRegistry.create("Dropout", "drop1", new Attributes("drop1"), 13, i -> i == 2 ? on : null))
+                    .isInstanceOf(ModelException.class).hasMessageContaining("drop1").hasMessageContaining("training_mode");
+            assertThat(OpRegistry.create("Dropout", "drop1", new Attributes("drop1"), 13, i -> i == 2 ? off : null).type())
+                    .isEqualTo("Identity");
+        }
+    }
 }

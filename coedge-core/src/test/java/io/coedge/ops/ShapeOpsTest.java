@@ -74,5 +74,10 @@ class ShapeOpsTest {
                 .isInstanceOf(ModelException.class).hasMessageContaining("constant");
         assertThatThrownBy(() -> new OpRunner().input(iota(6), 2, 3).constant(new float[] {4, 2}, 2).shape(new Reshape(false)))
                 .isInstanceOf(ModelException.class).hasMessageContaining("cannot reshape");
+        long big = Integer.MAX_VALUE;
+        assertThatThrownBy(() -> Reshape.targetShape(new int[] {2, 3}, new long[] {big, big, big}, false))
+                .isInstanceOf(ModelException.class).hasMessageContaining("too large");
+        assertThatThrownBy(() -> Reshape.targetShape(new int[] {2, 3}, new long[] {1L << 32, -1}, false))
+                .isInstanceOf(ModelException.class).hasMessageContaining("invalid dimension");
     }
 }

@@ -5,7 +5,7 @@ import io.coedge.zoo.ModelZoo;
 import java.util.List;
 
 /**
- * Prints the partition figures of the closing note for VGG-16 and GoogLeNet with 4 devices and an
+ * Prints the partition figures for VGG-16 and GoogLeNet with 4 devices and an
  * equal split: halo bytes per device per inference, redundant FLOPs of fused:2 and fused:4 against
  * every, and peak feature-map bytes per device against one device. All figures come from the
  * geometry, which the partitioned runs count identically (see the zoo tests).
