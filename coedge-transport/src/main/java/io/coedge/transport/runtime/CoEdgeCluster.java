@@ -570,6 +570,21 @@ public final class CoEdgeCluster implements AutoCloseable {
         }
     }
 
+    /** The coordinator's own counters: its device {@value #LOCAL_DEVICE} counts compute and halo waits there. */
+    io.coedge.transport.stat.WorkerCounters counters() {
+        return counters;
+    }
+
+    /** The process name the coordinator's counters carry in their labels. */
+    public String counterName() {
+        return name;
+    }
+
+    /** The coordinator's Aeron directory (where {@link io.coedge.transport.stat.LiveCounters} finds its counters). */
+    public String aeronDirectory() {
+        return node.aeronDir();
+    }
+
     /** Model bytes sent to workers so far (zero for a model every worker already had by hash). */
     public long modelBytesSent() {
         return modelBytesSent;

@@ -75,7 +75,7 @@ public final class PartitionedSession implements AutoCloseable {
                     TransportConfiguration.HALO_STREAM_ID);
             publications.add(pub);
             return pub;
-        }, cluster.ctx, null);
+        }, cluster.ctx, cluster.counters());
         List<CoEdgeCluster.Member> remote = new ArrayList<>();
         for (String name : versioned.devices()) {
             if (!name.equals(CoEdgeCluster.LOCAL_DEVICE)) {
@@ -156,7 +156,14 @@ public final class PartitionedSession implements AutoCloseable {
             exchange.begin(plan.version(), requestId);
             Accounting counted = executor.newAccounting();
             try {
+                long wait0 = localWaitNs();
+                long t0 = System.nanoTime();
                 Map<String, Tensor> out = executor.runDevice(local, input, exchange, counted, arena);
+                // As a worker does: compute time without halo waits, so the planner can measure this device too.
+                long ns = System.nanoTime() - t0 - (localWaitNs() - wait0);
+                cluster.counters().flops("all").getAndAddOrdered(counted.flops(local));
+                cluster.counters().computeNs("all").getAndAddOrdered(Math.max(0, ns));
+                cluster.counters().inferences().incrementOrdered();
                 lastCounted = counted;
                 cluster.pollReplies();
                 return out.values().iterator().next();
@@ -172,6 +179,16 @@ public final class PartitionedSession implements AutoCloseable {
                 activate(next);
             }
         }
+    }
+
+    private long localWaitNs() {
+        long t = 0;
+        for (String d : plan.devices()) {
+            if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                t += cluster.counters().waitNs(d).get();
+            }
+        }
+        return t;
     }
 
     private boolean allAlive() {
