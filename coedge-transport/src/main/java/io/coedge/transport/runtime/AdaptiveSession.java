@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * re-plans too.
  *
  * <pre>{@code
- * try (var s = AdaptiveSession.deploy(cluster, model, profiles, Replanner.Config.defaults(LATENCY, 1.0), Sync.BSP)) {
+ * try (var s = AdaptiveSession.deploy(cluster, model, profiles, Replanner.Config.defaults(LATENCY, 1.0), Sync.every())) {
  *     Tensor out = s.infer(arena, input);
  * }
  * }</pre>
