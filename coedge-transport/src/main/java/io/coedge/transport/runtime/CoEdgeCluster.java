@@ -548,6 +548,12 @@ public final class CoEdgeCluster implements AutoCloseable {
                 Pending p = pending.get(h.requestId());
                 if (p != null && p.member == m && h.requestId() != 0) {
                     p.error = msg;
+                } else if (h.requestId() != 0) {
+                    // A partitioned request the coordinator already abandoned (its own exchange failed first, and it
+                    // is re-planning): not an answer to the deployment or plan being pushed now, so it must not
+                    // fail that push.
+                    staleResults++;
+                    inbox.drop(FrameCheck.STALE);
                 } else {
                     m.error = msg + " (code " + code + ")";
                 }

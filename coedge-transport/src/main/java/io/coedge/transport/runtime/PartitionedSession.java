@@ -147,15 +147,17 @@ public final class PartitionedSession implements AutoCloseable {
             }
         }
         for (int attempt = 0; ; attempt++) {
-            for (String d : plan.devices()) {
-                if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
-                    cluster.startPartitioned(cluster.member(d), plan.version(), requestId);
-                    cluster.pingForRtt(cluster.member(d));
-                }
-            }
-            exchange.begin(plan.version(), requestId);
             Accounting counted = executor.newAccounting();
             try {
+                // A worker that dies just before the request is found here (its control stream refuses the
+                // message): the same recovery as a death during the request.
+                for (String d : plan.devices()) {
+                    if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                        cluster.startPartitioned(cluster.member(d), plan.version(), requestId);
+                        cluster.pingForRtt(cluster.member(d));
+                    }
+                }
+                exchange.begin(plan.version(), requestId);
                 long wait0 = localWaitNs();
                 long t0 = System.nanoTime();
                 Map<String, Tensor> out = executor.runDevice(local, input, exchange, counted, arena);
@@ -167,7 +169,7 @@ public final class PartitionedSession implements AutoCloseable {
                 lastCounted = counted;
                 cluster.pollReplies();
                 return out.values().iterator().next();
-            } catch (HaloExchangeException e) {
+            } catch (HaloExchangeException | CoEdgeCluster.WorkerLostException e) {
                 cluster.pollReplies();
                 if (attempt >= plan.deviceCount()) {
                     throw e;
