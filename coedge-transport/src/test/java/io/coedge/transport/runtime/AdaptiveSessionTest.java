@@ -173,4 +173,41 @@ class AdaptiveSessionTest {
             stopAll();
         }
     }
+
+    @Test
+    void aWorkerThatLeavesIsPlannedAroundAtOnceAndResultsStayEqualToOneDevice() throws Exception {
+        Path key = dir.resolve("cluster.key");
+        Files.writeString(key, "adaptive-cluster-key-0123456789\n");
+        Map<String, String> workers = new LinkedHashMap<>();
+        workers.put("fast", WorkerProcesses.freeEndpoint());
+        workers.put("slow", WorkerProcesses.freeEndpoint());
+        Graph g = model();
+        try (Arena arena = Arena.ofConfined()) {
+            startWorker(key, "fast", workers.get("fast"), List.of("-Dcoedge.kernels=reference"));
+            Process second = startWorker(key, "slow", workers.get("slow"), List.of("-Dcoedge.kernels=reference"));
+            Replanner.Config cfg = Replanner.Config.defaults(Planner.Objective.LATENCY, 10.0);
+            try (CoEdgeCluster cluster = CoEdgeCluster.connect(config(key, workers));
+                 AdaptiveSession s = AdaptiveSession.deploy(cluster, ModelSpec.registered(MODEL), profiles(), cfg,
+                         Sync.every(), false, TimeUnit.HOURS.toNanos(1))) {
+                Tensor in0 = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 48, 48}, 0);
+                assertSame(s.infer(arena, in0), Executor.reference(g).run(arena, in0));
+                assertThat(s.plan().devices()).contains("slow");
+                long before = s.replanner().latest().version();
+                assertThat(WorkerProcesses.stop(second)).isNotEqualTo(-1);
+                Tensor in1 = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 48, 48}, 1);
+                // the session re-runs this request without the worker; the planner hears of it after it
+                assertSame(s.infer(arena, in1), Executor.reference(g).run(arena, in1));
+                Replanner.PlanVersion next = s.replanner().latest();
+                assertThat(next.version()).isGreaterThan(before);
+                assertThat(next.reason()).startsWith("membership changed");
+                assertThat(next.devices()).doesNotContain("slow");
+                Tensor in2 = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 48, 48}, 2);
+                assertSame(s.infer(arena, in2), Executor.reference(g).run(arena, in2));
+                assertThat(s.replanner().current().version()).isEqualTo(next.version());
+                assertThat(s.plan().devices()).doesNotContain("slow").contains("fast");
+            }
+        } finally {
+            stopAll();
+        }
+    }
 }
