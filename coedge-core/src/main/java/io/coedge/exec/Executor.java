@@ -13,7 +13,6 @@ import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +29,7 @@ public final class Executor {
     private final Graph graph;
     private final Kernel[] kernels;
     private final String[] kernelSources;
+    private final ValueBuffers buffers;
 
     public Executor(Graph graph, List<KernelProvider> providers) {
         this.graph = graph;
@@ -51,6 +51,7 @@ public final class Executor {
             kernels[i] = k != null ? k : n.op().referenceKernel(ctx);
             kernelSources[i] = source;
         }
+        this.buffers = new ValueBuffers(graph);
     }
 
     /** An executor that uses only the reference kernels. */
@@ -112,12 +113,15 @@ public final class Executor {
     }
 
     /**
-     * Runs the graph. Inputs may come in any layout; they are converted to the default layout of their
-     * rank. Output tensors live in {@code arena}; intermediates too (the caller owns its lifetime).
+     * Runs the graph. Inputs may come in any layout; they are copied into the executor's own input
+     * buffers in the default layout of their rank. The returned outputs are copies in {@code arena};
+     * intermediates live in buffers planned once at construction and reused by every inference, so an
+     * executor runs one inference at a time (calls are serialised).
      */
-    public Map<String, Tensor> run(Arena arena, Map<String, Tensor> inputs) {
-        Map<String, Tensor> values = new HashMap<>(graph.constants());
-        for (Graph.Input in : graph.inputs()) {
+    public synchronized Map<String, Tensor> run(Arena arena, Map<String, Tensor> inputs) {
+        List<Graph.Input> graphInputs = graph.inputs();
+        for (int i = 0; i < graphInputs.size(); i++) {
+            Graph.Input in = graphInputs.get(i);
             Tensor t = inputs.get(in.name());
             if (t == null) {
                 throw new ModelException("missing input '" + in.name() + "' of shape " + Shapes.format(in.shape()));
@@ -126,34 +130,22 @@ public final class Executor {
                 throw new ModelException("input '" + in.name() + "' has shape " + Shapes.format(t.shape())
                         + ", the model expects " + Shapes.format(in.shape()));
             }
-            Layout want = Tensor.defaultLayout(in.shape());
-            values.put(in.name(), t.layout() == want ? t : t.toLayout(arena, want));
+            buffers.copyInput(i, t);
         }
-        List<Node> nodes = graph.nodes();
-        for (int i = 0; i < nodes.size(); i++) {
-            Node n = nodes.get(i);
-            Tensor[] ins = new Tensor[n.inputs().size()];
-            for (int j = 0; j < ins.length; j++) {
-                ins[j] = n.hasInput(j) ? values.get(n.input(j)) : null;
-            }
-            Tensor[] outs = new Tensor[n.outputs().size()];
-            for (int j = 0; j < outs.length; j++) {
-                String name = n.outputs().get(j);
-                if (!name.isEmpty()) {
-                    outs[j] = Tensor.allocate(arena, graph.shape(name));
-                }
-            }
-            kernels[i].run(ins, outs);
-            for (int j = 0; j < outs.length; j++) {
-                if (outs[j] != null) {
-                    values.put(n.outputs().get(j), outs[j]);
-                }
-            }
+        for (int i = 0; i < kernels.length; i++) {
+            buffers.clearOutputs(i);
+            kernels[i].run(buffers.nodeInputs(i), buffers.nodeOutputs(i));
         }
         Map<String, Tensor> result = new LinkedHashMap<>();
         for (String o : graph.outputs()) {
-            result.put(o, values.get(o));
+            Tensor src = buffers.value(o);
+            result.put(o, src.toLayout(arena, src.layout()));
         }
         return result;
+    }
+
+    /** Bytes of the intermediate buffers this executor holds (planned once, reused by every run). */
+    public long bufferBytes() {
+        return buffers.reservedBytes();
     }
 }

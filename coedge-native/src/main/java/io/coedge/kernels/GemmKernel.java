@@ -90,7 +90,8 @@ final class GemmKernel implements Kernel {
         // Split by output columns: each thread streams its own slice of the (usually large) weight.
         WorkerPool pool = WorkerPool.shared();
         MemorySegment as = pool.shareable(a.segment()), ys = pool.shareable(y.segment());
-        int blocks = n >= 64 * pool.threads() ? pool.threads() : 1;
+        // A few blocks per thread, so a thread that starts late does not hold the others up.
+        int blocks = n >= 256 * pool.threads() ? 4 * pool.threads() : n >= 64 * pool.threads() ? pool.threads() : 1;
         int per = ((n + blocks - 1) / blocks + 15) & ~15;
         pool.run(blocks, i -> {
             int j0 = Math.min(n, i * per), j1 = Math.min(n, j0 + per);
