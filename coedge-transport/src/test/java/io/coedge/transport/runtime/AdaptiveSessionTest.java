@@ -175,7 +175,7 @@ class AdaptiveSessionTest {
     }
 
     @Test
-    void aWorkerThatLeavesIsPlannedAroundAtOnceAndResultsStayEqualToOneDevice() throws Exception {
+    void aWorkerThatLeavesIsPlannedAroundAtOnceAndJoinsAgainAfterARestart() throws Exception {
         Path key = dir.resolve("cluster.key");
         Files.writeString(key, "adaptive-cluster-key-0123456789\n");
         Map<String, String> workers = new LinkedHashMap<>();
@@ -188,7 +188,7 @@ class AdaptiveSessionTest {
             Replanner.Config cfg = Replanner.Config.defaults(Planner.Objective.LATENCY, 10.0);
             try (CoEdgeCluster cluster = CoEdgeCluster.connect(config(key, workers));
                  AdaptiveSession s = AdaptiveSession.deploy(cluster, ModelSpec.registered(MODEL), profiles(), cfg,
-                         Sync.every(), false, TimeUnit.HOURS.toNanos(1))) {
+                         Sync.every(), false, 0)) {
                 Tensor in0 = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 48, 48}, 0);
                 assertSame(s.infer(arena, in0), Executor.reference(g).run(arena, in0));
                 assertThat(s.plan().devices()).contains("slow");
@@ -205,6 +205,17 @@ class AdaptiveSessionTest {
                 assertSame(s.infer(arena, in2), Executor.reference(g).run(arena, in2));
                 assertThat(s.replanner().current().version()).isEqualTo(next.version());
                 assertThat(s.plan().devices()).doesNotContain("slow").contains("fast");
+
+                startWorker(key, "slow", workers.get("slow"), List.of("-Dcoedge.kernels=reference"));
+                Tensor in3 = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 48, 48}, 3);
+                assertSame(s.infer(arena, in3), Executor.reference(g).run(arena, in3));
+                Replanner.PlanVersion rejoined = s.replanner().latest();
+                assertThat(rejoined.version()).isGreaterThan(next.version());
+                assertThat(rejoined.reason()).startsWith("membership changed");
+                assertThat(rejoined.devices()).contains("slow", "fast");
+                Tensor in4 = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 48, 48}, 4);
+                assertSame(s.infer(arena, in4), Executor.reference(g).run(arena, in4));
+                assertThat(s.replanner().current().version()).isGreaterThanOrEqualTo(rejoined.version());
             }
         } finally {
             stopAll();
