@@ -13,7 +13,10 @@ import picocli.CommandLine.Option;
  * {@link #infer} while loading, reporting and comparing stay.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Run a zoo model on the bundled sample image and print the top-5 and latency.")
+        description = {"Cooperative demo: start worker processes with different CPU caps on this machine, split a zoo "
+                + "model's rows across them, and print who computed which rows, the halo traffic, the latency against "
+                + "one device and the top-5 (checked against one device). Stops the workers at the end.",
+                "With --local: the model on this machine only, top-5 and latency."})
 final class DemoCommand extends CoedgeCommand {
     static final String DEFAULT_MODEL = "resnet18";
 
@@ -21,11 +24,18 @@ final class DemoCommand extends CoedgeCommand {
             description = "Model to run (default: ${DEFAULT-VALUE}).")
     String model;
 
+    @Option(names = "--local", description = "Run on this machine only (one device), without workers.")
+    boolean local;
+
+    @Option(names = "--cpu", paramLabel = "Q1,Q2,...",
+            description = "CPU cap of each worker in cores (default 1,0.5: two workers); caps need root and cgroup v1.")
+    String cpu;
+
     @Mixin
     ExecOptions exec = new ExecOptions();
 
     @Override
-    protected int execute() {
+    protected int execute() throws java.io.IOException {
         PrintWriter out = out();
         if (exec.repeat == null) {
             exec.repeat = 3;
@@ -33,6 +43,12 @@ final class DemoCommand extends CoedgeCommand {
         List<KernelProvider> providers = exec.providers();
         int repeat = exec.repeatCount();
         int warmup = exec.warmupCount();
+        if (!local) {
+            double[] caps = cpu == null ? CooperativeDemo.defaultCaps(2) : CooperativeDemo.parseCaps(cpu);
+            // Fresh worker JVMs compile their kernels during the first runs: two warm-ups unless told otherwise.
+            int demoWarmup = exec.warmup != null ? warmup : Math.max(warmup, 2);
+            return new CooperativeDemo(out, model, caps, demoWarmup, repeat, providers).run();
+        }
         ModelSource.Loaded loaded = ModelSource.load(model, null);
         out.println("CoEdge demo: " + loaded.name() + " on one device (this machine), bundled sample image");
         if (loaded.origin().startsWith("model zoo")) {

@@ -397,8 +397,14 @@ final class DistributedRun {
                 out.printf(Locale.ROOT, "workers: starting %d local worker process%s...%n", o.localWorkers,
                         o.localWorkers == 1 ? "" : "es");
                 out.flush();
-                local = startLocal(o.localWorkers, flags);
-                hook = stopOnExit(local);
+                // Registered before the start: Ctrl-C while workers start stops them too (they are our children).
+                hook = CooperativeDemo.stopChildrenOnExit(null);
+                try {
+                    local = startLocal(o.localWorkers, flags);
+                } catch (RuntimeException e) {
+                    close(null, hook);
+                    throw e;
+                }
                 config = local.clusterConfig();
             } else {
                 config = fromFile;
@@ -426,19 +432,6 @@ final class DistributedRun {
             } catch (IllegalStateException e) {
                 throw new UserError("could not start the local workers: " + e.getMessage().strip());
             }
-        }
-
-        /** Stops {@code w} if the JVM exits first (Ctrl-C); the hook is removed again on a normal close. */
-        static Thread stopOnExit(AutoCloseable w) {
-            Thread t = new Thread(() -> {
-                try {
-                    w.close();
-                } catch (Exception ignored) {
-                    // exiting anyway
-                }
-            }, "coedge-stop-workers");
-            Runtime.getRuntime().addShutdownHook(t);
-            return t;
         }
 
         static void close(AutoCloseable w, Thread hook) {

@@ -149,7 +149,7 @@ class ModelFilesTest {
 
     @Test
     void demoRunsResnet18OnTheSampleImage() {
-        CliRunner r = CliRunner.run("demo", "--repeat", "1", "--warmup", "0");
+        CliRunner r = CliRunner.run("demo", "--local", "--repeat", "1", "--warmup", "0");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("CoEdge demo: resnet18").contains("1x1000 class scores").contains("latency: ");
     }

@@ -58,7 +58,7 @@ class OtherCommandsTest {
 
     @Test
     void demoRunsAModelOnTheSampleImageWithTopFiveAndLatency() {
-        CliRunner r = CliRunner.run("demo", "--model", TestModels.CLASSES, "--repeat", "2");
+        CliRunner r = CliRunner.run("demo", "--local", "--model", TestModels.CLASSES, "--repeat", "2");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("CoEdge demo: tiny-classes on one device").contains("class scores")
                 .contains("latency: median");

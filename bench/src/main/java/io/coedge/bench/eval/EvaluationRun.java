@@ -42,12 +42,11 @@ import java.util.Random;
  * The coordinator side of the evaluation; {@link Evaluation} starts it inside the testbed's hub namespace and
  * the initiator's CPU cgroup. Per model:
  * <ol>
- * <li><b>Profiles.</b> Each device runs the whole model alone a few times (the initiator in this process,
- *     each worker with all rows, the tail here): its compute rate is the FLOPs it computed over the compute time
- *     its live counters report (workers) or over the wall time (the initiator, which also runs the tail). The
- *     runs last far longer than the CFS period, so the rate is the quota's, not a burst's. Links: the tbf cap
- *     times the share of each packet that is payload, and half the measured control round trip. Power: the
- *     presets named on the command line.</li>
+ * <li><b>Profiles.</b> Links first, probed over the transport ({@link #probeLinks}). Then each device runs the
+ *     whole model alone a few times (the initiator in this process, each worker with all rows, the tail here):
+ *     the initiator's rate is the model's FLOPs over its wall time, a worker's the row-split FLOPs over its wall
+ *     time net of scatter, gather and tail. The runs last far longer than the CFS period, so the rate is the
+ *     quota's, not a burst's. Power: the presets named on the command line.</li>
  * <li><b>Deadline.</b> Between the latency-minimal and the local latency predicted from those profiles (a
  *     fraction of the way up from the minimum), so that the energy objective has room to choose.</li>
  * <li><b>Strategies.</b> Each strategy's plan runs on the testbed (warm-ups, then timed runs; the median
@@ -94,6 +93,7 @@ public final class EvaluationRun {
         o.smoke = smoke;
         List<Outcome> outcomes = new ArrayList<>();
         List<Calibration> calibrations = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         String load0 = loadAverage();
         long t0 = System.nanoTime();
         ClusterConfig config = ClusterConfig.read(clusterFile);
@@ -108,12 +108,21 @@ public final class EvaluationRun {
             Map<String, LinkProfile> links = probeLinks(cluster, arena);
             links.forEach((w, l) -> latency.put(w, l.latencySeconds()));
             for (String model : o.models) {
-                evaluateModel(cluster, arena, model, o, links, outcomes, calibrations);
+                try {
+                    evaluateModel(cluster, arena, model, o, links, outcomes, calibrations);
+                } catch (RuntimeException e) {
+                    failures.add(model + ": " + e.getMessage());
+                    System.out.println("evaluation: " + model + " failed: " + e);
+                }
                 write(o, outcomes, calibrations, load0, loadAverage(), (System.nanoTime() - t0) / 1e9);
             }
         }
         write(o, outcomes, calibrations, load0, loadAverage(), (System.nanoTime() - t0) / 1e9);
         System.out.println(markdown(o, outcomes, calibrations, load0, loadAverage(), (System.nanoTime() - t0) / 1e9));
+        if (!failures.isEmpty()) {
+            System.out.println("evaluation: failed models: " + failures);
+            System.exit(1);
+        }
         if (smoke) {
             System.out.println("evaluation: smoke ok");
         }
@@ -148,9 +157,10 @@ public final class EvaluationRun {
     /**
      * Measures each worker's link over the transport itself: a probe model (one 2x2 max pool, nearly no
      * compute) runs with all rows on the worker at two input sizes, so the initiator scatters the input to it and
-     * gathers the pooled map back. Bandwidth is the extra bytes over the extra time; the fixed time of the small
-     * probe (beyond its bytes at that bandwidth) is what one request costs in messages, charged by the cost model
-     * as two link latencies (scatter and gather), so the latency is half of it.
+     * gathers the pooled map back: bandwidth is the extra bytes over the extra time. The latency is what one halo
+     * exchange costs (a tiny map split between the initiator and the worker through 1 and through 17 convolutions):
+     * the cost model charges it per exchanged halo and twice per request (scatter, gather). The time a request
+     * costs beyond its bytes is printed too; the cost model has no separate term for it.
      */
     static Map<String, LinkProfile> probeLinks(CoEdgeCluster cluster, Arena arena) throws IOException {
         int[] small = {1, 8, 32, 32};
@@ -173,12 +183,43 @@ public final class EvaluationRun {
             }
             double bw = (bl - bs) / Math.max(tl - ts, 1e-6);
             double fixed = Math.max(0, ts - bs / bw);
-            out.put(w, new LinkProfile(bw, fixed / 2));
-            System.out.printf(Locale.ROOT, "link to %s over the transport: %.1f Mbit/s payload, %.2f ms per request "
-                    + "(probe %.1f ms for %.0f KB, %.1f ms for %.0f KB)%n", w, bw * 8 / 1e6, fixed * 1e3, ts * 1e3, bs / 1e3,
-                    tl * 1e3, bl / 1e3);
+            // per halo exchange: the same tiny map split in two between the initiator and the worker, through 1
+            // and through 17 halo-needing layers; the difference over 16 is what one exchange costs in time
+            double t1 = haloProbe(cluster, arena, w, 1);
+            double t17 = haloProbe(cluster, arena, w, 17);
+            double perHalo = Math.max(0, (t17 - t1) / 16);
+            out.put(w, new LinkProfile(bw, perHalo));
+            System.out.printf(Locale.ROOT, "link to %s over the transport: %.1f Mbit/s payload (probe %.1f ms for %.0f KB, "
+                    + "%.1f ms for %.0f KB), %.2f ms per halo exchange (%.1f ms with 1 layer, %.1f ms with 17); "
+                    + "a request costs %.2f ms beyond its bytes%n", w, bw * 8 / 1e6, ts * 1e3, bs / 1e3, tl * 1e3, bl / 1e3,
+                    perHalo * 1e3, t1 * 1e3, t17 * 1e3, fixed * 1e3);
         }
         return out;
+    }
+
+    private static double haloProbe(CoEdgeCluster cluster, Arena arena, String worker, int layers) throws IOException {
+        int[] shape = {1, 1, 64, 64};
+        io.coedge.graph.GraphBuilder b = new io.coedge.graph.GraphBuilder("halo-probe-" + layers);
+        String x = b.input("input", shape);
+        for (int l = 0; l < layers; l++) {
+            float[] k = new float[9];
+            k[4] = 1; // identity kernel: values stay bounded through the layers
+            String wt = b.constant("w" + l, k, 1, 1, 3, 3);
+            String bias = b.constant("b" + l, new float[1], 1);
+            x = b.node("conv" + l, io.coedge.ops.Conv.of(3, 1, 1, 1), x, wt, bias);
+        }
+        Graph g = b.output(x).build();
+        Path f = Files.createTempFile("coedge-halo-probe", ".onnx");
+        ModelSpec spec;
+        try {
+            io.coedge.onnx.OnnxExporter.write(g, f);
+            spec = ModelSpec.onnx("halo-probe-" + layers, Files.readAllBytes(f));
+        } finally {
+            Files.deleteIfExists(f);
+        }
+        try (PartitionedSession s = cluster.deploy(spec, new Plan(0, List.of(LOCAL, worker), new int[] {32, 32}, Sync.every(), LOCAL))) {
+            return time(cluster, s, arena, randomInput(arena, shape), 3, 7).medianMs / 1e3;
+        }
     }
 
     private static double probeBytes(int[] shape) {
@@ -242,9 +283,10 @@ public final class EvaluationRun {
                 alone[w + 1] = t.medianMs;
             }
             // The effective rate: what the worker delivers end to end holding every row, net of the scatter and
-            // gather (at the probed bandwidth and per-request cost) and of the initiator's tail. Its own compute
-            // counter leaves out work around the layers (per-request set-up, result hand-off) that still delays
-            // the answer; it is shown for comparison.
+            // gather (probed bandwidth, plus two message latencies as the cost model charges them) and of the
+            // initiator's tail. The per-request cost the cost model has no term for stays in the rate. The
+            // worker's own compute counter leaves out work around the layers that still delays the answer; it is
+            // shown for comparison.
             LinkProfile link = links.get(name);
             double transfers = (table.scatterBytesPerRow() + table.gatherBytesPerRow()) * h / link.bandwidthBytesPerSecond()
                     + 2 * link.latencySeconds();
@@ -283,6 +325,8 @@ public final class EvaluationRun {
 
         // 3. every strategy on the testbed
         List<String> names = cm.deviceNames();
+        List<PlanResult> chosen = new ArrayList<>();
+        List<Plan> plans = new ArrayList<>();
         for (PlanResult r : Baselines.all(cm, deadline, Planner.Objective.ENERGY)) {
             if (!o.strategies.contains(r.strategy())) {
                 continue;
@@ -296,12 +340,32 @@ public final class EvaluationRun {
                     usedRows.add(rows[i]);
                 }
             }
-            Plan plan = new Plan(0, used, usedRows.stream().mapToInt(Integer::intValue).toArray(), Sync.every(), LOCAL);
-            double exact = cm.predictExact(Geometry.of(g, new Plan(0, names, rows, Sync.every(), LOCAL)))[0];
-            Timing t;
-            try (PartitionedSession s = cluster.deploy(spec, plan)) {
-                t = time(cluster, s, arena, input, o.warmups, o.runs);
+            chosen.add(r);
+            plans.add(new Plan(0, used, usedRows.stream().mapToInt(Integer::intValue).toArray(), Sync.every(), LOCAL));
+        }
+        List<Timing> timings = new ArrayList<>();
+        if (o.interleave) {
+            List<PartitionedSession> sessions = new ArrayList<>();
+            try {
+                for (Plan plan : plans) {
+                    sessions.add(cluster.deploy(spec, plan));
+                }
+                timings.addAll(timeInterleaved(cluster, sessions, arena, input, o.warmups, o.runs));
+            } finally {
+                sessions.forEach(PartitionedSession::close);
             }
+        } else {
+            for (Plan plan : plans) {
+                try (PartitionedSession s = cluster.deploy(spec, plan)) {
+                    timings.add(time(cluster, s, arena, input, o.warmups, o.runs));
+                }
+            }
+        }
+        for (int c = 0; c < chosen.size(); c++) {
+            PlanResult r = chosen.get(c);
+            int[] rows = r.rows();
+            Timing t = timings.get(c);
+            double exact = cm.predictExact(Geometry.of(g, new Plan(0, names, rows, Sync.every(), LOCAL)))[0];
             Prediction pr = r.prediction();
             int init = cm.initiatorIndex();
             // energy with measured times: idle power over the measured latency, compute power over each worker's
@@ -388,6 +452,53 @@ public final class EvaluationRun {
         double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
         return new Timing(median, sorted[0], sorted[sorted.length - 1], cp, fl);
+    }
+
+    /**
+     * Times several sessions round by round, each round in a rotated order, so that load from elsewhere and any
+     * after-effect of one plan on the next spread over every strategy alike. A session whose plan another one
+     * replaced on the workers pushes it again on its next call: the warm-up calls before each timed call absorb
+     * that (at least one).
+     */
+    static List<Timing> timeInterleaved(CoEdgeCluster cluster, List<PartitionedSession> sessions, Arena arena, Tensor input,
+                                        int warmups, int runs) {
+        int k = sessions.size();
+        double[][] ms = new double[k][runs];
+        List<Map<String, Double>> cp = new ArrayList<>();
+        List<Map<String, Double>> fl = new ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            cp.add(new LinkedHashMap<>());
+            fl.add(new LinkedHashMap<>());
+        }
+        for (int r = 0; r < runs; r++) {
+            for (int j = 0; j < k; j++) {
+                int idx = (j + r) % k;
+                PartitionedSession s = sessions.get(idx);
+                for (int w = 0; w < Math.max(1, warmups); w++) {
+                    s.infer(arena, input);
+                }
+                Map<String, long[]> before = counters(cluster);
+                long t0 = System.nanoTime();
+                s.infer(arena, input);
+                ms[idx][r] = (System.nanoTime() - t0) / 1e6;
+                Map<String, long[]> after = counters(cluster);
+                int fi = idx;
+                after.forEach((w, a) -> {
+                    long[] b = before.getOrDefault(w, new long[2]);
+                    cp.get(fi).merge(w, (double) (a[0] - b[0]) / runs, Double::sum);
+                    fl.get(fi).merge(w, (double) (a[1] - b[1]) / runs, Double::sum);
+                });
+            }
+        }
+        List<Timing> out = new ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            double[] sorted = ms[j].clone();
+            Arrays.sort(sorted);
+            double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+            out.add(new Timing(median, sorted[0], sorted[sorted.length - 1], cp.get(j), fl.get(j)));
+        }
+        return out;
     }
 
     /** Per worker: {compute ns, FLOPs} totals from its live counters. */

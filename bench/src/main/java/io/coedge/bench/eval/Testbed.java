@@ -12,21 +12,27 @@ import java.util.concurrent.TimeUnit;
 /**
  * The parts of {@code scripts/testbed} the evaluation drives from Java: availability checks, {@code up},
  * {@code down}, and a CPU cgroup for the initiator (the coordinator process), which the script does not make.
- * Only one testbed can exist on a machine (fixed namespace names and address range), so {@link #busy()} tells
- * whether someone else's is up.
+ * The evaluation uses its own prefix ({@link #PREFIX}); {@link #busy()} tells whether an evaluation testbed is
+ * already up (another evaluation running on this machine).
  */
 final class Testbed {
     static final Path CGROUP_CPU = Path.of("/sys/fs/cgroup/cpu");
     /** The initiator's cgroup; outside the script's own folder so that {@code down} never trips over it. */
     static final Path INITIATOR_CGROUP = CGROUP_CPU.resolve("coedge-eval-initiator");
-    static final String HUB = "coedge-hub";
+    /**
+     * The testbed's name prefix ({@code COEDGE_TESTBED_PREFIX} of scripts/testbed): namespaces and cgroup of the
+     * evaluation never meet a testbed someone else brought up with the default prefix.
+     */
+    static final String PREFIX = "coedgeeval";
+    static final String HUB = PREFIX + "-hub";
 
     private final Path root;
     private final Map<String, String> env;
 
     Testbed(Path root, Map<String, String> env) {
         this.root = root;
-        this.env = env;
+        this.env = new java.util.LinkedHashMap<>(env);
+        this.env.put("COEDGE_TESTBED_PREFIX", PREFIX);
     }
 
     /** The repository root: the first folder at or above the working directory holding scripts/testbed. */
@@ -113,7 +119,7 @@ final class Testbed {
      */
     static void configureWorkers(List<Double> cpus, long periodUs, int shares) throws IOException {
         for (int i = 1; i <= cpus.size(); i++) {
-            Path cg = CGROUP_CPU.resolve("coedge-testbed/w" + i);
+            Path cg = CGROUP_CPU.resolve(PREFIX + "-testbed/w" + i);
             if (Files.readString(cg.resolve("cgroup.procs")).isBlank()) {
                 throw new IllegalStateException("worker w" + i + " is not inside its CPU cgroup " + cg
                         + " (see its log in the testbed state folder): its quota would not apply");

@@ -24,7 +24,7 @@ class EvaluationSmokeTest {
     void smokeRunMeasuresThePlannersPlanOnTheTestbedAndLeavesNothingBehind() throws Exception {
         String why = Testbed.unavailableReason();
         assumeTrue(why == null, () -> "testbed evaluation skipped: " + why);
-        assumeTrue(Testbed.awaitFree(120), "testbed evaluation skipped: another testbed stayed up on this machine for 2 minutes");
+        assumeTrue(Testbed.awaitFree(120), "testbed evaluation skipped: another evaluation's testbed stayed up on this machine for 2 minutes");
 
         int code = Evaluation.launch(new String[] {"--smoke", "--out", out.toString()});
 

@@ -548,6 +548,12 @@ public final class CoEdgeCluster implements AutoCloseable {
                 Pending p = pending.get(h.requestId());
                 if (p != null && p.member == m && h.requestId() != 0) {
                     p.error = msg;
+                } else if (h.requestId() != 0) {
+                    // A partitioned request the coordinator already abandoned (its own exchange failed first, and it
+                    // is re-planning): not an answer to the deployment or plan being pushed now, so it must not
+                    // fail that push.
+                    staleResults++;
+                    inbox.drop(FrameCheck.STALE);
                 } else {
                     m.error = msg + " (code " + code + ")";
                 }
@@ -568,6 +574,21 @@ public final class CoEdgeCluster implements AutoCloseable {
             m.lastPingNs = now;
             m.control.send(MessageType.HEARTBEAT, 0, 0, 0, w -> w.putLong(now));
         }
+    }
+
+    /** The coordinator's own counters: its device {@value #LOCAL_DEVICE} counts compute and halo waits there. */
+    io.coedge.transport.stat.WorkerCounters counters() {
+        return counters;
+    }
+
+    /** The process name the coordinator's counters carry in their labels. */
+    public String counterName() {
+        return name;
+    }
+
+    /** The coordinator's Aeron directory (where {@link io.coedge.transport.stat.LiveCounters} finds its counters). */
+    public String aeronDirectory() {
+        return node.aeronDir();
     }
 
     /** Model bytes sent to workers so far (zero for a model every worker already had by hash). */

@@ -75,7 +75,7 @@ public final class PartitionedSession implements AutoCloseable {
                     TransportConfiguration.HALO_STREAM_ID);
             publications.add(pub);
             return pub;
-        }, cluster.ctx, null);
+        }, cluster.ctx, cluster.counters());
         List<CoEdgeCluster.Member> remote = new ArrayList<>();
         for (String name : versioned.devices()) {
             if (!name.equals(CoEdgeCluster.LOCAL_DEVICE)) {
@@ -147,20 +147,29 @@ public final class PartitionedSession implements AutoCloseable {
             }
         }
         for (int attempt = 0; ; attempt++) {
-            for (String d : plan.devices()) {
-                if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
-                    cluster.startPartitioned(cluster.member(d), plan.version(), requestId);
-                    cluster.pingForRtt(cluster.member(d));
-                }
-            }
-            exchange.begin(plan.version(), requestId);
             Accounting counted = executor.newAccounting();
             try {
+                // A worker that dies just before the request is found here (its control stream refuses the
+                // message): the same recovery as a death during the request.
+                for (String d : plan.devices()) {
+                    if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                        cluster.startPartitioned(cluster.member(d), plan.version(), requestId);
+                        cluster.pingForRtt(cluster.member(d));
+                    }
+                }
+                exchange.begin(plan.version(), requestId);
+                long wait0 = localWaitNs();
+                long t0 = System.nanoTime();
                 Map<String, Tensor> out = executor.runDevice(local, input, exchange, counted, arena);
+                // As a worker does: compute time without halo waits, so the planner can measure this device too.
+                long ns = System.nanoTime() - t0 - (localWaitNs() - wait0);
+                cluster.counters().flops("all").getAndAddOrdered(counted.flops(local));
+                cluster.counters().computeNs("all").getAndAddOrdered(Math.max(0, ns));
+                cluster.counters().inferences().incrementOrdered();
                 lastCounted = counted;
                 cluster.pollReplies();
                 return out.values().iterator().next();
-            } catch (HaloExchangeException e) {
+            } catch (HaloExchangeException | CoEdgeCluster.WorkerLostException e) {
                 cluster.pollReplies();
                 if (attempt >= plan.deviceCount()) {
                     throw e;
@@ -172,6 +181,16 @@ public final class PartitionedSession implements AutoCloseable {
                 activate(next);
             }
         }
+    }
+
+    private long localWaitNs() {
+        long t = 0;
+        for (String d : plan.devices()) {
+            if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                t += cluster.counters().waitNs(d).get();
+            }
+        }
+        return t;
     }
 
     private boolean allAlive() {
