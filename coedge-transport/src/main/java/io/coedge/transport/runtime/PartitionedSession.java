@@ -38,6 +38,9 @@ public final class PartitionedSession implements AutoCloseable {
     private final List<Publication> publications = new ArrayList<>();
     private long replans = -1;
     private Accounting lastCounted;
+    private io.aeron.Counter[] waitCounters = new io.aeron.Counter[0];
+    private io.aeron.Counter flopsCounter;
+    private io.aeron.Counter computeCounter;
 
     PartitionedSession(CoEdgeCluster cluster, ModelSpec model, Graph graph) {
         this.cluster = cluster;
@@ -96,6 +99,16 @@ public final class PartitionedSession implements AutoCloseable {
             }
             return work;
         });
+        // Looked up once per plan: the per-request accounting of this device then allocates nothing.
+        List<io.aeron.Counter> waits = new ArrayList<>();
+        for (String name : versioned.devices()) {
+            if (!name.equals(CoEdgeCluster.LOCAL_DEVICE)) {
+                waits.add(cluster.counters().waitNs(name));
+            }
+        }
+        waitCounters = waits.toArray(io.aeron.Counter[]::new);
+        flopsCounter = cluster.counters().flops("all");
+        computeCounter = cluster.counters().computeNs("all");
         plan = versioned;
         local = me;
     }
@@ -163,8 +176,8 @@ public final class PartitionedSession implements AutoCloseable {
                 Map<String, Tensor> out = executor.runDevice(local, input, exchange, counted, arena);
                 // As a worker does: compute time without halo waits, so the planner can measure this device too.
                 long ns = System.nanoTime() - t0 - (localWaitNs() - wait0);
-                cluster.counters().flops("all").getAndAddOrdered(counted.flops(local));
-                cluster.counters().computeNs("all").getAndAddOrdered(Math.max(0, ns));
+                flopsCounter.getAndAddOrdered(counted.flops(local));
+                computeCounter.getAndAddOrdered(Math.max(0, ns));
                 cluster.counters().inferences().incrementOrdered();
                 lastCounted = counted;
                 cluster.pollReplies();
@@ -185,10 +198,8 @@ public final class PartitionedSession implements AutoCloseable {
 
     private long localWaitNs() {
         long t = 0;
-        for (String d : plan.devices()) {
-            if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
-                t += cluster.counters().waitNs(d).get();
-            }
+        for (io.aeron.Counter c : waitCounters) {
+            t += c.get();
         }
         return t;
     }
