@@ -44,7 +44,12 @@ public final class EndToEndBench {
         if (System.getProperty("coedge.threads") == null) {
             System.setProperty("coedge.threads", "1");
         }
-        List<String> flags = List.of("-Xmx2g", "-Dcoedge.threads=1", "-XX:ActiveProcessorCount=1");
+        List<String> flags = new java.util.ArrayList<>(List.of("-Xmx2g", "-Dcoedge.threads=1", "-XX:ActiveProcessorCount=1"));
+        for (String p : List.of("coedge.transport.idle", "coedge.transport.threadingMode")) {
+            if (System.getProperty(p) != null) {
+                flags.add("-D" + p + "=" + System.getProperty(p));
+            }
+        }
         System.out.printf(Locale.ROOT, "%-10s %14s %14s %9s %16s%n", "model", "1 worker ms", "2 workers ms", "speedup",
                 "halo wait share");
         try (LocalWorkers workers = LocalWorkers.start(3, null, flags);
