@@ -20,6 +20,8 @@ public final class Accounting {
     private final long[][] flops;
     private final long[][] sent;
     private final long[][] received;
+    /** Measured wall time of each device's compute per stage; not predicted, so not part of equality. */
+    private final long[][] computeNs;
     private final long[] peak;
     private final long[] live;
 
@@ -29,12 +31,17 @@ public final class Accounting {
         this.flops = new long[devices][stages];
         this.sent = new long[devices][stages];
         this.received = new long[devices][stages];
+        this.computeNs = new long[devices][stages];
         this.peak = new long[devices];
         this.live = new long[devices];
     }
 
     synchronized void addFlops(int device, int stage, long f) {
         flops[device][stage] += f;
+    }
+
+    synchronized void addComputeNs(int device, int stage, long ns) {
+        computeNs[device][stage] += ns;
     }
 
     synchronized void addTransfer(Transfer t, boolean sending) {
@@ -64,6 +71,14 @@ public final class Accounting {
 
     public synchronized long flops(int device, int stage) {
         return flops[device][stage];
+    }
+
+    /**
+     * Nanoseconds device {@code device} spent computing stage {@code stage} in the runs counted here
+     * (zero in a prediction). With {@link #flops(int, int)} it gives the measured rate per layer.
+     */
+    public synchronized long computeNs(int device, int stage) {
+        return computeNs[device][stage];
     }
 
     public synchronized long bytesSent(int device, int stage) {

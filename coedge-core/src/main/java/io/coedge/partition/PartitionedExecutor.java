@@ -390,7 +390,9 @@ public final class PartitionedExecutor {
                 }
             }
             Buffer out = buffer("b:" + node.output());
+            long t0 = System.nanoTime();
             ((RowKernel) kernels[c.node()]).runRows(ins, row0, out.tensor(), out.row0(), c.rows().start(), c.rows().end());
+            counted.addComputeNs(id, c.node(), System.nanoTime() - t0);
             counted.addFlops(id, c.node(), geometry.bandFlops(c.node(), c.rows()));
         }
 
@@ -445,7 +447,9 @@ public final class PartitionedExecutor {
                     outs[j] = buffer("t:" + o).tensor();
                 }
             }
+            long t0 = System.nanoTime();
             kernels[r.node()].run(ins, outs);
+            counted.addComputeNs(id, r.node(), System.nanoTime() - t0);
             counted.addFlops(id, r.node(), graph.flops(node));
         }
 

@@ -24,6 +24,31 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void computeTimeIsCountedExactlyWhereADeviceComputedRows() {
+        Graph g = Nets.smallStack(23, 9);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor in = Nets.randomInput(arena, g.inputs().get(0).shape(), 3);
+            PartitionedExecutor px = new PartitionedExecutor(g, Plan.explicit(Plan.deviceNames(3), new int[] {12, 0, 11},
+                    Sync.every()), List.of());
+            Accounting counted = px.run(arena, in).counted();
+            Accounting predicted = px.geometry().predicted();
+            long total = 0;
+            for (int d = 0; d < 3; d++) {
+                for (int s = 0; s < counted.stages(); s++) {
+                    long ns = counted.computeNs(d, s);
+                    assertThat(ns).as("device %d stage %d", d, s).isNotNegative();
+                    if (counted.flops(d, s) == 0) {
+                        assertThat(ns).as("time without work on device %d stage %d", d, s).isZero();
+                    }
+                    assertThat(predicted.computeNs(d, s)).isZero();
+                    total += ns;
+                }
+            }
+            assertThat(total).isPositive();
+        }
+    }
+
+    @Test
     void splitStackEqualsOneDeviceForEveryDeviceCountAndBothSyncModes() {
         Graph g = Nets.smallStack(23, 9);
         for (int n = 1; n <= 6; n++) {

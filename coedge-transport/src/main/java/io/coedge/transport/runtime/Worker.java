@@ -490,6 +490,7 @@ public final class Worker implements AutoCloseable, Runnable {
             this.opTypes = graph.nodes().stream().map(x -> LayerCostTable.typeOf(graph, x).key()).toArray(String[]::new);
             for (String t : opTypes) {
                 counters.flops(t);
+                counters.computeNs(t);
             }
         }
 
@@ -507,6 +508,8 @@ public final class Worker implements AutoCloseable, Runnable {
                 long f = acc.flops(me, i);
                 if (f != 0) {
                     counters.flops(opTypes[i]).getAndAddOrdered(f);
+                    // per layer class, so the planner sees conv3x3, fc, pool ... rates, not one blend
+                    counters.computeNs(opTypes[i]).getAndAddOrdered(acc.computeNs(me, i));
                     flops += f;
                 }
             }

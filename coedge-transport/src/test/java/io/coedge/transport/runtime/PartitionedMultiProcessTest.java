@@ -125,6 +125,16 @@ class PartitionedMultiProcessTest {
                             assertThat(snap.stream().filter(x -> x.typeId() == CounterTypes.FLOPS && x.subject().equals("all"))
                                     .mapToLong(LiveCounters.Sample::value).sum()).isEqualTo(4 * predicted.flops(d));
                             assertThat(sum(snap, CounterTypes.INFERENCES_DONE)).isEqualTo(4);
+                            // Every layer class the worker computed has its own compute time, so a rate per class.
+                            List<String> classes = snap.stream().filter(x -> x.typeId() == CounterTypes.FLOPS
+                                    && !x.subject().equals("all") && x.value() > 0).map(LiveCounters.Sample::subject).toList();
+                            assertThat(classes).isNotEmpty();
+                            for (String c : classes) {
+                                assertThat(snap.stream().filter(x -> x.typeId() == CounterTypes.COMPUTE_NS
+                                        && x.subject().equals(c)).mapToLong(LiveCounters.Sample::value).sum())
+                                        .as("compute-ns of layer class %s on %s", c, w).isPositive();
+                            }
+                            assertThat(live.computeRates()).containsKeys(classes.toArray(String[]::new));
                         }
                     }
                 }
