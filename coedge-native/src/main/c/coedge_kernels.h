@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define COEDGE_ABI_VERSION 2
+#define COEDGE_ABI_VERSION 3
 
 /* Bits of coedge_cpu_isas(). */
 #define COEDGE_ISA_SCALAR 1
@@ -73,13 +73,21 @@ int32_t coedge_cpu_isas(void);
 /* Global average pooling of an NHWC map: y[c] = mean over pixels of x[p][c]. */
 #define COEDGE_GAP_ARGS const float *x, float *y, int32_t pixels, int32_t c
 
+/*
+ * Convolution epilogue on a [rows][n] block of a matrix with row stride ldy (floats):
+ * y[r][j] = y[r][j] + bias[j] (bias may be NULL), then max(., 0) when relu != 0. One pass over a tile
+ * the GEMM has just written, while it is still in cache.
+ */
+#define COEDGE_BIAS_ACT_ARGS float *y, int64_t rows, int32_t n, int32_t ldy, const float *bias, int32_t relu
+
 #define COEDGE_DECLARE_ISA(isa) \
     void coedge_f32_dwconv_rows__##isa(COEDGE_DWCONV_ARGS); \
     void coedge_f32_maxpool_rows__##isa(COEDGE_MAXPOOL_ARGS); \
     void coedge_f32_avgpool_rows__##isa(COEDGE_AVGPOOL_ARGS); \
     void coedge_f32_relu__##isa(COEDGE_RELU_ARGS); \
     void coedge_f32_add__##isa(COEDGE_ADD_ARGS); \
-    void coedge_f32_gap__##isa(COEDGE_GAP_ARGS);
+    void coedge_f32_gap__##isa(COEDGE_GAP_ARGS); \
+    void coedge_f32_bias_act__##isa(COEDGE_BIAS_ACT_ARGS);
 
 COEDGE_DECLARE_ISA(scalar)
 #if defined(__x86_64__)

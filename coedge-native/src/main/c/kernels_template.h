@@ -173,3 +173,24 @@ void COEDGE_NAME(coedge_f32_gap)(COEDGE_GAP_ARGS) {
         y[ch] = acc * scale;
     }
 }
+
+void COEDGE_NAME(coedge_f32_bias_act)(COEDGE_BIAS_ACT_ARGS) {
+    const VEC zero = VSET1(0.0f);
+    for (int64_t r = 0; r < rows; r++) {
+        float *o = y + (size_t)r * (size_t)ldy;
+        int j = 0;
+        if (bias != NULL && relu) {
+            for (; j + VLEN <= n; j += VLEN) VSTORE(o + j, VMAX(VADD(VLOAD(o + j), VLOAD(bias + j)), zero));
+            for (; j < n; j++) {
+                const float v = o[j] + bias[j];
+                o[j] = v > 0.0f ? v : 0.0f;
+            }
+        } else if (bias != NULL) {
+            for (; j + VLEN <= n; j += VLEN) VSTORE(o + j, VADD(VLOAD(o + j), VLOAD(bias + j)));
+            for (; j < n; j++) o[j] += bias[j];
+        } else if (relu) {
+            for (; j + VLEN <= n; j += VLEN) VSTORE(o + j, VMAX(VLOAD(o + j), zero));
+            for (; j < n; j++) o[j] = o[j] > 0.0f ? o[j] : 0.0f;
+        }
+    }
+}

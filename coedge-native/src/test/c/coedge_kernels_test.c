@@ -18,6 +18,7 @@ typedef void (*avg_fn)(COEDGE_AVGPOOL_ARGS);
 typedef void (*relu_fn)(COEDGE_RELU_ARGS);
 typedef void (*add_fn)(COEDGE_ADD_ARGS);
 typedef void (*gap_fn)(COEDGE_GAP_ARGS);
+typedef void (*bias_act_fn)(COEDGE_BIAS_ACT_ARGS);
 
 typedef struct {
     const char *name;
@@ -28,20 +29,25 @@ typedef struct {
     relu_fn relu;
     add_fn add;
     gap_fn gap;
+    bias_act_fn bias_act;
 } variant;
 
 static const variant VARIANTS[] = {
     {"scalar", COEDGE_ISA_SCALAR, coedge_f32_dwconv_rows__scalar, coedge_f32_maxpool_rows__scalar, coedge_f32_avgpool_rows__scalar,
-     coedge_f32_relu__scalar, coedge_f32_add__scalar, coedge_f32_gap__scalar},
+     coedge_f32_relu__scalar, coedge_f32_add__scalar, coedge_f32_gap__scalar,
+     coedge_f32_bias_act__scalar},
 #if defined(__x86_64__)
     {"avx2", COEDGE_ISA_AVX2, coedge_f32_dwconv_rows__avx2, coedge_f32_maxpool_rows__avx2, coedge_f32_avgpool_rows__avx2,
-     coedge_f32_relu__avx2, coedge_f32_add__avx2, coedge_f32_gap__avx2},
+     coedge_f32_relu__avx2, coedge_f32_add__avx2, coedge_f32_gap__avx2,
+     coedge_f32_bias_act__avx2},
     {"avx512", COEDGE_ISA_AVX512, coedge_f32_dwconv_rows__avx512, coedge_f32_maxpool_rows__avx512, coedge_f32_avgpool_rows__avx512,
-     coedge_f32_relu__avx512, coedge_f32_add__avx512, coedge_f32_gap__avx512},
+     coedge_f32_relu__avx512, coedge_f32_add__avx512, coedge_f32_gap__avx512,
+     coedge_f32_bias_act__avx512},
 #endif
 #if defined(__aarch64__)
     {"neon", COEDGE_ISA_NEON, coedge_f32_dwconv_rows__neon, coedge_f32_maxpool_rows__neon, coedge_f32_avgpool_rows__neon,
-     coedge_f32_relu__neon, coedge_f32_add__neon, coedge_f32_gap__neon},
+     coedge_f32_relu__neon, coedge_f32_add__neon, coedge_f32_gap__neon,
+     coedge_f32_bias_act__neon},
 #endif
 };
 
@@ -174,7 +180,7 @@ static void im2col_case(void) {
 
 /* Element-wise kernels over odd lengths (vector body plus tail), against plain loops. */
 static void elementwise_case(const variant *v) {
-    int n = rnd(1, 300), c = rnd(1, 70), pixels = rnd(1, 50);
+    int c = rnd(1, 70), n = rnd(c, 300), pixels = rnd(1, 50);
     float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float)), *y = malloc(n * sizeof(float));
     for (int i = 0; i < n; i++) { a[i] = rndf(); b[i] = rndf(); }
     int bad = 0;
@@ -196,9 +202,28 @@ static void elementwise_case(const variant *v) {
         for (int p = 0; p < pixels; p++) acc += x[p * c + ch];
         bad |= fabs(acc / pixels - g[ch]) > 1e-5;
     }
+    /* Epilogue on a [pixels][c] block inside rows of stride c + 3, every bias/relu combination. */
+    int ld = c + 3;
+    float *m = malloc((size_t)pixels * ld * sizeof(float)), *m0 = malloc((size_t)pixels * ld * sizeof(float));
+    for (int i = 0; i < pixels * ld; i++) m0[i] = rndf();
+    for (int mode = 0; mode < 4; mode++) {
+        const int with_bias = mode & 1, relu = mode >> 1;
+        for (int i = 0; i < pixels * ld; i++) m[i] = m0[i];
+        v->bias_act(m, pixels, c, ld, with_bias ? b : NULL, relu);
+        for (int p = 0; p < pixels; p++) {
+            for (int j = 0; j < ld; j++) {
+                float e = m0[p * ld + j];
+                if (j < c) {
+                    if (with_bias) e += b[j];
+                    if (relu && e < 0) e = 0;
+                }
+                bad |= m[p * ld + j] != e;
+            }
+        }
+    }
     if (bad) { printf("FAIL elementwise__%s n=%d c=%d pixels=%d\n", v->name, n, c, pixels); failed++; }
     else passed++;
-    free(a); free(b); free(y); free(x); free(g);
+    free(a); free(b); free(y); free(x); free(g); free(m); free(m0);
 }
 
 int main(void) {

@@ -13,10 +13,14 @@ import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.ServiceLoader;
+import java.util.Set;
 
 /**
  * Runs a whole {@link Graph} on one device. Kernels are prepared once per node at construction
@@ -30,11 +34,13 @@ public final class Executor {
     private final Kernel[] kernels;
     private final String[] kernelSources;
     private final ValueBuffers buffers;
+    /** Whether node i's reused output buffers must be zeroed before it runs. */
+    private final boolean[] clear;
 
     public Executor(Graph graph, List<KernelProvider> providers) {
         this.graph = graph;
         List<Node> nodes = graph.nodes();
-        this.kernels = new Kernel[nodes.size()];
+        Kernel[] prepared = new Kernel[nodes.size()];
         this.kernelSources = new String[nodes.size()];
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
@@ -48,10 +54,89 @@ public final class Executor {
                     break;
                 }
             }
-            kernels[i] = k != null ? k : n.op().referenceKernel(ctx);
+            prepared[i] = k != null ? k : n.op().referenceKernel(ctx);
             kernelSources[i] = source;
         }
-        this.buffers = new ValueBuffers(graph);
+        Fusion fusion = fuseRelus(graph, prepared, kernelSources);
+        Graph run = fusion.graph();
+        if (run == graph) {
+            this.kernels = prepared;
+        } else {
+            // The fused graph holds the same node objects (bar the rewritten producers), maybe reordered.
+            Map<Node, Kernel> byNode = new IdentityHashMap<>();
+            for (int i = 0; i < nodes.size(); i++) {
+                if (prepared[i] != null) {
+                    byNode.put(fusion.nodes()[i], prepared[i]);
+                }
+            }
+            this.kernels = new Kernel[run.nodes().size()];
+            for (int i = 0; i < kernels.length; i++) {
+                kernels[i] = Objects.requireNonNull(byNode.get(run.nodes().get(i)), "kernel of fused node");
+            }
+        }
+        this.clear = new boolean[kernels.length];
+        for (int i = 0; i < kernels.length; i++) {
+            clear[i] = !kernels[i].overwritesOutputs();
+        }
+        this.buffers = new ValueBuffers(run);
+    }
+
+    /** The graph the executor runs and its nodes by original index (null where a Relu was fused away). */
+    private record Fusion(Graph graph, Node[] nodes) {
+    }
+
+    /**
+     * Folds every Relu that is the only reader of a single-output node into that node's kernel, when
+     * the kernel offers a fused variant ({@link Kernel#fuseRelu()}): one pass over memory instead of
+     * two. The producer then writes the Relu's output value directly. The graph is {@code graph} itself
+     * when nothing fuses, else the rewritten one; {@code kernels} is updated in place (a fused Relu's slot
+     * becomes null) and {@code sources} names the fused Relu after its producer's provider.
+     */
+    private static Fusion fuseRelus(Graph graph, Kernel[] kernels, String[] sources) {
+        List<Node> nodes = graph.nodes();
+        Map<Node, Integer> index = new IdentityHashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            index.put(nodes.get(i), i);
+        }
+        Set<String> outputs = new HashSet<>(graph.outputs());
+        Node[] rewritten = nodes.toArray(new Node[0]);
+        boolean any = false;
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            if (n.outputs().size() != 1 || n.output().isEmpty() || outputs.contains(n.output())) {
+                continue;
+            }
+            List<Node> readers = graph.consumers(n.output());
+            if (readers.size() != 1) {
+                continue;
+            }
+            Node r = readers.get(0);
+            Integer j = index.get(r);
+            if (j == null || kernels[j] == null || !r.op().type().equals("Relu") || r.inputs().size() != 1
+                    || r.outputs().size() != 1 || !r.input(0).equals(n.output())) {
+                continue;
+            }
+            Kernel fused = kernels[i].fuseRelu();
+            if (fused == null) {
+                continue;
+            }
+            kernels[i] = fused;
+            kernels[j] = null;
+            sources[j] = sources[i];
+            rewritten[i] = new Node(n.name(), n.op(), n.inputs(), List.of(r.output()));
+            rewritten[j] = null;
+            any = true;
+        }
+        if (!any) {
+            return new Fusion(graph, rewritten);
+        }
+        List<Node> kept = new ArrayList<>();
+        for (Node n : rewritten) {
+            if (n != null) {
+                kept.add(n);
+            }
+        }
+        return new Fusion(Graph.of(graph.name(), kept, graph.inputs(), graph.outputs(), graph.constants()), rewritten);
     }
 
     /** An executor that uses only the reference kernels. */
@@ -133,7 +218,9 @@ public final class Executor {
             buffers.copyInput(i, t);
         }
         for (int i = 0; i < kernels.length; i++) {
-            buffers.clearOutputs(i);
+            if (clear[i]) {
+                buffers.clearOutputs(i);
+            }
             kernels[i].run(buffers.nodeInputs(i), buffers.nodeOutputs(i));
         }
         Map<String, Tensor> result = new LinkedHashMap<>();

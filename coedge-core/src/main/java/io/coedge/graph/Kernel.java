@@ -10,4 +10,22 @@ import io.coedge.tensor.Tensor;
 @FunctionalInterface
 public interface Kernel {
     void run(Tensor[] inputs, Tensor[] outputs);
+
+    /**
+     * True when {@link #run} writes every element of every output whatever they held before, so an
+     * executor that reuses buffers need not zero them first. Default false: some kernels accumulate
+     * into their output.
+     */
+    default boolean overwritesOutputs() {
+        return false;
+    }
+
+    /**
+     * A kernel that computes {@code max(this node's output, 0)} in the same pass, for an executor that
+     * fuses a Relu reading only this node's output into it; null (the default) when this kernel
+     * cannot. Only single-output kernels are asked.
+     */
+    default Kernel fuseRelu() {
+        return null;
+    }
 }

@@ -42,6 +42,12 @@ final class DepthwiseConv implements RowKernel {
         }
     }
 
+    /** Writes every output element (the executor need not zero the buffer first). */
+    @Override
+    public boolean overwritesOutputs() {
+        return true;
+    }
+
     @Override
     public void runRows(Tensor[] inputs, int[] inputRow0, Tensor out, int outRow0, int r0, int r1) {
         Tensor x = inputs[0];

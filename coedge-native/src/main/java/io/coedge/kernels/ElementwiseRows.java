@@ -17,22 +17,37 @@ final class ElementwiseRows implements RowKernel {
     private final NativeLibrary.Kernels kernels;
     private final boolean add;
     private final Kernel reference;
+    /** Add only: clamp the sum at zero (a following Relu fused in). */
+    private final boolean relu;
 
-    private ElementwiseRows(NativeLibrary.Kernels kernels, boolean add, Kernel reference) {
+    private ElementwiseRows(NativeLibrary.Kernels kernels, boolean add, Kernel reference, boolean relu) {
         this.kernels = kernels;
         this.add = add;
         this.reference = reference;
+        this.relu = relu;
+    }
+
+    /** Writes every output element (the executor need not zero the buffer first). */
+    @Override
+    public boolean overwritesOutputs() {
+        return true;
+    }
+
+    /** A residual Add followed by Relu is one pass: the C add kernel clamps as it stores. */
+    @Override
+    public RowKernel fuseRelu() {
+        return add && !relu ? new ElementwiseRows(kernels, true, reference, true) : null;
     }
 
     /** A kernel for a Relu or a same-shape Add, else null. */
     static ElementwiseRows of(KernelContext ctx, NativeLibrary.Kernels kernels) {
         if (ctx.node().op() instanceof Unary u && u.type().equals("Relu")) {
-            return new ElementwiseRows(kernels, false, u.referenceKernel(ctx));
+            return new ElementwiseRows(kernels, false, u.referenceKernel(ctx), false);
         }
         if (ctx.node().op() instanceof Binary b && b.type().equals("Add") && ctx.inputCount() == 2
                 && Arrays.equals(ctx.inputShape(0), ctx.outputShape(0))
                 && Arrays.equals(ctx.inputShape(1), ctx.outputShape(0))) {
-            return new ElementwiseRows(kernels, true, b.referenceKernel(ctx));
+            return new ElementwiseRows(kernels, true, b.referenceKernel(ctx), false);
         }
         return null;
     }
@@ -51,6 +66,7 @@ final class ElementwiseRows implements RowKernel {
         Tensor out = outputs[0];
         if (!sameLayouts(inputs, out)) {
             reference.run(inputs, outputs);
+            clampAfterReference(out, 0, out.size());
             return;
         }
         if (out.rank() == 4 && out.dim(0) == 1) {
@@ -70,6 +86,10 @@ final class ElementwiseRows implements RowKernel {
         if (!sameLayouts(inputs, out) || !(reference instanceof RowKernel)) {
             if (reference instanceof RowKernel rk) {
                 rk.runRows(inputs, inputRow0, out, outRow0, r0, r1);
+                if (out.rank() == 4) {
+                    long rowElems = (long) out.dim(1) * out.dim(3);
+                    clampAfterReference(out, (r0 - outRow0) * rowElems, (r1 - r0) * rowElems);
+                }
                 return;
             }
             throw new IllegalStateException("inputs in another layout than the output cannot be run by rows");
@@ -101,9 +121,17 @@ final class ElementwiseRows implements RowKernel {
         long x = inputs[0].segment().address() + aFrom * Float.BYTES;
         long y = out.segment().address() + yFrom * Float.BYTES;
         if (add) {
-            kernels.add(x, inputs[1].segment().address() + bFrom * Float.BYTES, y, n, false);
+            kernels.add(x, inputs[1].segment().address() + bFrom * Float.BYTES, y, n, relu);
         } else {
             kernels.relu(x, y, n);
+        }
+    }
+
+    /** The fused Relu after a reference Add (inputs in another layout): elements {@code [from, from + n)}. */
+    private void clampAfterReference(Tensor out, long from, long n) {
+        if (relu) {
+            long y = out.segment().address() + from * Float.BYTES;
+            kernels.relu(y, y, n);
         }
     }
 }

@@ -13,11 +13,19 @@ import java.lang.foreign.ValueLayout;
  * matching the weights packed once here as {@code [kH * kW * C/group, M/group]} per group.
  *
  * <p>A 1x1 stride-1 unpadded convolution needs no im2col: the input band already is the
- * {@code [rows * W, C]} matrix. The bias is written into the output first and sgemm accumulates onto
- * it ({@code beta = 1}). Bands larger than the im2col budget are done in row tiles.
+ * {@code [rows * W, C]} matrix. sgemm writes the tile ({@code beta = 0}); one epilogue pass then adds
+ * the bias and, when a following Relu was fused in ({@link #fuseRelu()}), clamps at zero while the tile
+ * is still in cache. Bands larger than the im2col budget are done in row tiles.
+ *
+ * <p>Threads: large bands are split by rows, each task doing its own im2col and sgemm. Where that
+ * split would be uneven (small late-layer maps: 28x28 and less), the band is packed once, by all
+ * threads, and the multiply is split by output channels (columns), so every thread gets an equal share
+ * and none repeats the packing of the weights inside sgemm.
  */
 final class GemmConv implements RowKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Fewest output pixels per row task that keep one sgemm efficient. */
+    private static final int MIN_TASK_PIXELS = 256;
 
     private final ConvGeometry g;
     private final Sgemm sgemm;
@@ -26,12 +34,14 @@ final class GemmConv implements RowKernel {
     private final MemorySegment packed;
     private final MemorySegment bias;
     private final int tileRows;
+    private final boolean relu;
 
-    /** @param nativeKernels C kernels for im2col, or null to pack in Java */
+    /** @param nativeKernels C kernels for im2col and the epilogue, or null to do both in Java */
     GemmConv(ConvGeometry g, Sgemm sgemm, NativeLibrary.Kernels nativeKernels) {
         this.g = g;
         this.sgemm = sgemm;
         this.nativeKernels = nativeKernels;
+        this.relu = false;
         Arena arena = Arena.ofAuto();
         this.window = nativeKernels == null ? null : NativeLibrary.window(arena, g);
         int k = g.patch(), mpg = g.mpg(), cpg = g.cpg();
@@ -62,16 +72,57 @@ final class GemmConv implements RowKernel {
                 : (int) Math.max(1, Math.min(g.outH(), KernelSettings.im2colBytes() / rowBytes));
     }
 
+    /** The same prepared convolution (weights shared) with ReLU applied in the epilogue. */
+    private GemmConv(GemmConv base) {
+        this.g = base.g;
+        this.sgemm = base.sgemm;
+        this.nativeKernels = base.nativeKernels;
+        this.window = base.window;
+        this.packed = base.packed;
+        this.bias = base.bias;
+        this.tileRows = base.tileRows;
+        this.relu = true;
+    }
+
+    @Override
+    public boolean overwritesOutputs() {
+        return true;
+    }
+
+    @Override
+    public RowKernel fuseRelu() {
+        return relu ? null : new GemmConv(this);
+    }
+
     @Override
     public void runRows(Tensor[] inputs, int[] inputRow0, Tensor out, int outRow0, int r0, int r1) {
         Tensor x = inputs[0];
         int xRow0 = inputRow0[0];
         g.checkBand(x, xRow0, out, outRow0, r0, r1);
+        if (r0 == r1) {
+            return;
+        }
         WorkerPool pool = WorkerPool.shared();
         MemorySegment xs = pool.shareable(x.segment());
         MemorySegment ys = pool.shareable(out.segment());
-        // At least ~256 output pixels per task keeps each sgemm efficient.
-        pool.forRows(r0, r1, Math.ceilDiv(256, g.outW()), tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b));
+        int threads = pool.threads();
+        int rows = r1 - r0;
+        int minChunk = Math.ceilDiv(MIN_TASK_PIXELS, g.outW());
+        if (threads > 1 && g.group() == 1 && rowSplitEfficiency(rows, threads, minChunk) < 0.85
+                && (g.pointwise() || (long) rows * g.outW() * g.patch() * Float.BYTES <= KernelSettings.im2colBytes())) {
+            computeByColumns(pool, xs, xRow0, ys, outRow0, r0, r1);
+            return;
+        }
+        pool.forRows(r0, r1, minChunk, tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b));
+    }
+
+    /** Share of the threads' time that does work when {@link WorkerPool#forRows} splits these rows. */
+    private double rowSplitEfficiency(int rows, int threads, int minChunk) {
+        int target = Math.ceilDiv(rows, 4 * threads);
+        int chunk = Math.max(1, Math.min(tileRows, Math.max(minChunk, target)));
+        int tasks = Math.ceilDiv(rows, chunk);
+        int busiest = Math.min(rows, Math.ceilDiv(tasks, threads) * chunk);
+        return (double) rows / ((double) threads * busiest);
     }
 
     /** Output rows {@code [r0, r1)} on the calling thread, in tiles of at most {@code tileRows}. */
@@ -82,18 +133,11 @@ final class GemmConv implements RowKernel {
             int t1 = (int) Math.min(r1, (long) t0 + tileRows);
             int pixels = (t1 - t0) * ow;
             long yOff = (long) (t0 - outRow0) * ow * m * Float.BYTES;
-            float beta = 0f;
-            if (bias != null) {
-                for (int p = 0; p < pixels; p++) {
-                    MemorySegment.copy(bias, 0, ys, yOff + (long) p * m * Float.BYTES, (long) m * Float.BYTES);
-                }
-                beta = 1f;
-            }
             if (g.pointwise()) {
                 long xOff = (long) (t0 - xRow0) * g.inW() * g.inC() * Float.BYTES;
                 for (int grp = 0; grp < g.group(); grp++) {
                     sgemm.gemm(pixels, mpg, cpg, xs, xOff + (long) grp * cpg * Float.BYTES, g.inC(),
-                            packed, grp * packedGroupBytes, mpg, beta, ys, yOff + (long) grp * mpg * Float.BYTES, m);
+                            packed, grp * packedGroupBytes, mpg, 0f, ys, yOff + (long) grp * mpg * Float.BYTES, m);
                 }
             } else {
                 MemorySegment col = Scratch.get((long) pixels * k * Float.BYTES);
@@ -103,15 +147,88 @@ final class GemmConv implements RowKernel {
                     } else {
                         Im2col.JAVA.pack(g, xs, xRow0, 0, t0, t1, grp, col);
                     }
-                    sgemm.gemm(pixels, mpg, k, col, 0, k, packed, grp * packedGroupBytes, mpg, beta,
+                    sgemm.gemm(pixels, mpg, k, col, 0, k, packed, grp * packedGroupBytes, mpg, 0f,
                             ys, yOff + (long) grp * mpg * Float.BYTES, m);
                 }
+            }
+            epilogue(ys, yOff, pixels, 0, m);
+        }
+    }
+
+    /**
+     * Output rows {@code [r0, r1)} of an ungrouped conv with every thread: im2col of the whole band
+     * split by rows, then the multiply split into equal column blocks (rows of pixels when there are
+     * too few columns to share).
+     */
+    private void computeByColumns(WorkerPool pool, MemorySegment xs, int xRow0, MemorySegment ys, int outRow0,
+                                  int r0, int r1) {
+        int ow = g.outW(), m = g.outC(), k = g.patch();
+        int pixels = (r1 - r0) * ow;
+        int threads = pool.threads();
+        MemorySegment a;
+        long aOff;
+        if (g.pointwise()) {
+            a = xs;
+            aOff = (long) (r0 - xRow0) * g.inW() * g.inC() * Float.BYTES;
+        } else {
+            // The caller's scratch (auto arena, so every thread may touch it); the caller waits for all tasks.
+            MemorySegment col = Scratch.get((long) pixels * k * Float.BYTES);
+            int per = Math.ceilDiv(r1 - r0, threads);
+            pool.run(Math.ceilDiv(r1 - r0, per), i -> {
+                int t0 = r0 + i * per, t1 = Math.min(r1, t0 + per);
+                MemorySegment dst = col.asSlice((long) (t0 - r0) * ow * k * Float.BYTES);
+                if (nativeKernels != null) {
+                    nativeKernels.im2col(window, xs, xRow0, g.cpg(), 0, t0, t1, dst);
+                } else {
+                    Im2col.JAVA.pack(g, xs, xRow0, 0, t0, t1, 0, dst);
+                }
+            });
+            a = col;
+            aOff = 0;
+        }
+        long yOff = (long) (r0 - outRow0) * ow * m * Float.BYTES;
+        if (m >= 32 * threads) {
+            int per = (Math.ceilDiv(m, threads) + 15) & ~15;
+            pool.run(Math.ceilDiv(m, per), i -> {
+                int j0 = i * per, nb = Math.min(m, j0 + per) - j0;
+                sgemm.gemm(pixels, nb, k, a, aOff, k, packed, (long) j0 * Float.BYTES, m, 0f,
+                        ys, yOff + (long) j0 * Float.BYTES, m);
+                epilogue(ys, yOff, pixels, j0, nb);
+            });
+        } else {
+            int per = Math.ceilDiv(pixels, threads);
+            pool.run(Math.ceilDiv(pixels, per), i -> {
+                int p0 = i * per, pb = Math.min(pixels, p0 + per) - p0;
+                long yo = yOff + (long) p0 * m * Float.BYTES;
+                sgemm.gemm(pb, m, k, a, aOff + (long) p0 * k * Float.BYTES, k, packed, 0, m, 0f, ys, yo, m);
+                epilogue(ys, yo, pb, 0, m);
+            });
+        }
+    }
+
+    /** Bias and optional ReLU on columns {@code [j0, j0 + nb)} of {@code pixels} output rows at {@code yOff}. */
+    private void epilogue(MemorySegment ys, long yOff, int pixels, int j0, int nb) {
+        if (bias == null && !relu) {
+            return;
+        }
+        int m = g.outC();
+        if (nativeKernels != null) {
+            nativeKernels.biasAct(ys.address() + yOff + (long) j0 * Float.BYTES, pixels, nb, m,
+                    bias == null ? 0L : bias.address() + (long) j0 * Float.BYTES, relu);
+            return;
+        }
+        for (int p = 0; p < pixels; p++) {
+            long row = yOff + ((long) p * m + j0) * Float.BYTES;
+            for (int j = 0; j < nb; j++) {
+                long at = row + (long) j * Float.BYTES;
+                float v = ys.get(F, at) + (bias == null ? 0f : bias.getAtIndex(F, j0 + j));
+                ys.set(F, at, relu && v < 0f ? 0f : v);
             }
         }
     }
 
     @Override
     public String toString() {
-        return "GemmConv" + (g.pointwise() ? "[1x1]" : "[im2col]");
+        return "GemmConv" + (g.pointwise() ? "[1x1]" : "[im2col]") + (relu ? "+Relu" : "");
     }
 }

@@ -78,6 +78,12 @@ final class GemmKernel implements Kernel {
         return new GemmKernel(op, m, n, k, packed, false, addend, vector);
     }
 
+    /** Writes every output element (the executor need not zero the buffer first). */
+    @Override
+    public boolean overwritesOutputs() {
+        return true;
+    }
+
     @Override
     public void run(Tensor[] inputs, Tensor[] outputs) {
         Tensor a = inputs[0];

@@ -24,6 +24,12 @@ final class GlobalAveragePoolKernel implements Kernel {
         return new GlobalAveragePoolKernel(kernels, op.referenceKernel(ctx));
     }
 
+    /** Writes every output element (the executor need not zero the buffer first). */
+    @Override
+    public boolean overwritesOutputs() {
+        return true;
+    }
+
     @Override
     public void run(Tensor[] inputs, Tensor[] outputs) {
         Tensor x = inputs[0], y = outputs[0];

@@ -44,7 +44,7 @@ public final class NativeLibrary {
     }
 
     /** ABI version this binding was written for ({@code COEDGE_ABI_VERSION}). */
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final ValueLayout P = ValueLayout.ADDRESS;
@@ -210,6 +210,7 @@ public final class NativeLibrary {
         private final MethodHandle relu;
         private final MethodHandle add;
         private final MethodHandle gap;
+        private final MethodHandle biasAct;
 
         Kernels(SymbolLookup lookup, Isa isa) {
             this.isa = isa;
@@ -232,6 +233,20 @@ public final class NativeLibrary {
                     FunctionDescriptor.ofVoid(L, L, L, L, I), critical);
             this.gap = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_gap__" + isa.suffix()),
                     FunctionDescriptor.ofVoid(L, L, I, I), critical);
+            this.biasAct = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_bias_act__" + isa.suffix()),
+                    FunctionDescriptor.ofVoid(L, L, I, I, L, I), critical);
+        }
+
+        /**
+         * Adds {@code bias} (an address, or 0 for none) to every row of the {@code [rows, n]} block at
+         * {@code y} (row stride {@code ldy} floats), then applies ReLU when asked.
+         */
+        void biasAct(long y, long rows, int n, int ldy, long bias, boolean relu) {
+            try {
+                biasAct.invokeExact(y, rows, n, ldy, bias, relu ? 1 : 0);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
         }
 
         void relu(long x, long y, long n) {

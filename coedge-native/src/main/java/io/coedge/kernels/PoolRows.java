@@ -47,6 +47,12 @@ final class PoolRows implements RowKernel {
         return new PoolRows(pool, kernels, x, y, pool.resolvePads(ctx, x[2], x[3]));
     }
 
+    /** Writes every output element (the executor need not zero the buffer first). */
+    @Override
+    public boolean overwritesOutputs() {
+        return true;
+    }
+
     @Override
     public void runRows(Tensor[] inputs, int[] inputRow0, Tensor out, int outRow0, int r0, int r1) {
         Tensor x = inputs[0];
