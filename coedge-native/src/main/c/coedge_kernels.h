@@ -80,6 +80,19 @@ int32_t coedge_cpu_isas(void);
  */
 #define COEDGE_BIAS_ACT_ARGS float *y, int64_t rows, int32_t n, int32_t ldy, const float *bias, int32_t relu
 
+/*
+ * Convolution GEMM on weights packed once: C[i][j] = act(sum_k A[i][k] * B[k][j] + bias[j]) for
+ * i < m and j in [j0, j1). A is [m][k] with row stride lda; C has row stride ldc and c, bias point at
+ * column 0. B ([k][n]) is packed in blocks of COEDGE_GEMM_KC rows, each block holding panels of
+ * COEDGE_GEMM_NR columns: B[k][j] is at bp[k0 * npad + p * kc * NR + (k - k0) * NR + (j - p * NR)]
+ * with k0 = k - k % KC, kc = min(KC, K - k0), p = j / NR, npad = n rounded up to NR, zeros past n.
+ * j0 is a multiple of NR. bias may be NULL; relu != 0 clamps at zero.
+ */
+#define COEDGE_GEMM_KC 256
+#define COEDGE_GEMM_NR 32
+#define COEDGE_GEMM_ARGS int32_t m, int32_t k, const float *a, int32_t lda, const float *bp, int32_t n, \
+    int32_t j0, int32_t j1, float *c, int32_t ldc, const float *bias, int32_t relu
+
 #define COEDGE_DECLARE_ISA(isa) \
     void coedge_f32_dwconv_rows__##isa(COEDGE_DWCONV_ARGS); \
     void coedge_f32_maxpool_rows__##isa(COEDGE_MAXPOOL_ARGS); \
@@ -96,6 +109,12 @@ COEDGE_DECLARE_ISA(avx512)
 #endif
 #if defined(__aarch64__)
 COEDGE_DECLARE_ISA(neon)
+#endif
+
+/* The packed GEMM exists as the portable twin and for AVX-512 (other ISAs use OpenBLAS). */
+void coedge_f32_gemm_packed__scalar(COEDGE_GEMM_ARGS);
+#if defined(__x86_64__)
+void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS);
 #endif
 
 /* Memory-bound packing: one portable variant. */

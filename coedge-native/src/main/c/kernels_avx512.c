@@ -12,3 +12,94 @@
 #define VFMA(a, b, acc) _mm512_fmadd_ps((a), (b), (acc))
 #define VMAX(a, b) _mm512_max_ps((a), (b))
 #include "kernels_template.h"
+
+/*
+ * Packed GEMM: micro-tiles of up to 8 rows x 32 columns held in 16 zmm accumulators, the A values
+ * broadcast straight from memory. Loop order per KC block: groups of row tiles (A block in L2), then
+ * the column panels, each read once from memory per row group and kept in L1 across its row tiles.
+ * Rows are dealt to tiles as evenly as possible (49 rows = 7 tiles of 7), so no tile is a thin,
+ * latency-bound remainder.
+ */
+#define GEMM_MR 8
+#define GEMM_TILES_PER_GROUP 12
+
+static inline __attribute__((always_inline)) void gemm_tile(const int mr, const int kc, const float *a, const int lda,
+        const float *b, float *c, const int ldc, const int first, const int last, const __mmask16 m0,
+        const __mmask16 m1, const __m512 bias0, const __m512 bias1, const int relu) {
+    __m512 c0[GEMM_MR], c1[GEMM_MR];
+    for (int i = 0; i < mr; i++) {
+        c0[i] = _mm512_setzero_ps();
+        c1[i] = _mm512_setzero_ps();
+    }
+    for (int kk = 0; kk < kc; kk++) {
+        const __m512 b0 = _mm512_load_ps(b + (size_t)kk * COEDGE_GEMM_NR);
+        const __m512 b1 = _mm512_load_ps(b + (size_t)kk * COEDGE_GEMM_NR + 16);
+        for (int i = 0; i < mr; i++) {
+            const __m512 ai = _mm512_set1_ps(a[(size_t)i * lda + kk]);
+            c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+            c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+        }
+    }
+    const __m512 zero = _mm512_setzero_ps();
+    for (int i = 0; i < mr; i++) {
+        float *ci = c + (size_t)i * ldc;
+        __m512 v0 = c0[i], v1 = c1[i];
+        if (!first) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, ci));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, ci + 16));
+        }
+        if (last) {
+            v0 = _mm512_add_ps(v0, bias0);
+            v1 = _mm512_add_ps(v1, bias1);
+            if (relu) {
+                v0 = _mm512_max_ps(v0, zero);
+                v1 = _mm512_max_ps(v1, zero);
+            }
+        }
+        _mm512_mask_storeu_ps(ci, m0, v0);
+        _mm512_mask_storeu_ps(ci + 16, m1, v1);
+    }
+}
+
+#define GEMM_TILE_CASE(r) case r: gemm_tile(r, kc, at, lda, bpan, ct, ldc, first, last, m0, m1, bias0, bias1, relu); break;
+
+void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS) {
+    if (m <= 0 || j1 <= j0) return;
+    const int npad = (n + COEDGE_GEMM_NR - 1) / COEDGE_GEMM_NR * COEDGE_GEMM_NR;
+    const int tiles = (m + GEMM_MR - 1) / GEMM_MR;
+    const int base = m / tiles, extra = m % tiles; /* tile t has base + (t < extra) rows */
+    for (int k0 = 0; k0 < k; k0 += COEDGE_GEMM_KC) {
+        const int kc = k - k0 < COEDGE_GEMM_KC ? k - k0 : COEDGE_GEMM_KC;
+        const int first = k0 == 0, last = k0 + kc == k;
+        for (int t0 = 0; t0 < tiles; t0 += GEMM_TILES_PER_GROUP) {
+            const int t1 = t0 + GEMM_TILES_PER_GROUP < tiles ? t0 + GEMM_TILES_PER_GROUP : tiles;
+            for (int j = j0; j < j1; j += COEDGE_GEMM_NR) {
+                const int nb = j1 - j < COEDGE_GEMM_NR ? j1 - j : COEDGE_GEMM_NR;
+                const __mmask16 m0 = nb >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nb) - 1);
+                const __mmask16 m1 = nb >= 32 ? (__mmask16)0xFFFF : nb > 16 ? (__mmask16)((1u << (nb - 16)) - 1) : (__mmask16)0;
+                __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+                if (bias != NULL) {
+                    bias0 = _mm512_maskz_loadu_ps(m0, bias + j);
+                    bias1 = _mm512_maskz_loadu_ps(m1, bias + j + 16);
+                }
+                const float *bpan = bp + (size_t)k0 * npad + (size_t)(j / COEDGE_GEMM_NR) * kc * COEDGE_GEMM_NR;
+                for (int t = t0; t < t1; t++) {
+                    const int r0 = t * base + (t < extra ? t : extra);
+                    const int mr = base + (t < extra);
+                    const float *at = a + (size_t)r0 * lda + k0;
+                    float *ct = c + (size_t)r0 * ldc + j;
+                    switch (mr) {
+                        GEMM_TILE_CASE(8)
+                        GEMM_TILE_CASE(7)
+                        GEMM_TILE_CASE(6)
+                        GEMM_TILE_CASE(5)
+                        GEMM_TILE_CASE(4)
+                        GEMM_TILE_CASE(3)
+                        GEMM_TILE_CASE(2)
+                        default: gemm_tile(1, kc, at, lda, bpan, ct, ldc, first, last, m0, m1, bias0, bias1, relu); break;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -35,6 +35,8 @@ final class GemmConv implements RowKernel {
     private final MemorySegment bias;
     private final int tileRows;
     private final boolean relu;
+    /** Weights for the C packed GEMM ({@link PackedWeights}), or null where OpenBLAS multiplies. */
+    private final MemorySegment gemmWeights;
 
     /** @param nativeKernels C kernels for im2col and the epilogue, or null to do both in Java */
     GemmConv(ConvGeometry g, Sgemm sgemm, NativeLibrary.Kernels nativeKernels) {
@@ -45,7 +47,7 @@ final class GemmConv implements RowKernel {
         Arena arena = Arena.ofAuto();
         this.window = nativeKernels == null ? null : NativeLibrary.window(arena, g);
         int k = g.patch(), mpg = g.mpg(), cpg = g.cpg();
-        this.packed = arena.allocate((long) g.group() * k * mpg * Float.BYTES, 64);
+        MemorySegment packed = arena.allocate((long) g.group() * k * mpg * Float.BYTES, 64);
         float[] w = g.weightOihw();
         for (int grp = 0; grp < g.group(); grp++) {
             long base = (long) grp * k * mpg;
@@ -70,6 +72,20 @@ final class GemmConv implements RowKernel {
         long rowBytes = (long) g.outW() * k * Float.BYTES;
         this.tileRows = g.pointwise() ? Math.max(1, g.outH())
                 : (int) Math.max(1, Math.min(g.outH(), KernelSettings.im2colBytes() / rowBytes));
+        this.gemmWeights = usePackedGemm(g, nativeKernels) ? PackedWeights.pack(arena, packed, k, g.outC()) : null;
+        // One copy of the weights per conv: the OpenBLAS layout only where OpenBLAS multiplies.
+        this.packed = gemmWeights == null ? packed : null;
+    }
+
+    /**
+     * The C packed GEMM serves ungrouped convs where this CPU has a SIMD variant of it (AVX-512), unless
+     * {@value KernelSettings#CONV_GEMM_PROPERTY} asks for OpenBLAS. It streams weights packed once here,
+     * where OpenBLAS packs them again on every call; that matters most for the late layers, whose
+     * weights are large and whose maps are small.
+     */
+    private static boolean usePackedGemm(ConvGeometry g, NativeLibrary.Kernels k) {
+        return g.group() == 1 && k != null && k.hasPackedGemm() && k.isa() != NativeLibrary.Isa.SCALAR
+                && KernelSettings.convGemm().equals("auto");
     }
 
     /** The same prepared convolution (weights shared) with ReLU applied in the epilogue. */
@@ -81,6 +97,7 @@ final class GemmConv implements RowKernel {
         this.packed = base.packed;
         this.bias = base.bias;
         this.tileRows = base.tileRows;
+        this.gemmWeights = base.gemmWeights;
         this.relu = true;
     }
 
@@ -133,6 +150,19 @@ final class GemmConv implements RowKernel {
             int t1 = (int) Math.min(r1, (long) t0 + tileRows);
             int pixels = (t1 - t0) * ow;
             long yOff = (long) (t0 - outRow0) * ow * m * Float.BYTES;
+            if (gemmWeights != null) {
+                long aAddr;
+                if (g.pointwise()) {
+                    aAddr = xs.address() + (long) (t0 - xRow0) * g.inW() * g.inC() * Float.BYTES;
+                } else {
+                    MemorySegment col = Scratch.get((long) pixels * k * Float.BYTES);
+                    nativeKernels.im2col(window, xs, xRow0, cpg, 0, t0, t1, col);
+                    aAddr = col.address();
+                }
+                nativeKernels.gemmPacked(pixels, k, aAddr, k, gemmWeights.address(), m, 0, m, ys.address() + yOff, m,
+                        biasAddress(), relu);
+                continue;
+            }
             if (g.pointwise()) {
                 long xOff = (long) (t0 - xRow0) * g.inW() * g.inC() * Float.BYTES;
                 for (int grp = 0; grp < g.group(); grp++) {
@@ -187,6 +217,22 @@ final class GemmConv implements RowKernel {
             aOff = 0;
         }
         long yOff = (long) (r0 - outRow0) * ow * m * Float.BYTES;
+        if (gemmWeights != null) {
+            long aAddr = a.address() + aOff, yAddr = ys.address() + yOff;
+            if (m >= 2 * PackedWeights.NR * threads) {
+                int per = Math.ceilDiv(Math.ceilDiv(m, threads), PackedWeights.NR) * PackedWeights.NR;
+                pool.run(Math.ceilDiv(m, per), i -> nativeKernels.gemmPacked(pixels, k, aAddr, k, gemmWeights.address(),
+                        m, i * per, Math.min(m, (i + 1) * per), yAddr, m, biasAddress(), relu));
+            } else {
+                int per = Math.ceilDiv(pixels, threads);
+                pool.run(Math.ceilDiv(pixels, per), i -> {
+                    int p0 = i * per, pb = Math.min(pixels, p0 + per) - p0;
+                    nativeKernels.gemmPacked(pb, k, aAddr + (long) p0 * k * Float.BYTES, k, gemmWeights.address(), m, 0, m,
+                            yAddr + (long) p0 * m * Float.BYTES, m, biasAddress(), relu);
+                });
+            }
+            return;
+        }
         if (m >= 32 * threads) {
             int per = (Math.ceilDiv(m, threads) + 15) & ~15;
             pool.run(Math.ceilDiv(m, per), i -> {
@@ -204,6 +250,10 @@ final class GemmConv implements RowKernel {
                 epilogue(ys, yo, pb, 0, m);
             });
         }
+    }
+
+    private long biasAddress() {
+        return bias == null ? 0L : bias.address();
     }
 
     /** Bias and optional ReLU on columns {@code [j0, j0 + nb)} of {@code pixels} output rows at {@code yOff}. */
@@ -229,6 +279,7 @@ final class GemmConv implements RowKernel {
 
     @Override
     public String toString() {
-        return "GemmConv" + (g.pointwise() ? "[1x1]" : "[im2col]") + (relu ? "+Relu" : "");
+        return "GemmConv" + (g.pointwise() ? "[1x1]" : "[im2col]") + (gemmWeights != null ? "[packed]" : "")
+                + (relu ? "+Relu" : "");
     }
 }

@@ -40,6 +40,13 @@ public final class KernelSettings {
      */
     public static final String OPENBLAS_CORETYPE_PROPERTY = "coedge.openblas.coretype";
 
+    /**
+     * {@value}: which GEMM multiplies ungrouped convolutions in the native provider. {@code auto}
+     * (default): CoEdge's packed C GEMM where the C library has a SIMD variant for this CPU (AVX-512),
+     * else OpenBLAS. {@code openblas}: always OpenBLAS.
+     */
+    public static final String CONV_GEMM_PROPERTY = "coedge.conv.gemm";
+
     private KernelSettings() {
     }
 
@@ -55,5 +62,14 @@ public final class KernelSettings {
 
     public static long im2colBytes() {
         return Long.getLong(IM2COL_BYTES_PROPERTY, 8L << 20);
+    }
+
+    /** {@code auto} or {@code openblas}. */
+    public static String convGemm() {
+        String v = System.getProperty(CONV_GEMM_PROPERTY, "auto").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("auto") && !v.equals("openblas")) {
+            throw new IllegalArgumentException(CONV_GEMM_PROPERTY + " must be auto or openblas, got '" + v + "'");
+        }
+        return v;
     }
 }

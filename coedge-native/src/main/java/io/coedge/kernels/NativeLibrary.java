@@ -211,6 +211,8 @@ public final class NativeLibrary {
         private final MethodHandle add;
         private final MethodHandle gap;
         private final MethodHandle biasAct;
+        /** Null where the library has no packed GEMM for this ISA (OpenBLAS serves it there). */
+        private final MethodHandle gemmPacked;
 
         Kernels(SymbolLookup lookup, Isa isa) {
             this.isa = isa;
@@ -235,6 +237,28 @@ public final class NativeLibrary {
                     FunctionDescriptor.ofVoid(L, L, I, I), critical);
             this.biasAct = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_bias_act__" + isa.suffix()),
                     FunctionDescriptor.ofVoid(L, L, I, I, L, I), critical);
+            this.gemmPacked = lookup.find("coedge_f32_gemm_packed__" + isa.suffix())
+                    .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.ofVoid(I, I, L, I, L, I, I, I, L, I, L, I), critical))
+                    .orElse(null);
+        }
+
+        /** Whether {@link #gemmPacked} exists for this ISA. */
+        boolean hasPackedGemm() {
+            return gemmPacked != null;
+        }
+
+        /**
+         * {@code coedge_f32_gemm_packed}: {@code C[i][j] = act(A[i] . B[:, j] + bias[j])} for {@code i < m},
+         * {@code j} in {@code [j0, j1)}, B packed as {@link PackedWeights} lays it out. Addresses are raw;
+         * {@code bias} 0 for none.
+         */
+        void gemmPacked(int m, int k, long a, int lda, long bp, int n, int j0, int j1, long c, int ldc, long bias,
+                        boolean relu) {
+            try {
+                gemmPacked.invokeExact(m, k, a, lda, bp, n, j0, j1, c, ldc, bias, relu ? 1 : 0);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
         }
 
         /**
