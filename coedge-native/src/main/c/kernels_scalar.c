@@ -23,6 +23,13 @@ void coedge_f32_im2col_rows__scalar(COEDGE_IM2COL_ARGS) {
                 const int iy = oy * g->sh - g->pad_top + ky * g->dh;
                 const int row_inside = iy >= 0 && iy < g->in_h;
                 const float *src_row = x + ((size_t)(iy - x_row0) * W) * C + (size_t)group * cpg;
+                const int ix0 = ox * g->sw - g->pad_left;
+                if (row_inside && cpg == C && g->dw == 1 && ix0 >= 0 && ix0 + g->kw <= W) {
+                    /* Ungrouped, window row inside the map: its kw pixels are one contiguous run. */
+                    memcpy(dst, src_row + (size_t)ix0 * C, bytes * g->kw);
+                    dst += (size_t)cpg * g->kw;
+                    continue;
+                }
                 for (int kx = 0; kx < g->kw; kx++) {
                     const int ix = ox * g->sw - g->pad_left + kx * g->dw;
                     if (row_inside && ix >= 0 && ix < W) {

@@ -226,6 +226,57 @@ static void elementwise_case(const variant *v) {
     free(a); free(b); free(y); free(x); free(g); free(m); free(m0);
 }
 
+typedef void (*gemm_fn)(COEDGE_GEMM_ARGS);
+
+/* Packs [k][n] row-major b as coedge_kernels.h lays it out for the packed GEMM. */
+static float *pack_gemm_weights(const float *b, int k, int n) {
+    const int npad = (n + COEDGE_GEMM_NR - 1) / COEDGE_GEMM_NR * COEDGE_GEMM_NR;
+    float *bp = aligned_alloc(64, ((size_t)k * npad * sizeof(float) + 63) / 64 * 64);
+    for (int k0 = 0; k0 < k; k0 += COEDGE_GEMM_KC) {
+        const int kc = k - k0 < COEDGE_GEMM_KC ? k - k0 : COEDGE_GEMM_KC;
+        for (int p = 0; p < npad / COEDGE_GEMM_NR; p++)
+            for (int kk = 0; kk < kc; kk++)
+                for (int jj = 0; jj < COEDGE_GEMM_NR; jj++) {
+                    const int j = p * COEDGE_GEMM_NR + jj;
+                    bp[(size_t)k0 * npad + (size_t)p * kc * COEDGE_GEMM_NR + (size_t)kk * COEDGE_GEMM_NR + jj] =
+                        j < n ? b[(size_t)(k0 + kk) * n + j] : 0.0f;
+                }
+    }
+    return bp;
+}
+
+/* One random GEMM (sizes around the tile and block edges), a column range, every bias/relu mode. */
+static void gemm_case(const char *isa, gemm_fn f) {
+    const int m = rnd(1, 40), k = rnd(1, 3) == 1 ? rnd(COEDGE_GEMM_KC - 2, 2 * COEDGE_GEMM_KC + 3) : rnd(1, 70);
+    const int n = rnd(1, 100), lda = k + rnd(0, 3), ldc = n + rnd(0, 3);
+    const int j0 = COEDGE_GEMM_NR * rnd(0, (n - 1) / COEDGE_GEMM_NR), j1 = rnd(j0 + 1, n);
+    float *a = malloc((size_t)m * lda * sizeof(float)), *b = malloc((size_t)k * n * sizeof(float));
+    float *bias = malloc(n * sizeof(float)), *c = malloc((size_t)m * ldc * sizeof(float));
+    for (int i = 0; i < m * lda; i++) a[i] = rndf();
+    for (int i = 0; i < k * n; i++) b[i] = rndf();
+    for (int i = 0; i < n; i++) bias[i] = rndf();
+    float *bp = pack_gemm_weights(b, k, n);
+    int bad = 0;
+    for (int mode = 0; mode < 4; mode++) {
+        const int with_bias = mode & 1, relu = mode >> 1;
+        for (int i = 0; i < m * ldc; i++) c[i] = 7.0f;
+        f(m, k, a, lda, bp, n, j0, j1, c, ldc, with_bias ? bias : NULL, relu);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < ldc; j++) {
+                const float got = c[(size_t)i * ldc + j];
+                if (j < j0 || j >= j1) { bad |= got != 7.0f; continue; }
+                double e = with_bias ? bias[j] : 0.0;
+                for (int p = 0; p < k; p++) e += (double)a[(size_t)i * lda + p] * b[(size_t)p * n + j];
+                if (relu && e < 0) e = 0;
+                bad |= fabs(e - got) > 1e-5 * (1.0 + sqrt((double)k));
+            }
+        }
+    }
+    if (bad) { printf("FAIL gemm_packed__%s m=%d k=%d n=%d cols=[%d,%d)\n", isa, m, k, n, j0, j1); failed++; }
+    else passed++;
+    free(a); free(b); free(bias); free(c); free(bp);
+}
+
 int main(void) {
     int isas = coedge_cpu_isas();
     if (coedge_abi_version() != COEDGE_ABI_VERSION) { printf("FAIL abi version\n"); return 1; }
@@ -267,6 +318,10 @@ int main(void) {
     for (size_t i = 0; i < sizeof VARIANTS / sizeof VARIANTS[0]; i++)
         if (isas & VARIANTS[i].bit)
             for (int k = 0; k < 20; k++) elementwise_case(&VARIANTS[i]);
+    for (int i = 0; i < 30; i++) gemm_case("scalar", coedge_f32_gemm_packed__scalar);
+#if defined(__x86_64__)
+    if (isas & COEDGE_ISA_AVX512) for (int i = 0; i < 30; i++) gemm_case("avx512", coedge_f32_gemm_packed__avx512);
+#endif
     printf("coedge_kernels_test: %d passed, %d failed (isas=0x%x)\n", passed, failed, isas);
     return failed ? 1 : 0;
 }
