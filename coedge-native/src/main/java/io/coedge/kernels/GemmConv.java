@@ -125,10 +125,21 @@ final class GemmConv implements RowKernel {
         int threads = pool.threads();
         int rows = r1 - r0;
         int minChunk = Math.ceilDiv(MIN_TASK_PIXELS, g.outW());
-        if (threads > 1 && g.group() == 1 && rowSplitEfficiency(rows, threads, minChunk) < 0.85
-                && (g.pointwise() || (long) rows * g.outW() * g.patch() * Float.BYTES <= KernelSettings.im2colBytes())) {
-            computeByColumns(pool, xs, xRow0, ys, outRow0, r0, r1);
-            return;
+        if (threads > 1 && g.group() == 1 && rowSplitEfficiency(rows, threads, minChunk) < 0.85) {
+            // Uneven as tiles: either one equal share of rows per thread, each thread reading all the
+            // weights, or the packed band shared and the weights split; whichever moves fewer bytes.
+            long aBytes = (long) rows * g.outW() * g.patch() * Float.BYTES;
+            long bBytes = (long) g.patch() * g.outC() * Float.BYTES;
+            boolean fits = g.pointwise() || aBytes <= KernelSettings.im2colBytes();
+            if (fits && (aBytes < bBytes || rows < threads)) {
+                computeByColumns(pool, xs, xRow0, ys, outRow0, r0, r1);
+                return;
+            }
+            int share = Math.ceilDiv(rows, threads);
+            if (rows >= threads && share <= tileRows) {
+                pool.forRows(r0, r1, share, share, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b));
+                return;
+            }
         }
         pool.forRows(r0, r1, minChunk, tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b));
     }
