@@ -120,6 +120,13 @@ void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS);
 /* Memory-bound packing: one portable variant. */
 void coedge_f32_im2col_rows__scalar(COEDGE_IM2COL_ARGS);
 
+/*
+ * Strided copy of rows floats-runs: dst[r * ldd + j] = src[r * lds + j] for r < rows, j < n. A
+ * channel concat of NHWC maps is one call per input (rows = pixels). Memory-bound: one variant.
+ */
+#define COEDGE_COPY_ROWS_ARGS float *dst, int32_t ldd, const float *src, int32_t lds, int64_t rows, int32_t n
+void coedge_f32_copy_rows__scalar(COEDGE_COPY_ROWS_ARGS);
+
 #ifdef __cplusplus
 }
 #endif

@@ -61,3 +61,8 @@ void coedge_f32_gemm_packed__scalar(COEDGE_GEMM_ARGS) {
         }
     }
 }
+
+void coedge_f32_copy_rows__scalar(COEDGE_COPY_ROWS_ARGS) {
+    const size_t bytes = (size_t)n * sizeof(float);
+    for (int64_t r = 0; r < rows; r++) memcpy(dst + (size_t)r * ldd, src + (size_t)r * lds, bytes);
+}

@@ -40,6 +40,11 @@ final class GemmConv implements RowKernel {
 
     /** @param nativeKernels C kernels for im2col and the epilogue, or null to do both in Java */
     GemmConv(ConvGeometry g, Sgemm sgemm, NativeLibrary.Kernels nativeKernels) {
+        this(g, sgemm, nativeKernels, usePackedGemm(g, nativeKernels));
+    }
+
+    /** @param packedGemm multiply with the C packed GEMM ({@link #usePackedGemm} must hold) instead of {@code sgemm} */
+    GemmConv(ConvGeometry g, Sgemm sgemm, NativeLibrary.Kernels nativeKernels, boolean packedGemm) {
         this.g = g;
         this.sgemm = sgemm;
         this.nativeKernels = nativeKernels;
@@ -72,7 +77,7 @@ final class GemmConv implements RowKernel {
         long rowBytes = (long) g.outW() * k * Float.BYTES;
         this.tileRows = g.pointwise() ? Math.max(1, g.outH())
                 : (int) Math.max(1, Math.min(g.outH(), KernelSettings.im2colBytes() / rowBytes));
-        this.gemmWeights = usePackedGemm(g, nativeKernels) ? PackedWeights.pack(arena, packed, k, g.outC()) : null;
+        this.gemmWeights = packedGemm ? PackedWeights.pack(arena, packed, k, g.outC()) : null;
         // One copy of the weights per conv: the OpenBLAS layout only where OpenBLAS multiplies.
         this.packed = gemmWeights == null ? packed : null;
     }

@@ -3,6 +3,7 @@ package io.coedge.kernels;
 import io.coedge.graph.Kernel;
 import io.coedge.graph.KernelContext;
 import io.coedge.graph.KernelProvider;
+import io.coedge.ops.Concat;
 import io.coedge.ops.Conv;
 import io.coedge.ops.Gemm;
 import io.coedge.ops.GlobalPool;
@@ -51,6 +52,9 @@ public final class NativeKernelProvider implements KernelProvider {
         }
         if (ctx.node().op() instanceof Pool pool) {
             return PoolRows.of(pool, ctx, NativeLibrary.kernels());
+        }
+        if (ctx.node().op() instanceof Concat concat) {
+            return ConcatRows.of(concat, ctx, NativeLibrary.kernels());
         }
         if (ctx.node().op() instanceof GlobalPool gp) {
             return GlobalAveragePoolKernel.of(gp, ctx, NativeLibrary.kernels());

@@ -211,6 +211,7 @@ public final class NativeLibrary {
         private final MethodHandle add;
         private final MethodHandle gap;
         private final MethodHandle biasAct;
+        private final MethodHandle copyRows;
         /** Null where the library has no packed GEMM for this ISA (OpenBLAS serves it there). */
         private final MethodHandle gemmPacked;
 
@@ -237,9 +238,20 @@ public final class NativeLibrary {
                     FunctionDescriptor.ofVoid(L, L, I, I), critical);
             this.biasAct = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_bias_act__" + isa.suffix()),
                     FunctionDescriptor.ofVoid(L, L, I, I, L, I), critical);
+            this.copyRows = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_copy_rows__scalar"),
+                    FunctionDescriptor.ofVoid(L, I, L, I, L, I), critical);
             this.gemmPacked = lookup.find("coedge_f32_gemm_packed__" + isa.suffix())
                     .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.ofVoid(I, I, L, I, L, I, I, I, L, I, L, I), critical))
                     .orElse(null);
+        }
+
+        /** {@code dst[r * ldd + j] = src[r * lds + j]} for {@code r < rows, j < n}; raw addresses, lengths in floats. */
+        void copyRows(long dst, int ldd, long src, int lds, long rows, int n) {
+            try {
+                copyRows.invokeExact(dst, ldd, src, lds, rows, n);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
         }
 
         /** Whether {@link #gemmPacked} exists for this ISA. */

@@ -32,6 +32,10 @@ class NativeConvKernelTest {
                 }
             } else {
                 all.add(new GemmConv(g, Sgemm.OPENBLAS, null));
+                if (NativeLibrary.available()) {
+                    // OpenBLAS with the C im2col and epilogue (the provider may pick the packed GEMM instead).
+                    all.add(new GemmConv(g, Sgemm.OPENBLAS, NativeLibrary.kernels(), false));
+                }
             }
         }
         if (new VectorKernelProvider().available()) {
@@ -76,6 +80,31 @@ class NativeConvKernelTest {
         Random r = new Random(seed);
         RowKernelCheck check = RowKernelCheck.conv(r, c, cpg * group, h, w, mpg * group, cpg, kh, kw, bias);
         checkAllBands(check, c, padTop, r);
+    }
+
+    @Property(tries = 40)
+    void convWithFusedReluEqualsConvThenRelu(@ForAll @IntRange(min = 1, max = 20) int c,
+                                              @ForAll @IntRange(min = 1, max = 12) int h,
+                                              @ForAll @IntRange(min = 1, max = 12) int w,
+                                              @ForAll @IntRange(min = 1, max = 70) int m,
+                                              @ForAll @IntRange(min = 1, max = 3) int k,
+                                              @ForAll boolean bias, @ForAll long seed) {
+        Conv conv = new Conv(k, k, 1, 1, 1, 1, "NOTSET", new long[] {k / 2, k / 2, k / 2, k / 2}, 1);
+        Random r = new Random(seed);
+        RowKernelCheck check = RowKernelCheck.conv(r, conv, c, h, w, m, c, k, k, bias);
+        List<RowKernel> fused = new ArrayList<>();
+        for (RowKernel v : variants(check)) {
+            if (v.fuseRelu() instanceof RowKernel f) {
+                fused.add(f);
+            }
+        }
+        Assumptions.assumeFalse(fused.isEmpty(), "no conv kernel here fuses a ReLU");
+        int r0 = r.nextInt(h), r1 = r0 + 1 + r.nextInt(h - r0);
+        int[] in = RowKernelCheck.inputRows(r0, r1, 1, k / 2, k, 1, h);
+        for (RowKernel f : fused) {
+            check.checkWholeThenRelu(f);
+            check.checkBandThenRelu(f, r0, r1, in[0], in[1]);
+        }
     }
 
     @Property(tries = 40)

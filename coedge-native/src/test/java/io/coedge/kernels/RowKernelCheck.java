@@ -59,6 +59,20 @@ final class RowKernelCheck {
      * {@code [lo, hi)} the window needs (as a device holding that band would), and compares.
      */
     void checkBand(RowKernel fast, int r0, int r1, int lo, int hi) {
+        checkBand(fast, r0, r1, lo, hi, false);
+    }
+
+    /** {@link #checkBand} for a kernel with a fused ReLU: the reference's rows, clamped at zero. */
+    void checkBandThenRelu(RowKernel fast, int r0, int r1, int lo, int hi) {
+        checkBand(fast, r0, r1, lo, hi, true);
+    }
+
+    /** {@link #checkWhole} for a kernel with a fused ReLU. */
+    void checkWholeThenRelu(RowKernel fast) {
+        checkBand(fast, 0, outShape[2], 0, inShape[2], true);
+    }
+
+    private void checkBand(RowKernel fast, int r0, int r1, int lo, int hi, boolean relu) {
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.fromLogical(arena, input, inShape);
             Tensor band = x.rows(lo, hi);
@@ -68,6 +82,11 @@ final class RowKernelCheck {
             Tensor got = Tensor.allocate(arena, os);
             got.fill(Float.NaN);
             reference.runRows(new Tensor[] {band}, new int[] {lo}, expect, r0, r0, r1);
+            if (relu) {
+                for (long i = 0; i < expect.size(); i++) {
+                    expect.set(i, Math.max(0f, expect.get(i)));
+                }
+            }
             fast.runRows(new Tensor[] {band}, new int[] {lo}, got, r0, r0, r1);
             compare(expect, got, "rows [" + r0 + ", " + r1 + ") from input rows [" + lo + ", " + hi + ")");
         }
