@@ -20,8 +20,10 @@
  * Rows are dealt to tiles as evenly as possible (49 rows = 7 tiles of 7), so no tile is a thin,
  * latency-bound remainder.
  */
-#define GEMM_MR 8
-#define GEMM_TILES_PER_GROUP 12
+#ifndef GEMM_MR
+#define GEMM_MR 12
+#endif
+#define GEMM_TILES_PER_GROUP (384 / GEMM_MR)
 
 static inline __attribute__((always_inline)) void gemm_tile(const int mr, const int kc, const float *a, const int lda,
         const float *b, float *c, const int ldc, const int first, const int last, const __mmask16 m0,
@@ -89,6 +91,12 @@ void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS) {
                     const float *at = a + (size_t)r0 * lda + k0;
                     float *ct = c + (size_t)r0 * ldc + j;
                     switch (mr) {
+#if GEMM_MR >= 12
+                        GEMM_TILE_CASE(12)
+                        GEMM_TILE_CASE(11)
+                        GEMM_TILE_CASE(10)
+                        GEMM_TILE_CASE(9)
+#endif
                         GEMM_TILE_CASE(8)
                         GEMM_TILE_CASE(7)
                         GEMM_TILE_CASE(6)

@@ -75,8 +75,8 @@ final class GemmConv implements RowKernel {
             this.bias = null;
         }
         long rowBytes = (long) g.outW() * k * Float.BYTES;
-        this.tileRows = g.pointwise() ? Math.max(1, g.outH())
-                : (int) Math.max(1, Math.min(g.outH(), KernelSettings.im2colBytes() / rowBytes));
+        long budget = packedGemm ? KernelSettings.packedIm2colBytes(k) : KernelSettings.im2colBytes();
+        this.tileRows = g.pointwise() ? Math.max(1, g.outH()) : (int) Math.max(1, Math.min(g.outH(), budget / rowBytes));
         this.gemmWeights = packedGemm ? PackedWeights.pack(arena, packed, k, g.outC()) : null;
         // One copy of the weights per conv: the OpenBLAS layout only where OpenBLAS multiplies.
         this.packed = gemmWeights == null ? packed : null;

@@ -25,8 +25,9 @@ public final class KernelSettings {
 
     /**
      * {@value}: largest im2col scratch, in bytes, a convolution uses per call before it splits the
-     * band into row tiles. Default 8 MiB: large enough for sgemm to run at full rate, small enough to
-     * stay near the last-level cache.
+     * band into row tiles. Default 8 MiB where OpenBLAS multiplies (large enough for sgemm to run at
+     * full rate), 512 KiB where the packed C GEMM does (the tile stays in the core's L2 between im2col
+     * and GEMM; a tile still holds at least 256 output pixels, so the weights are streamed rarely).
      */
     public static final String IM2COL_BYTES_PROPERTY = "coedge.im2col.bytes";
 
@@ -62,6 +63,12 @@ public final class KernelSettings {
 
     public static long im2colBytes() {
         return Long.getLong(IM2COL_BYTES_PROPERTY, 8L << 20);
+    }
+
+    /** The im2col budget for convs multiplied by the packed C GEMM, whose patch is {@code patch} floats. */
+    static long packedIm2colBytes(int patch) {
+        Long set = Long.getLong(IM2COL_BYTES_PROPERTY);
+        return set != null ? set : Math.max(512L << 10, 256L * patch * Float.BYTES);
     }
 
     /** {@code auto} or {@code openblas}. */
