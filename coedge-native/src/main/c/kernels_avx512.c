@@ -70,8 +70,8 @@ void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS) {
     const int npad = (n + COEDGE_GEMM_NR - 1) / COEDGE_GEMM_NR * COEDGE_GEMM_NR;
     const int tiles = (m + GEMM_MR - 1) / GEMM_MR;
     const int base = m / tiles, extra = m % tiles; /* tile t has base + (t < extra) rows */
-    for (int k0 = 0; k0 < k; k0 += COEDGE_GEMM_KC) {
-        const int kc = k - k0 < COEDGE_GEMM_KC ? k - k0 : COEDGE_GEMM_KC;
+    for (int k0 = 0; k0 < k; k0 += COEDGE_GEMM_KSTEP(k)) {
+        const int kc = k - k0 < COEDGE_GEMM_KSTEP(k) ? k - k0 : COEDGE_GEMM_KSTEP(k);
         const int first = k0 == 0, last = k0 + kc == k;
         for (int t0 = 0; t0 < tiles; t0 += GEMM_TILES_PER_GROUP) {
             const int t1 = t0 + GEMM_TILES_PER_GROUP < tiles ? t0 + GEMM_TILES_PER_GROUP : tiles;

@@ -50,8 +50,8 @@ void coedge_f32_gemm_packed__scalar(COEDGE_GEMM_ARGS) {
         for (int j = j0; j < j1; j++) {
             const int p = j / COEDGE_GEMM_NR;
             float acc = 0.0f;
-            for (int k0 = 0; k0 < k; k0 += COEDGE_GEMM_KC) {
-                const int kc = k - k0 < COEDGE_GEMM_KC ? k - k0 : COEDGE_GEMM_KC;
+            for (int k0 = 0; k0 < k; k0 += COEDGE_GEMM_KSTEP(k)) {
+                const int kc = k - k0 < COEDGE_GEMM_KSTEP(k) ? k - k0 : COEDGE_GEMM_KSTEP(k);
                 const float *b = bp + (size_t)k0 * npad + (size_t)p * kc * COEDGE_GEMM_NR + (j - p * COEDGE_GEMM_NR);
                 for (int kk = 0; kk < kc; kk++) acc += a[(size_t)i * lda + k0 + kk] * b[(size_t)kk * COEDGE_GEMM_NR];
             }

@@ -232,8 +232,8 @@ typedef void (*gemm_fn)(COEDGE_GEMM_ARGS);
 static float *pack_gemm_weights(const float *b, int k, int n) {
     const int npad = (n + COEDGE_GEMM_NR - 1) / COEDGE_GEMM_NR * COEDGE_GEMM_NR;
     float *bp = aligned_alloc(64, ((size_t)k * npad * sizeof(float) + 63) / 64 * 64);
-    for (int k0 = 0; k0 < k; k0 += COEDGE_GEMM_KC) {
-        const int kc = k - k0 < COEDGE_GEMM_KC ? k - k0 : COEDGE_GEMM_KC;
+    for (int k0 = 0; k0 < k; k0 += COEDGE_GEMM_KSTEP(k)) {
+        const int kc = k - k0 < COEDGE_GEMM_KSTEP(k) ? k - k0 : COEDGE_GEMM_KSTEP(k);
         for (int p = 0; p < npad / COEDGE_GEMM_NR; p++)
             for (int kk = 0; kk < kc; kk++)
                 for (int jj = 0; jj < COEDGE_GEMM_NR; jj++) {
