@@ -140,8 +140,9 @@ final class GemmConv implements RowKernel {
                 computeByColumns(pool, xs, xRow0, ys, outRow0, r0, r1);
                 return;
             }
-            int share = Math.ceilDiv(rows, threads);
-            if (rows >= threads && share <= tileRows) {
+            if (rows >= threads) {
+                // compute() tiles each share by tileRows itself.
+                int share = Math.ceilDiv(rows, threads);
                 pool.forRows(r0, r1, share, share, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b));
                 return;
             }
