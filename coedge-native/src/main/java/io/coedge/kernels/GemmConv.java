@@ -26,6 +26,11 @@ final class GemmConv implements RowKernel {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Fewest output pixels per row task that keep one sgemm efficient. */
     private static final int MIN_TASK_PIXELS = 256;
+    /**
+     * Tasks per thread in the even splits: more than one, so that when another process holds up one
+     * thread the others take over part of its share instead of waiting for it.
+     */
+    private static final int TASKS_PER_THREAD = 2;
 
     private final ConvGeometry g;
     private final Sgemm sgemm;
@@ -142,7 +147,7 @@ final class GemmConv implements RowKernel {
             }
             if (rows >= threads) {
                 // compute() tiles each share by tileRows itself.
-                int share = Math.ceilDiv(rows, threads);
+                int share = Math.ceilDiv(rows, Math.min(rows, threads * TASKS_PER_THREAD));
                 pool.forRows(r0, r1, share, share, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b));
                 return;
             }
@@ -236,12 +241,13 @@ final class GemmConv implements RowKernel {
         long yOff = (long) (r0 - outRow0) * ow * m * Float.BYTES;
         if (gemmWeights != null) {
             long aAddr = a.address() + aOff, yAddr = ys.address() + yOff;
-            if (m >= 2 * PackedWeights.NR * threads) {
-                int per = Math.ceilDiv(Math.ceilDiv(m, threads), PackedWeights.NR) * PackedWeights.NR;
+            int panels = Math.ceilDiv(m, PackedWeights.NR);
+            if (panels >= 2 * threads) {
+                int per = Math.ceilDiv(panels, Math.min(panels, threads * TASKS_PER_THREAD)) * PackedWeights.NR;
                 pool.run(Math.ceilDiv(m, per), i -> nativeKernels.gemmPacked(pixels, k, aAddr, k, gemmWeights.address(),
                         m, i * per, Math.min(m, (i + 1) * per), yAddr, m, biasAddress(), relu));
             } else {
-                int per = Math.ceilDiv(pixels, threads);
+                int per = Math.ceilDiv(pixels, threads * TASKS_PER_THREAD);
                 pool.run(Math.ceilDiv(pixels, per), i -> {
                     int p0 = i * per, pb = Math.min(pixels, p0 + per) - p0;
                     nativeKernels.gemmPacked(pb, k, aAddr + (long) p0 * k * Float.BYTES, k, gemmWeights.address(), m, 0, m,
