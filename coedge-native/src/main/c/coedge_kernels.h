@@ -114,6 +114,17 @@ COEDGE_DECLARE_ISA(avx512)
 COEDGE_DECLARE_ISA(neon)
 #endif
 
+/*
+ * Fully connected layer with one input row: y[j] += alpha * sum_k w[j * ldw + k] * x[k] for j < rows
+ * (w row-major [rows][k], as ONNX/PyTorch store a Gemm weight with transB = 1). Memory-bound on w,
+ * which is streamed once, four rows at a time.
+ */
+#define COEDGE_GEMV_ARGS const float *w, int32_t ldw, const float *x, int32_t k, float *y, int32_t rows, float alpha
+void coedge_f32_gemv_rows__scalar(COEDGE_GEMV_ARGS);
+#if defined(__x86_64__)
+void coedge_f32_gemv_rows__avx512(COEDGE_GEMV_ARGS);
+#endif
+
 /* The packed GEMM exists as the portable twin and for AVX-512 (other ISAs use OpenBLAS). */
 void coedge_f32_gemm_packed__scalar(COEDGE_GEMM_ARGS);
 #if defined(__x86_64__)

@@ -111,3 +111,38 @@ void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS) {
         }
     }
 }
+
+static inline float gemv_dot_tail(const float *wj, const float *x, int p, int k, __m512 acc) {
+    if (p < k) {
+        const __mmask16 m = (__mmask16)((1u << (k - p)) - 1);
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, wj + p), _mm512_maskz_loadu_ps(m, x + p), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
+void coedge_f32_gemv_rows__avx512(COEDGE_GEMV_ARGS) {
+    int j = 0;
+    for (; j + 4 <= rows; j += 4) {
+        const float *w0 = w + (size_t)j * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+        int p = 0;
+        for (; p + 16 <= k; p += 16) {
+            const __m512 xv = _mm512_loadu_ps(x + p);
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + p), xv, a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + p), xv, a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + p), xv, a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + p), xv, a3);
+        }
+        y[j] += alpha * gemv_dot_tail(w0, x, p, k, a0);
+        y[j + 1] += alpha * gemv_dot_tail(w1, x, p, k, a1);
+        y[j + 2] += alpha * gemv_dot_tail(w2, x, p, k, a2);
+        y[j + 3] += alpha * gemv_dot_tail(w3, x, p, k, a3);
+    }
+    for (; j < rows; j++) {
+        const float *wj = w + (size_t)j * ldw;
+        __m512 a = _mm512_setzero_ps();
+        int p = 0;
+        for (; p + 16 <= k; p += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(wj + p), _mm512_loadu_ps(x + p), a);
+        y[j] += alpha * gemv_dot_tail(wj, x, p, k, a);
+    }
+}

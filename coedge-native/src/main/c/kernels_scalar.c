@@ -66,3 +66,12 @@ void coedge_f32_copy_rows__scalar(COEDGE_COPY_ROWS_ARGS) {
     const size_t bytes = (size_t)n * sizeof(float);
     for (int64_t r = 0; r < rows; r++) memcpy(dst + (size_t)r * ldd, src + (size_t)r * lds, bytes);
 }
+
+void coedge_f32_gemv_rows__scalar(COEDGE_GEMV_ARGS) {
+    for (int j = 0; j < rows; j++) {
+        const float *wj = w + (size_t)j * ldw;
+        float acc = 0.0f;
+        for (int p = 0; p < k; p++) acc += wj[p] * x[p];
+        y[j] += alpha * acc;
+    }
+}

@@ -277,6 +277,29 @@ static void gemm_case(const char *isa, gemm_fn f) {
     free(a); free(b); free(bias); free(c); free(bp);
 }
 
+typedef void (*gemv_fn)(COEDGE_GEMV_ARGS);
+
+static void gemv_case(const char *isa, gemv_fn f) {
+    const int rows = rnd(1, 13), k = rnd(1, 100), ldw = k + rnd(0, 3);
+    const float alpha = rndf();
+    float *w = malloc((size_t)rows * ldw * sizeof(float)), *x = malloc(k * sizeof(float));
+    float *y = malloc(rows * sizeof(float)), *y0 = malloc(rows * sizeof(float));
+    for (int i = 0; i < rows * ldw; i++) w[i] = rndf();
+    for (int i = 0; i < k; i++) x[i] = rndf();
+    for (int i = 0; i < rows; i++) y[i] = y0[i] = rndf();
+    f(w, ldw, x, k, y, rows, alpha);
+    int bad = 0;
+    for (int j = 0; j < rows; j++) {
+        double e = 0;
+        for (int p = 0; p < k; p++) e += (double)w[(size_t)j * ldw + p] * x[p];
+        e = y0[j] + alpha * e;
+        bad |= fabs(e - y[j]) > 1e-5 * (1.0 + sqrt((double)k));
+    }
+    if (bad) { printf("FAIL gemv_rows__%s rows=%d k=%d\n", isa, rows, k); failed++; }
+    else passed++;
+    free(w); free(x); free(y); free(y0);
+}
+
 int main(void) {
     int isas = coedge_cpu_isas();
     if (coedge_abi_version() != COEDGE_ABI_VERSION) { printf("FAIL abi version\n"); return 1; }
@@ -319,8 +342,10 @@ int main(void) {
         if (isas & VARIANTS[i].bit)
             for (int k = 0; k < 20; k++) elementwise_case(&VARIANTS[i]);
     for (int i = 0; i < 30; i++) gemm_case("scalar", coedge_f32_gemm_packed__scalar);
+    for (int i = 0; i < 30; i++) gemv_case("scalar", coedge_f32_gemv_rows__scalar);
 #if defined(__x86_64__)
     if (isas & COEDGE_ISA_AVX512) for (int i = 0; i < 30; i++) gemm_case("avx512", coedge_f32_gemm_packed__avx512);
+    if (isas & COEDGE_ISA_AVX512) for (int i = 0; i < 30; i++) gemv_case("avx512", coedge_f32_gemv_rows__avx512);
 #endif
     printf("coedge_kernels_test: %d passed, %d failed (isas=0x%x)\n", passed, failed, isas);
     return failed ? 1 : 0;

@@ -25,9 +25,11 @@ final class GemmKernel implements Kernel {
     private final boolean bTransposed;
     private final MemorySegment addend;
     private final Sgemm vector;
+    /** The C row GEMV for one-row inputs against a [n, k] weight, or null (OpenBLAS sgemv then). */
+    private final NativeLibrary.Kernels gemv;
 
     private GemmKernel(Gemm op, int m, int n, int k, MemorySegment b, boolean bTransposed, MemorySegment addend,
-                       Sgemm vector) {
+                       Sgemm vector, NativeLibrary.Kernels gemv) {
         this.op = op;
         this.m = m;
         this.n = n;
@@ -36,6 +38,7 @@ final class GemmKernel implements Kernel {
         this.bTransposed = bTransposed;
         this.addend = addend;
         this.vector = vector;
+        this.gemv = gemv;
     }
 
     /**
@@ -45,6 +48,14 @@ final class GemmKernel implements Kernel {
      * @param vector null for OpenBLAS, else the Java sgemm to use
      */
     static GemmKernel of(Gemm op, KernelContext ctx, Sgemm vector) {
+        return of(op, ctx, vector, null);
+    }
+
+    /**
+     * @param kernels C kernels whose row GEMV (where this ISA has one) serves one-row inputs against a
+     *     {@code [n, k]} weight (the usual fully connected layer), or null for OpenBLAS sgemv
+     */
+    static GemmKernel of(Gemm op, KernelContext ctx, Sgemm vector, NativeLibrary.Kernels kernels) {
         Tensor bt = ctx.constant(1);
         Tensor ct = ctx.hasInput(2) ? ctx.constant(2) : null;
         if (bt == null || (ctx.hasInput(2) && ct == null) || (vector != null && (op.transA() || op.alpha() != 1f))) {
@@ -67,7 +78,9 @@ final class GemmKernel implements Kernel {
             }
         }
         if (vector == null) {
-            return new GemmKernel(op, m, n, k, bt.segment(), op.transB(), addend, null);
+            NativeLibrary.Kernels gemv = kernels != null && kernels.hasGemvRows() && kernels.isa() != NativeLibrary.Isa.SCALAR
+                    && m == 1 && !op.transA() && op.transB() ? kernels : null;
+            return new GemmKernel(op, m, n, k, bt.segment(), op.transB(), addend, null, gemv);
         }
         MemorySegment packed = arena.allocate((long) k * n * Float.BYTES, 64);
         for (int p = 0; p < k; p++) {
@@ -75,7 +88,7 @@ final class GemmKernel implements Kernel {
                 packed.setAtIndex(F, (long) p * n + j, op.transB() ? bt.get((long) j * k + p) : bt.get((long) p * n + j));
             }
         }
-        return new GemmKernel(op, m, n, k, packed, false, addend, vector);
+        return new GemmKernel(op, m, n, k, packed, false, addend, vector, null);
     }
 
     /** Writes every output element (the executor need not zero the buffer first). */
@@ -109,7 +122,10 @@ final class GemmKernel implements Kernel {
 
     private void columns(MemorySegment as, MemorySegment ys, int j0, int j1) {
         int nb = j1 - j0;
-        if (vector == null && m == 1 && !op.transA()) {
+        if (gemv != null) {
+            gemv.gemvRows(b.address() + (long) j0 * k * Float.BYTES, k, as.address(), k,
+                    ys.address() + (long) j0 * Float.BYTES, nb, op.alpha());
+        } else if (vector == null && m == 1 && !op.transA()) {
             // y[j0:j1] += alpha * B'[j0:j1, :] . a : one matrix-vector product over this thread's slice.
             long y = ys.address() + (long) j0 * Float.BYTES;
             if (bTransposed) {

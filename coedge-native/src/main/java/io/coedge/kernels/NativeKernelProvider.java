@@ -45,7 +45,7 @@ public final class NativeKernelProvider implements KernelProvider {
             return new GemmConv(g, Sgemm.OPENBLAS, k);
         }
         if (ctx.node().op() instanceof Gemm gemm) {
-            return GemmKernel.of(gemm, ctx, null);
+            return GemmKernel.of(gemm, ctx, null, NativeLibrary.available() ? NativeLibrary.kernels() : null);
         }
         if (!NativeLibrary.available()) {
             return null;

@@ -214,6 +214,8 @@ public final class NativeLibrary {
         private final MethodHandle copyRows;
         /** Null where the library has no packed GEMM for this ISA (OpenBLAS serves it there). */
         private final MethodHandle gemmPacked;
+        /** Null where the library has no row GEMV for this ISA. */
+        private final MethodHandle gemvRows;
 
         Kernels(SymbolLookup lookup, Isa isa) {
             this.isa = isa;
@@ -243,6 +245,26 @@ public final class NativeLibrary {
             this.gemmPacked = lookup.find("coedge_f32_gemm_packed__" + isa.suffix())
                     .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.ofVoid(I, I, L, I, L, I, I, I, L, I, L, I), critical))
                     .orElse(null);
+            this.gemvRows = lookup.find("coedge_f32_gemv_rows__" + isa.suffix())
+                    .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.ofVoid(L, I, L, I, L, I, ValueLayout.JAVA_FLOAT), critical))
+                    .orElse(null);
+        }
+
+        /** Whether {@link #gemvRows} exists for this ISA. */
+        boolean hasGemvRows() {
+            return gemvRows != null;
+        }
+
+        /**
+         * {@code coedge_f32_gemv_rows}: {@code y[j] += alpha * w[j] . x} for {@code j < rows}, {@code w}
+         * row-major with row stride {@code ldw} floats; raw addresses.
+         */
+        void gemvRows(long w, int ldw, long x, int k, long y, int rows, float alpha) {
+            try {
+                gemvRows.invokeExact(w, ldw, x, k, y, rows, alpha);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
         }
 
         /** {@code dst[r * ldd + j] = src[r * lds + j]} for {@code r < rows, j < n}; raw addresses, lengths in floats. */

@@ -54,6 +54,15 @@ class PoolAndGemmKernelTest {
         }
     }
 
+    /** The fully connected layer as exported (one row, weight [n, k]): the C row GEMV path, split in column blocks. */
+    @Property(tries = 30)
+    void fullyConnectedRowEqualsTheReference(@ForAll @IntRange(min = 1, max = 700) int n,
+                                             @ForAll @IntRange(min = 1, max = 300) int k,
+                                             @ForAll @IntRange(min = 0, max = 3) int cKind,
+                                             @ForAll boolean unitScales, @ForAll long seed) {
+        gemmEqualsTheReference(1, n, k, false, true, cKind, unitScales, seed);
+    }
+
     @Property(tries = 40)
     void gemmEqualsTheReference(@ForAll @IntRange(min = 1, max = 5) int m, @ForAll @IntRange(min = 1, max = 70) int n,
                                 @ForAll @IntRange(min = 1, max = 300) int k, @ForAll boolean transA,
