@@ -54,36 +54,51 @@ void COEDGE_NAME(coedge_f32_dwconv_rows)(COEDGE_DWCONV_ARGS) {
 
 void COEDGE_NAME(coedge_f32_maxpool_rows)(COEDGE_MAXPOOL_ARGS) {
     const int C = g->in_c, W = g->in_w, OW = g->out_w;
+    const ptrdiff_t row_stride = (ptrdiff_t)g->dh * W * C, cell_stride = (ptrdiff_t)g->dw * C;
     for (int oy = r0; oy < r1; oy++) {
         int ky0 = 0, ky1 = g->kh;
         while (ky0 < ky1 && oy * g->sh - g->pad_top + ky0 * g->dh < 0) ky0++;
         while (ky1 > ky0 && oy * g->sh - g->pad_top + (ky1 - 1) * g->dh >= g->in_h) ky1--;
+        const int iy0 = oy * g->sh - g->pad_top + ky0 * g->dh - x_row0;
         for (int ox = 0; ox < OW; ox++) {
             float *o = y + ((size_t)(oy - y_row0) * OW + ox) * C;
             int kx0 = 0, kx1 = g->kw;
             while (kx0 < kx1 && ox * g->sw - g->pad_left + kx0 * g->dw < 0) kx0++;
             while (kx1 > kx0 && ox * g->sw - g->pad_left + (kx1 - 1) * g->dw >= W) kx1--;
+            const int ny = ky1 - ky0, nx = kx1 - kx0;
+            /* First cell of the window inside the map; the rest are whole rows/cells away. */
+            const float *first = x + ((ptrdiff_t)iy0 * W + ox * g->sw - g->pad_left + kx0 * g->dw) * C;
             int c = 0;
+            /* Four vectors of channels at a time, their maxima kept in registers over the window. */
+            for (; c + 4 * VLEN <= C; c += 4 * VLEN) {
+                VEC a0 = VSET1(-FLT_MAX), a1 = a0, a2 = a0, a3 = a0;
+                for (int ky = 0; ky < ny; ky++) {
+                    const float *p = first + ky * row_stride + c;
+                    for (int kx = 0; kx < nx; kx++, p += cell_stride) {
+                        a0 = VMAX(a0, VLOAD(p));
+                        a1 = VMAX(a1, VLOAD(p + VLEN));
+                        a2 = VMAX(a2, VLOAD(p + 2 * VLEN));
+                        a3 = VMAX(a3, VLOAD(p + 3 * VLEN));
+                    }
+                }
+                VSTORE(o + c, a0);
+                VSTORE(o + c + VLEN, a1);
+                VSTORE(o + c + 2 * VLEN, a2);
+                VSTORE(o + c + 3 * VLEN, a3);
+            }
             for (; c + VLEN <= C; c += VLEN) {
                 VEC acc = VSET1(-FLT_MAX);
-                for (int ky = ky0; ky < ky1; ky++) {
-                    const int iy = oy * g->sh - g->pad_top + ky * g->dh - x_row0;
-                    for (int kx = kx0; kx < kx1; kx++) {
-                        const int ix = ox * g->sw - g->pad_left + kx * g->dw;
-                        acc = VMAX(acc, VLOAD(x + ((size_t)iy * W + ix) * C + c));
-                    }
+                for (int ky = 0; ky < ny; ky++) {
+                    const float *p = first + ky * row_stride + c;
+                    for (int kx = 0; kx < nx; kx++, p += cell_stride) acc = VMAX(acc, VLOAD(p));
                 }
                 VSTORE(o + c, acc);
             }
             for (; c < C; c++) {
                 float acc = -FLT_MAX;
-                for (int ky = ky0; ky < ky1; ky++) {
-                    const int iy = oy * g->sh - g->pad_top + ky * g->dh - x_row0;
-                    for (int kx = kx0; kx < kx1; kx++) {
-                        const int ix = ox * g->sw - g->pad_left + kx * g->dw;
-                        const float v = x[((size_t)iy * W + ix) * C + c];
-                        acc = v > acc ? v : acc;
-                    }
+                for (int ky = 0; ky < ny; ky++) {
+                    const float *p = first + ky * row_stride + c;
+                    for (int kx = 0; kx < nx; kx++, p += cell_stride) acc = *p > acc ? *p : acc;
                 }
                 o[c] = acc;
             }

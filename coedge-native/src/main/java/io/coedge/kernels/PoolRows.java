@@ -75,7 +75,10 @@ final class PoolRows implements RowKernel {
         }
         WorkerPool workers = WorkerPool.shared();
         MemorySegment xs = workers.shareable(x.segment()), ys = workers.shareable(out.segment());
-        workers.forRows(r0, r1, 1, Integer.MAX_VALUE, (a, b) -> {
+        // At least 64 KiB of output per task: a 14x14 inception pool is a few microseconds of work, and
+        // more tasks than that would cost more in hand-over than they save.
+        int minChunk = (int) Math.max(1, Math.ceilDiv(64L << 10, (long) outW * inC * Float.BYTES));
+        workers.forRows(r0, r1, minChunk, Integer.MAX_VALUE, (a, b) -> {
             if (max) {
                 kernels.maxpool(window, xs, xRow0, ys, outRow0, a, b);
             } else {
