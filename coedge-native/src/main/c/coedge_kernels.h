@@ -87,14 +87,15 @@ int32_t coedge_cpu_isas(void);
  * shorter), each block holding panels of COEDGE_GEMM_NR columns: B[k][j] is at
  * bp[k0 * npad + p * kc * NR + (k - k0) * NR + (j - p * NR)] with k0 = k - k % kstep,
  * kc = min(kstep, K - k0), p = j / NR, npad = n rounded up to NR, zeros past n. j0 is a multiple of
- * NR. bias may be NULL; relu != 0 clamps at zero.
+ * NR. res, when not NULL, is added before the clamp: res[i * ldr + j] (a residual connection fused in).
+ * bias may be NULL; relu != 0 clamps at zero.
  */
 #define COEDGE_GEMM_KC 256
 /* Rows per block: at most KC, the blocks as even as possible (576 = 3 x 192, not 256 + 256 + 64). */
 #define COEDGE_GEMM_KSTEP(k) (((k) + ((k) + COEDGE_GEMM_KC - 1) / COEDGE_GEMM_KC - 1) / (((k) + COEDGE_GEMM_KC - 1) / COEDGE_GEMM_KC))
 #define COEDGE_GEMM_NR 32
 #define COEDGE_GEMM_ARGS int32_t m, int32_t k, const float *a, int32_t lda, const float *bp, int32_t n, \
-    int32_t j0, int32_t j1, float *c, int32_t ldc, const float *bias, int32_t relu
+    int32_t j0, int32_t j1, float *c, int32_t ldc, const float *bias, const float *res, int32_t ldr, int32_t relu
 
 #define COEDGE_DECLARE_ISA(isa) \
     void coedge_f32_dwconv_rows__##isa(COEDGE_DWCONV_ARGS); \

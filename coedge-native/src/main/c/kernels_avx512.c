@@ -27,7 +27,7 @@
 
 static inline __attribute__((always_inline)) void gemm_tile(const int mr, const int kc, const float *a, const int lda,
         const float *b, float *c, const int ldc, const int first, const int last, const __mmask16 m0,
-        const __mmask16 m1, const __m512 bias0, const __m512 bias1, const int relu) {
+        const __mmask16 m1, const __m512 bias0, const __m512 bias1, const float *res, const int ldr, const int relu) {
     __m512 c0[GEMM_MR], c1[GEMM_MR];
     for (int i = 0; i < mr; i++) {
         c0[i] = _mm512_setzero_ps();
@@ -53,6 +53,11 @@ static inline __attribute__((always_inline)) void gemm_tile(const int mr, const 
         if (last) {
             v0 = _mm512_add_ps(v0, bias0);
             v1 = _mm512_add_ps(v1, bias1);
+            if (res != NULL) {
+                const float *ri = res + (size_t)i * ldr;
+                v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, ri));
+                v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, ri + 16));
+            }
             if (relu) {
                 v0 = _mm512_max_ps(v0, zero);
                 v1 = _mm512_max_ps(v1, zero);
@@ -63,7 +68,7 @@ static inline __attribute__((always_inline)) void gemm_tile(const int mr, const 
     }
 }
 
-#define GEMM_TILE_CASE(r) case r: gemm_tile(r, kc, at, lda, bpan, ct, ldc, first, last, m0, m1, bias0, bias1, relu); break;
+#define GEMM_TILE_CASE(r) case r: gemm_tile(r, kc, at, lda, bpan, ct, ldc, first, last, m0, m1, bias0, bias1, rt, ldr, relu); break;
 
 void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS) {
     if (m <= 0 || j1 <= j0) return;
@@ -90,6 +95,7 @@ void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS) {
                     const int mr = base + (t < extra);
                     const float *at = a + (size_t)r0 * lda + k0;
                     float *ct = c + (size_t)r0 * ldc + j;
+                    const float *rt = res != NULL ? res + (size_t)r0 * ldr + j : NULL;
                     switch (mr) {
 #if GEMM_MR >= 12
                         GEMM_TILE_CASE(12)
@@ -104,7 +110,7 @@ void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS) {
                         GEMM_TILE_CASE(4)
                         GEMM_TILE_CASE(3)
                         GEMM_TILE_CASE(2)
-                        default: gemm_tile(1, kc, at, lda, bpan, ct, ldc, first, last, m0, m1, bias0, bias1, relu); break;
+                        default: gemm_tile(1, kc, at, lda, bpan, ct, ldc, first, last, m0, m1, bias0, bias1, rt, ldr, relu); break;
                     }
                 }
             }

@@ -56,6 +56,7 @@ void coedge_f32_gemm_packed__scalar(COEDGE_GEMM_ARGS) {
                 for (int kk = 0; kk < kc; kk++) acc += a[(size_t)i * lda + k0 + kk] * b[(size_t)kk * COEDGE_GEMM_NR];
             }
             if (bias != NULL) acc += bias[j];
+            if (res != NULL) acc += res[(size_t)i * ldr + j];
             if (relu && acc < 0.0f) acc = 0.0f;
             c[(size_t)i * ldc + j] = acc;
         }

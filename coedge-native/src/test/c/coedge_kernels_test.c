@@ -257,15 +257,18 @@ static void gemm_case(const char *isa, gemm_fn f) {
     for (int i = 0; i < n; i++) bias[i] = rndf();
     float *bp = pack_gemm_weights(b, k, n);
     int bad = 0;
-    for (int mode = 0; mode < 4; mode++) {
-        const int with_bias = mode & 1, relu = mode >> 1;
+    const int ldr = n + rnd(0, 2);
+    float *res = malloc((size_t)m * ldr * sizeof(float));
+    for (int i = 0; i < m * ldr; i++) res[i] = rndf();
+    for (int mode = 0; mode < 8; mode++) {
+        const int with_bias = mode & 1, relu = (mode >> 1) & 1, with_res = mode >> 2;
         for (int i = 0; i < m * ldc; i++) c[i] = 7.0f;
-        f(m, k, a, lda, bp, n, j0, j1, c, ldc, with_bias ? bias : NULL, relu);
+        f(m, k, a, lda, bp, n, j0, j1, c, ldc, with_bias ? bias : NULL, with_res ? res : NULL, ldr, relu);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < ldc; j++) {
                 const float got = c[(size_t)i * ldc + j];
                 if (j < j0 || j >= j1) { bad |= got != 7.0f; continue; }
-                double e = with_bias ? bias[j] : 0.0;
+                double e = (with_bias ? bias[j] : 0.0) + (with_res ? res[(size_t)i * ldr + j] : 0.0);
                 for (int p = 0; p < k; p++) e += (double)a[(size_t)i * lda + p] * b[(size_t)p * n + j];
                 if (relu && e < 0) e = 0;
                 bad |= fabs(e - got) > 1e-5 * (1.0 + sqrt((double)k));
@@ -274,7 +277,7 @@ static void gemm_case(const char *isa, gemm_fn f) {
     }
     if (bad) { printf("FAIL gemm_packed__%s m=%d k=%d n=%d cols=[%d,%d)\n", isa, m, k, n, j0, j1); failed++; }
     else passed++;
-    free(a); free(b); free(bias); free(c); free(bp);
+    free(a); free(b); free(bias); free(c); free(bp); free(res);
 }
 
 typedef void (*gemv_fn)(COEDGE_GEMV_ARGS);

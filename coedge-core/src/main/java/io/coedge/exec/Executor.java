@@ -6,6 +6,8 @@ import io.coedge.graph.KernelContext;
 import io.coedge.graph.KernelProvider;
 import io.coedge.graph.ModelException;
 import io.coedge.graph.Node;
+import io.coedge.graph.Op;
+import io.coedge.graph.ShapeContext;
 import io.coedge.tensor.Layout;
 import io.coedge.tensor.Shapes;
 import io.coedge.tensor.Tensor;
@@ -40,8 +42,8 @@ public final class Executor {
     public Executor(Graph graph, List<KernelProvider> providers) {
         this.graph = graph;
         List<Node> nodes = graph.nodes();
-        Kernel[] prepared = new Kernel[nodes.size()];
         this.kernelSources = new String[nodes.size()];
+        Fusion f = new Fusion(graph, new IdentityHashMap<>(), new IdentityHashMap<>());
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             KernelContext ctx = graph.kernelContext(n);
@@ -54,25 +56,15 @@ public final class Executor {
                     break;
                 }
             }
-            prepared[i] = k != null ? k : n.op().referenceKernel(ctx);
+            f.kernels.put(n, k != null ? k : n.op().referenceKernel(ctx));
+            f.origin.put(n, i);
             kernelSources[i] = source;
         }
-        Fusion fusion = fuseRelus(graph, prepared, kernelSources);
-        Graph run = fusion.graph();
-        if (run == graph) {
-            this.kernels = prepared;
-        } else {
-            // The fused graph holds the same node objects (bar the rewritten producers), maybe reordered.
-            Map<Node, Kernel> byNode = new IdentityHashMap<>();
-            for (int i = 0; i < nodes.size(); i++) {
-                if (prepared[i] != null) {
-                    byNode.put(fusion.nodes()[i], prepared[i]);
-                }
-            }
-            this.kernels = new Kernel[run.nodes().size()];
-            for (int i = 0; i < kernels.length; i++) {
-                kernels[i] = Objects.requireNonNull(byNode.get(run.nodes().get(i)), "kernel of fused node");
-            }
+        f = fuseRelus(fuseAdds(f));
+        Graph run = f.graph;
+        this.kernels = new Kernel[run.nodes().size()];
+        for (int i = 0; i < kernels.length; i++) {
+            kernels[i] = Objects.requireNonNull(f.kernels.get(run.nodes().get(i)), "kernel of a fused node");
         }
         this.clear = new boolean[kernels.length];
         for (int i = 0; i < kernels.length; i++) {
@@ -81,62 +73,153 @@ public final class Executor {
         this.buffers = new ValueBuffers(run);
     }
 
-    /** The graph the executor runs and its nodes by original index (null where a Relu was fused away). */
-    private record Fusion(Graph graph, Node[] nodes) {
+    /**
+     * The graph the executor runs, each node's kernel, and each node's index in the original graph
+     * (nodes are compared by identity; a rewritten node inherits its producer's index).
+     */
+    private record Fusion(Graph graph, Map<Node, Kernel> kernels, Map<Node, Integer> origin) {
+    }
+
+    /** Whether {@code n} has one output, read by exactly one node and not a graph output; that reader, else null. */
+    private static Node soleReader(Graph g, Node n, Set<String> graphOutputs) {
+        if (n.outputs().size() != 1 || n.output().isEmpty() || graphOutputs.contains(n.output())) {
+            return null;
+        }
+        List<Node> readers = g.consumers(n.output());
+        return readers.size() == 1 ? readers.get(0) : null;
+    }
+
+    /** {@code graph} with {@code replaced} nodes swapped and {@code dropped} ones left out, or {@code graph} itself. */
+    private static Graph rebuild(Graph graph, Map<Node, Node> replaced, Set<Node> dropped) {
+        if (replaced.isEmpty() && dropped.isEmpty()) {
+            return graph;
+        }
+        List<Node> kept = new ArrayList<>();
+        for (Node n : graph.nodes()) {
+            if (!dropped.contains(n)) {
+                kept.add(replaced.getOrDefault(n, n));
+            }
+        }
+        return Graph.of(graph.name(), kept, graph.inputs(), graph.outputs(), graph.constants());
+    }
+
+    /**
+     * Folds a same-shape residual Add into the node that produces one of its operands, when that node's
+     * only reader is the Add and its kernel offers {@link Kernel#fuseAdd()}: the producer then reads the
+     * other operand as an extra last input and writes the Add's output.
+     */
+    private Fusion fuseAdds(Fusion f) {
+        Graph g = f.graph;
+        Set<String> outputs = new HashSet<>(g.outputs());
+        Map<Node, Node> replaced = new IdentityHashMap<>();
+        Set<Node> dropped = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Node n : g.nodes()) {
+            Node add = soleReader(g, n, outputs);
+            if (add == null || dropped.contains(add) || replaced.containsKey(add) || !add.op().type().equals("Add")
+                    || add.inputs().size() != 2 || add.outputs().size() != 1) {
+                continue;
+            }
+            String other = add.input(0).equals(n.output()) ? add.input(1) : add.input(0);
+            if (other.isEmpty() || other.equals(n.output()) || g.isConstant(other)
+                    || !Arrays.equals(g.shape(other), g.shape(add.output()))
+                    || !Arrays.equals(g.shape(n.output()), g.shape(add.output()))) {
+                continue;
+            }
+            Kernel fused = f.kernels.get(n).fuseAdd();
+            if (fused == null) {
+                continue;
+            }
+            List<String> ins = new ArrayList<>(n.inputs());
+            ins.add(other);
+            Node merged = new Node(n.name(), new ResidualOp(n.op()), ins, List.of(add.output()));
+            replaced.put(n, merged);
+            dropped.add(add);
+            f.kernels.put(merged, fused);
+            f.origin.put(merged, f.origin.get(n));
+            kernelSources[f.origin.get(add)] = kernelSources[f.origin.get(n)];
+        }
+        return new Fusion(rebuild(g, replaced, dropped), f.kernels, f.origin);
     }
 
     /**
      * Folds every Relu that is the only reader of a single-output node into that node's kernel, when
      * the kernel offers a fused variant ({@link Kernel#fuseRelu()}): one pass over memory instead of
-     * two. The producer then writes the Relu's output value directly. The graph is {@code graph} itself
-     * when nothing fuses, else the rewritten one; {@code kernels} is updated in place (a fused Relu's slot
-     * becomes null) and {@code sources} names the fused Relu after its producer's provider.
+     * two. The producer then writes the Relu's output value directly.
      */
-    private static Fusion fuseRelus(Graph graph, Kernel[] kernels, String[] sources) {
-        List<Node> nodes = graph.nodes();
-        Map<Node, Integer> index = new IdentityHashMap<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            index.put(nodes.get(i), i);
-        }
-        Set<String> outputs = new HashSet<>(graph.outputs());
-        Node[] rewritten = nodes.toArray(new Node[0]);
-        boolean any = false;
-        for (int i = 0; i < nodes.size(); i++) {
-            Node n = nodes.get(i);
-            if (n.outputs().size() != 1 || n.output().isEmpty() || outputs.contains(n.output())) {
-                continue;
-            }
-            List<Node> readers = graph.consumers(n.output());
-            if (readers.size() != 1) {
-                continue;
-            }
-            Node r = readers.get(0);
-            Integer j = index.get(r);
-            if (j == null || kernels[j] == null || !r.op().type().equals("Relu") || r.inputs().size() != 1
+    private Fusion fuseRelus(Fusion f) {
+        Graph g = f.graph;
+        Set<String> outputs = new HashSet<>(g.outputs());
+        Map<Node, Node> replaced = new IdentityHashMap<>();
+        Set<Node> dropped = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Node n : g.nodes()) {
+            Node r = soleReader(g, n, outputs);
+            if (r == null || dropped.contains(n) || !r.op().type().equals("Relu") || r.inputs().size() != 1
                     || r.outputs().size() != 1 || !r.input(0).equals(n.output())) {
                 continue;
             }
-            Kernel fused = kernels[i].fuseRelu();
+            Kernel fused = f.kernels.get(n).fuseRelu();
             if (fused == null) {
                 continue;
             }
-            kernels[i] = fused;
-            kernels[j] = null;
-            sources[j] = sources[i];
-            rewritten[i] = new Node(n.name(), n.op(), n.inputs(), List.of(r.output()));
-            rewritten[j] = null;
-            any = true;
+            Node merged = new Node(n.name(), n.op(), n.inputs(), List.of(r.output()));
+            replaced.put(n, merged);
+            dropped.add(r);
+            f.kernels.put(merged, fused);
+            f.origin.put(merged, f.origin.get(n));
+            kernelSources[f.origin.get(r)] = kernelSources[f.origin.get(n)];
         }
-        if (!any) {
-            return new Fusion(graph, rewritten);
+        return new Fusion(rebuild(g, replaced, dropped), f.kernels, f.origin);
+    }
+
+    /**
+     * The op of a node that absorbed a residual Add: shapes are the wrapped op's, computed without the
+     * extra last input. Only the executor's own graph holds it; its kernel comes from the fusion.
+     */
+    private record ResidualOp(Op inner) implements Op {
+        @Override
+        public String type() {
+            return inner.type() + "+Add";
         }
-        List<Node> kept = new ArrayList<>();
-        for (Node n : rewritten) {
-            if (n != null) {
-                kept.add(n);
-            }
+
+        @Override
+        public int[][] inferShapes(ShapeContext ctx) {
+            return inner.inferShapes(new ShapeContext() {
+                @Override
+                public Node node() {
+                    return ctx.node();
+                }
+
+                @Override
+                public int inputCount() {
+                    return ctx.inputCount() - 1;
+                }
+
+                @Override
+                public boolean hasInput(int i) {
+                    return i < inputCount() && ctx.hasInput(i);
+                }
+
+                @Override
+                public int[] inputShape(int i) {
+                    return ctx.inputShape(i);
+                }
+
+                @Override
+                public Tensor constant(int i) {
+                    return ctx.constant(i);
+                }
+            });
         }
-        return new Fusion(Graph.of(graph.name(), kept, graph.inputs(), graph.outputs(), graph.constants()), rewritten);
+
+        @Override
+        public long flops(int[][] inputShapes, int[][] outputShapes) {
+            return inner.flops(Arrays.copyOf(inputShapes, inputShapes.length - 1), outputShapes);
+        }
+
+        @Override
+        public Kernel referenceKernel(KernelContext ctx) {
+            throw new UnsupportedOperationException("a fused residual node has no reference kernel of its own");
+        }
     }
 
     /** An executor that uses only the reference kernels. */

@@ -28,4 +28,14 @@ public interface Kernel {
     default Kernel fuseRelu() {
         return null;
     }
+
+    /**
+     * A kernel that computes this node's output plus one more input, a map of the output's shape that
+     * the executor appends as the last input (a residual connection: {@code Add(conv(x), r)}), in the
+     * same pass; null (the default) when this kernel cannot. A ReLU may be fused after it
+     * ({@link #fuseRelu()} on the result), never before.
+     */
+    default Kernel fuseAdd() {
+        return null;
+    }
 }

@@ -25,6 +25,12 @@ class ExecutorFusionTest {
      */
     static final class Recording implements KernelProvider {
         final List<String> ran = new ArrayList<>();
+        /** Whether Conv kernels also offer a fused residual Add. */
+        final boolean convAdds;
+
+        Recording(boolean convAdds) {
+            this.convAdds = convAdds;
+        }
 
         @Override
         public String name() {
@@ -46,16 +52,22 @@ class ExecutorFusionTest {
             String name = ctx.node().name();
             Kernel ref = ctx.node().op().referenceKernel(ctx);
             boolean fusable = ctx.node().op() instanceof Conv || ctx.node().op().type().equals("Add");
-            return kernel(name, ref, fusable, false);
+            return kernel(name, ref, fusable, convAdds && ctx.node().op() instanceof Conv, false, false);
         }
 
-        private Kernel kernel(String name, Kernel ref, boolean fusable, boolean relu) {
+        private Kernel kernel(String name, Kernel ref, boolean fusable, boolean addable, boolean add, boolean relu) {
             return new Kernel() {
                 @Override
                 public void run(Tensor[] inputs, Tensor[] outputs) {
-                    ran.add(relu ? name + "+relu" : name);
+                    ran.add(name + (add ? "+add" : "") + (relu ? "+relu" : ""));
                     outputs[0].fill(Float.NaN);
-                    ref.run(inputs, outputs);
+                    ref.run(add ? java.util.Arrays.copyOf(inputs, inputs.length - 1) : inputs, outputs);
+                    if (add) {
+                        Tensor r = inputs[inputs.length - 1];
+                        for (long i = 0; i < outputs[0].size(); i++) {
+                            outputs[0].set(i, outputs[0].get(i) + r.get(i));
+                        }
+                    }
                     if (relu) {
                         for (long i = 0; i < outputs[0].size(); i++) {
                             outputs[0].set(i, Math.max(0f, outputs[0].get(i)));
@@ -70,7 +82,12 @@ class ExecutorFusionTest {
 
                 @Override
                 public Kernel fuseRelu() {
-                    return fusable && !relu ? kernel(name, ref, true, true) : null;
+                    return fusable && !relu ? kernel(name, ref, true, false, add, true) : null;
+                }
+
+                @Override
+                public Kernel fuseAdd() {
+                    return addable && !add && !relu ? kernel(name, ref, fusable, false, true, false) : null;
                 }
             };
         }
@@ -104,7 +121,7 @@ class ExecutorFusionTest {
     void reluThatIsTheOnlyReaderIsFusedIntoItsProducerAndTheAnswerIsUnchanged() {
         Random r = new Random(3);
         Graph g = residual(r);
-        Recording rec = new Recording();
+        Recording rec = new Recording(false);
         Executor fused = new Executor(g, List.of(rec));
         try (Arena arena = Arena.ofConfined()) {
             Tensor in = Tensor.fromLogical(arena, random(r, 4 * 6 * 5), 1, 4, 6, 5);
@@ -127,7 +144,7 @@ class ExecutorFusionTest {
         String c = gb.node("conv", conv, x, gb.constant("w", random(new Random(1), 4), 2, 2, 1, 1));
         String relu = gb.node("relu", Unary.relu(), c);
         Graph g = gb.output(c).output(relu).build();
-        Recording rec = new Recording();
+        Recording rec = new Recording(false);
         Executor ex = new Executor(g, List.of(rec));
         try (Arena arena = Arena.ofConfined()) {
             Tensor in = Tensor.fromLogical(arena, random(new Random(2), 18), 1, 2, 3, 3);
@@ -137,5 +154,24 @@ class ExecutorFusionTest {
             assertThat(got.get(relu).toLogicalArray()).containsExactly(expect.get(relu).toLogicalArray());
         }
         assertThat(rec.ran).containsExactly("conv", "relu");
+    }
+
+    @Test
+    void residualAddIsFusedIntoTheConvThatIsItsOnlyProducerAndItsReluAfterIt() {
+        Random r = new Random(4);
+        Graph g = residual(r);
+        Recording rec = new Recording(true);
+        Executor fused = new Executor(g, List.of(rec));
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor in = Tensor.fromLogical(arena, random(r, 4 * 6 * 5), 1, 4, 6, 5);
+            float[] expect = Executor.reference(g).run(arena, in).toLogicalArray();
+            for (int run = 0; run < 2; run++) {
+                rec.ran.clear();
+                assertThat(fused.run(arena, in).toLogicalArray()).as("run %d", run).containsExactly(expect);
+            }
+        }
+        // conv2 + add + relu2 in one kernel; conv3's output has two readers, so nothing fuses there.
+        assertThat(rec.ran).containsExactly("conv1+relu", "conv2+add+relu", "conv3", "relu3", "add2");
+        assertThat(fused.kernelSources()).containsEntry("add", "recording").containsEntry("relu2", "recording");
     }
 }

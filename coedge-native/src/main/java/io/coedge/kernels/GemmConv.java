@@ -40,6 +40,8 @@ final class GemmConv implements RowKernel {
     private final MemorySegment bias;
     private final int tileRows;
     private final boolean relu;
+    /** Adds the last input (a same-shape map: a residual connection) before the ReLU; packed GEMM only. */
+    private final boolean residual;
     /** Weights for the C packed GEMM ({@link PackedWeights}), or null where OpenBLAS multiplies. */
     private final MemorySegment gemmWeights;
 
@@ -54,6 +56,7 @@ final class GemmConv implements RowKernel {
         this.sgemm = sgemm;
         this.nativeKernels = nativeKernels;
         this.relu = false;
+        this.residual = false;
         Arena arena = Arena.ofAuto();
         this.window = nativeKernels == null ? null : NativeLibrary.window(arena, g);
         int k = g.patch(), mpg = g.mpg(), cpg = g.cpg();
@@ -98,8 +101,8 @@ final class GemmConv implements RowKernel {
                 && KernelSettings.convGemm().equals("auto");
     }
 
-    /** The same prepared convolution (weights shared) with ReLU applied in the epilogue. */
-    private GemmConv(GemmConv base) {
+    /** The same prepared convolution (weights shared) with a different epilogue. */
+    private GemmConv(GemmConv base, boolean relu, boolean residual) {
         this.g = base.g;
         this.sgemm = base.sgemm;
         this.nativeKernels = base.nativeKernels;
@@ -108,7 +111,8 @@ final class GemmConv implements RowKernel {
         this.bias = base.bias;
         this.tileRows = base.tileRows;
         this.gemmWeights = base.gemmWeights;
-        this.relu = true;
+        this.relu = relu;
+        this.residual = residual;
     }
 
     @Override
@@ -118,7 +122,13 @@ final class GemmConv implements RowKernel {
 
     @Override
     public RowKernel fuseRelu() {
-        return relu ? null : new GemmConv(this);
+        return relu ? null : new GemmConv(this, true, residual);
+    }
+
+    /** With the packed GEMM the residual add happens as each tile is stored; the ReLU, if any, after it. */
+    @Override
+    public RowKernel fuseAdd() {
+        return relu || residual || gemmWeights == null ? null : new GemmConv(this, false, true);
     }
 
     @Override
@@ -126,9 +136,23 @@ final class GemmConv implements RowKernel {
         Tensor x = inputs[0];
         int xRow0 = inputRow0[0];
         g.checkBand(x, xRow0, out, outRow0, r0, r1);
+        long resBase = 0;
+        int resRow0 = 0;
+        if (residual) {
+            Tensor r = inputs[inputs.length - 1];
+            resRow0 = inputRow0[inputs.length - 1];
+            if (r.layout() != out.layout() || r.dim(1) != out.dim(1) || r.dim(3) != out.dim(3)
+                    || r0 < resRow0 || r1 > resRow0 + r.dim(2)) {
+                throw new IllegalStateException("residual band " + r.describe() + " from row " + resRow0
+                        + " does not match output rows [" + r0 + ", " + r1 + ") of " + out.describe());
+            }
+            resBase = r.segment().address();
+        }
         if (r0 == r1) {
             return;
         }
+        final long rb = resBase;
+        final int rr0 = resRow0;
         WorkerPool pool = WorkerPool.shared();
         MemorySegment xs = pool.shareable(x.segment());
         MemorySegment ys = pool.shareable(out.segment());
@@ -142,17 +166,17 @@ final class GemmConv implements RowKernel {
             long bBytes = (long) g.patch() * g.outC() * Float.BYTES;
             boolean fits = g.pointwise() || aBytes <= KernelSettings.im2colBytes();
             if (fits && (aBytes < bBytes || rows < threads)) {
-                computeByColumns(pool, xs, xRow0, ys, outRow0, r0, r1);
+                computeByColumns(pool, xs, xRow0, ys, outRow0, r0, r1, rb, rr0);
                 return;
             }
             if (rows >= threads) {
                 // compute() tiles each share by tileRows itself.
                 int share = Math.ceilDiv(rows, Math.min(rows, threads * TASKS_PER_THREAD));
-                pool.forRows(r0, r1, share, share, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b));
+                pool.forRows(r0, r1, share, share, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b, rb, rr0));
                 return;
             }
         }
-        pool.forRows(r0, r1, minChunk, tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b));
+        pool.forRows(r0, r1, minChunk, tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b, rb, rr0));
     }
 
     /** Share of the threads' time that does work when {@link WorkerPool#forRows} splits these rows. */
@@ -164,8 +188,12 @@ final class GemmConv implements RowKernel {
         return (double) rows / ((double) threads * busiest);
     }
 
-    /** Output rows {@code [r0, r1)} on the calling thread, in tiles of at most {@code tileRows}. */
-    private void compute(MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int r0, int r1) {
+    /**
+     * Output rows {@code [r0, r1)} on the calling thread, in tiles of at most {@code tileRows}.
+     * {@code resBase} is the address of the residual band (holding rows from {@code resRow0}), or 0.
+     */
+    private void compute(MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int r0, int r1, long resBase,
+                         int resRow0) {
         int ow = g.outW(), m = g.outC(), mpg = g.mpg(), cpg = g.cpg(), k = g.patch();
         long packedGroupBytes = (long) k * mpg * Float.BYTES;
         for (int t0 = r0; t0 < r1; t0 += tileRows) {
@@ -181,8 +209,9 @@ final class GemmConv implements RowKernel {
                     nativeKernels.im2col(window, xs, xRow0, cpg, 0, t0, t1, col);
                     aAddr = col.address();
                 }
+                long res = resBase == 0 ? 0 : resBase + (long) (t0 - resRow0) * ow * m * Float.BYTES;
                 nativeKernels.gemmPacked(pixels, k, aAddr, k, gemmWeights.address(), m, 0, m, ys.address() + yOff, m,
-                        biasAddress(), relu);
+                        biasAddress(), res, m, relu);
                 continue;
             }
             if (g.pointwise()) {
@@ -213,7 +242,7 @@ final class GemmConv implements RowKernel {
      * too few columns to share).
      */
     private void computeByColumns(WorkerPool pool, MemorySegment xs, int xRow0, MemorySegment ys, int outRow0,
-                                  int r0, int r1) {
+                                  int r0, int r1, long resBase, int resRow0) {
         int ow = g.outW(), m = g.outC(), k = g.patch();
         int pixels = (r1 - r0) * ow;
         int threads = pool.threads();
@@ -241,17 +270,19 @@ final class GemmConv implements RowKernel {
         long yOff = (long) (r0 - outRow0) * ow * m * Float.BYTES;
         if (gemmWeights != null) {
             long aAddr = a.address() + aOff, yAddr = ys.address() + yOff;
+            long res = resBase == 0 ? 0 : resBase + (long) (r0 - resRow0) * ow * m * Float.BYTES;
             int panels = Math.ceilDiv(m, PackedWeights.NR);
             if (panels >= 2 * threads) {
                 int per = Math.ceilDiv(panels, Math.min(panels, threads * TASKS_PER_THREAD)) * PackedWeights.NR;
                 pool.run(Math.ceilDiv(m, per), i -> nativeKernels.gemmPacked(pixels, k, aAddr, k, gemmWeights.address(),
-                        m, i * per, Math.min(m, (i + 1) * per), yAddr, m, biasAddress(), relu));
+                        m, i * per, Math.min(m, (i + 1) * per), yAddr, m, biasAddress(), res, m, relu));
             } else {
                 int per = Math.ceilDiv(pixels, threads * TASKS_PER_THREAD);
                 pool.run(Math.ceilDiv(pixels, per), i -> {
                     int p0 = i * per, pb = Math.min(pixels, p0 + per) - p0;
                     nativeKernels.gemmPacked(pb, k, aAddr + (long) p0 * k * Float.BYTES, k, gemmWeights.address(), m, 0, m,
-                            yAddr + (long) p0 * m * Float.BYTES, m, biasAddress(), relu);
+                            yAddr + (long) p0 * m * Float.BYTES, m, biasAddress(), res == 0 ? 0 : res + (long) p0 * m * Float.BYTES,
+                            m, relu);
                 });
             }
             return;
@@ -303,6 +334,6 @@ final class GemmConv implements RowKernel {
     @Override
     public String toString() {
         return "GemmConv" + (g.pointwise() ? "[1x1]" : "[im2col]") + (gemmWeights != null ? "[packed]" : "")
-                + (relu ? "+Relu" : "");
+                + (residual ? "+Add" : "") + (relu ? "+Relu" : "");
     }
 }

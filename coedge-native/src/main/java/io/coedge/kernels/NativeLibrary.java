@@ -243,7 +243,7 @@ public final class NativeLibrary {
             this.copyRows = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_copy_rows__scalar"),
                     FunctionDescriptor.ofVoid(L, I, L, I, L, I), critical);
             this.gemmPacked = lookup.find("coedge_f32_gemm_packed__" + isa.suffix())
-                    .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.ofVoid(I, I, L, I, L, I, I, I, L, I, L, I), critical))
+                    .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.ofVoid(I, I, L, I, L, I, I, I, L, I, L, L, I, I), critical))
                     .orElse(null);
             this.gemvRows = lookup.find("coedge_f32_gemv_rows__" + isa.suffix())
                     .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.ofVoid(L, I, L, I, L, I, ValueLayout.JAVA_FLOAT), critical))
@@ -283,13 +283,14 @@ public final class NativeLibrary {
 
         /**
          * {@code coedge_f32_gemm_packed}: {@code C[i][j] = act(A[i] . B[:, j] + bias[j])} for {@code i < m},
-         * {@code j} in {@code [j0, j1)}, B packed as {@link PackedWeights} lays it out. Addresses are raw;
+         * {@code j} in {@code [j0, j1)}, B packed as {@link PackedWeights} lays it out, plus
+         * {@code res[i * ldr + j]} before the clamp when {@code res} is not 0. Addresses are raw;
          * {@code bias} 0 for none.
          */
         void gemmPacked(int m, int k, long a, int lda, long bp, int n, int j0, int j1, long c, int ldc, long bias,
-                        boolean relu) {
+                        long res, int ldr, boolean relu) {
             try {
-                gemmPacked.invokeExact(m, k, a, lda, bp, n, j0, j1, c, ldc, bias, relu ? 1 : 0);
+                gemmPacked.invokeExact(m, k, a, lda, bp, n, j0, j1, c, ldc, bias, res, ldr, relu ? 1 : 0);
             } catch (Throwable t) {
                 throw rethrow(t);
             }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.coedge.graph.RowKernel;
 import io.coedge.ops.Conv;
+import io.coedge.tensor.Tensor;
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -104,6 +106,50 @@ class NativeConvKernelTest {
         for (RowKernel f : fused) {
             check.checkWholeThenRelu(f);
             check.checkBandThenRelu(f, r0, r1, in[0], in[1]);
+        }
+    }
+
+    @Property(tries = 40)
+    void convWithFusedResidualAddEqualsConvPlusResidual(@ForAll @IntRange(min = 1, max = 20) int c,
+                                                        @ForAll @IntRange(min = 1, max = 12) int h,
+                                                        @ForAll @IntRange(min = 1, max = 12) int w,
+                                                        @ForAll @IntRange(min = 1, max = 70) int m,
+                                                        @ForAll @IntRange(min = 1, max = 3) int k,
+                                                        @ForAll boolean bias, @ForAll boolean relu,
+                                                        @ForAll long seed) {
+        Conv conv = new Conv(k, k, 1, 1, 1, 1, "NOTSET", new long[] {k / 2, k / 2, k / 2, k / 2}, 1);
+        Random r = new Random(seed);
+        RowKernelCheck check = RowKernelCheck.conv(r, conv, c, h, w, m, c, k, k, bias);
+        Assumptions.assumeTrue(OpenBlas.available(), "OpenBLAS is not available");
+        RowKernel fast = check.fast(new NativeKernelProvider()::kernel);
+        RowKernel withAdd = (RowKernel) fast.fuseAdd();
+        Assumptions.assumeTrue(withAdd != null, "the conv kernel here does not fuse a residual add (no packed GEMM)");
+        RowKernel kernel = relu ? (RowKernel) withAdd.fuseRelu() : withAdd;
+        assertThat(kernel).isNotNull();
+        int oh = check.outShape[2], ow = check.outShape[3];
+        float[] resValues = RowKernelCheck.random(r, m * oh * ow);
+        int r0 = r.nextInt(oh), r1 = r0 + 1 + r.nextInt(oh - r0);
+        int[] in = RowKernelCheck.inputRows(r0, r1, 1, k / 2, k, 1, h);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.fromLogical(arena, check.input, check.inShape);
+            Tensor res = Tensor.fromLogical(arena, resValues, 1, m, oh, ow);
+            Tensor expect = Tensor.allocate(arena, 1, m, r1 - r0, ow), got = Tensor.allocate(arena, 1, m, r1 - r0, ow);
+            check.reference.runRows(new Tensor[] {x.rows(in[0], in[1])}, new int[] {in[0]}, expect, r0, r0, r1);
+            Tensor resBand = res.rows(r0, oh);
+            for (int ch = 0; ch < m; ch++) {
+                for (int y = 0; y < r1 - r0; y++) {
+                    for (int xx = 0; xx < ow; xx++) {
+                        long o = expect.offset4(0, ch, y, xx);
+                        float v = expect.get(o) + resBand.at4(0, ch, y, xx);
+                        expect.set(o, relu ? Math.max(0f, v) : v);
+                    }
+                }
+            }
+            got.fill(Float.NaN);
+            // The weight and bias inputs are prepared; the residual comes last, as the executor passes it.
+            kernel.runRows(new Tensor[] {x.rows(in[0], in[1]), null, null, resBand}, new int[] {in[0], 0, 0, r0},
+                    got, r0, r0, r1);
+            RowKernelCheck.compare(expect, got, "rows [" + r0 + ", " + r1 + ") + residual" + (relu ? " + relu" : ""));
         }
     }
 
