@@ -10,10 +10,12 @@ import io.coedge.ops.GlobalPool;
 import io.coedge.ops.Pool;
 
 /**
- * The "native" kernels: convolutions through OpenBLAS sgemm (im2col of the row tile, or the input
- * band itself for 1x1) and fully connected layers (Gemm) through OpenBLAS; depthwise convolutions,
- * im2col, max/average/global-average pooling, Relu and residual Add in the CoEdge C library when it is packaged for this platform (Java
- * loops, or the reference for pooling, otherwise). Available when OpenBLAS loads.
+ * The "native" kernels: ungrouped convolutions through the CoEdge C packed-weight GEMM where the C
+ * library has a SIMD variant of it for this CPU (AVX-512), else OpenBLAS sgemm (im2col of the row
+ * tile, or the input band itself for 1x1); fully connected layers (Gemm) through the C row GEMV or
+ * OpenBLAS; depthwise convolutions, im2col, max/average/global-average pooling, Relu, residual Add and
+ * channel Concat in the CoEdge C library when it is packaged for this platform (Java loops, or the
+ * reference, otherwise). Available when OpenBLAS loads.
  */
 public final class NativeKernelProvider implements KernelProvider {
     @Override
@@ -78,6 +80,11 @@ public final class NativeKernelProvider implements KernelProvider {
         sb.append("CoEdge C kernels (").append(NativeLibrary.platform()).append("): ")
                 .append(NativeLibrary.available() ? NativeLibrary.kernels().isa().suffix() + " of "
                         + NativeLibrary.supportedIsas() : NativeLibrary.problem()).append('\n');
+        boolean packed = NativeLibrary.available() && NativeLibrary.kernels().hasPackedGemm()
+                && NativeLibrary.kernels().isa() != NativeLibrary.Isa.SCALAR;
+        sb.append("conv GEMM: ").append(packed && KernelSettings.convGemm().equals("auto")
+                ? "CoEdge packed (" + NativeLibrary.kernels().isa().suffix() + ")" : "OpenBLAS")
+                .append(" (-D").append(KernelSettings.CONV_GEMM_PROPERTY).append(")\n");
         return sb.toString();
     }
 }
