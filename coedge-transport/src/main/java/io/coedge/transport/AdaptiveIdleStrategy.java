@@ -17,23 +17,36 @@ import org.agrona.concurrent.NanoClock;
  * threads, a control loop and a waiting initiator added up to a tenth of this machine's two cores.
  */
 public final class AdaptiveIdleStrategy implements IdleStrategy {
-    private static final int SPINS = 20;
-    private static final int YIELDS = 50;
-
+    private final int maxSpins;
+    private final int maxYields;
     private final NanoClock clock;
     private final long minParkNs;
     private final long maxParkNs;
     private int spins;
     private int yields;
     private long idleSinceNs;
+    private boolean idling;
 
     /** Parks between {@code minParkNs} and {@code maxParkNs} once spinning and yielding found no work. */
     public AdaptiveIdleStrategy(long minParkNs, long maxParkNs) {
-        this(System::nanoTime, minParkNs, maxParkNs);
+        this(System::nanoTime, 20, 50, minParkNs, maxParkNs);
     }
 
-    AdaptiveIdleStrategy(NanoClock clock, long minParkNs, long maxParkNs) {
+    /**
+     * Spins {@code maxSpins} times, then yields {@code maxYields} times, then parks between {@code minParkNs}
+     * and {@code maxParkNs}.
+     */
+    public AdaptiveIdleStrategy(int maxSpins, int maxYields, long minParkNs, long maxParkNs) {
+        this(System::nanoTime, maxSpins, maxYields, minParkNs, maxParkNs);
+    }
+
+    AdaptiveIdleStrategy(NanoClock clock, int maxSpins, int maxYields, long minParkNs, long maxParkNs) {
         this.clock = clock;
+        if (maxSpins < 0 || maxYields < 0) {
+            throw new IllegalArgumentException("spins and yields must not be negative");
+        }
+        this.maxSpins = maxSpins;
+        this.maxYields = maxYields;
         if (minParkNs < 1 || maxParkNs < minParkNs) {
             throw new IllegalArgumentException("park bounds must satisfy 1 <= min <= max, got " + minParkNs + ", " + maxParkNs);
         }
@@ -61,12 +74,14 @@ public final class AdaptiveIdleStrategy implements IdleStrategy {
 
     @Override
     public void idle() {
-        if (spins < SPINS) {
-            if (spins++ == 0) {
-                idleSinceNs = clock.nanoTime();
-            }
+        if (!idling) {
+            idling = true;
+            idleSinceNs = clock.nanoTime();
+        }
+        if (spins < maxSpins) {
+            spins++;
             Thread.onSpinWait();
-        } else if (yields < YIELDS) {
+        } else if (yields < maxYields) {
             yields++;
             Thread.yield();
         } else {
@@ -82,6 +97,7 @@ public final class AdaptiveIdleStrategy implements IdleStrategy {
 
     @Override
     public void reset() {
+        idling = false;
         spins = 0;
         yields = 0;
     }

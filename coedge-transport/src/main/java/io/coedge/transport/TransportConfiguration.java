@@ -89,18 +89,23 @@ public final class TransportConfiguration {
      * (default: spin, yield, then park an eighth of the time already waited, 1 µs..1 ms: quick for short waits,
      * cheap for long ones), {@code backoff} (spin, yield, then park 1..100 µs: an idle thread wakes 10,000 times a
      * second), {@code yield} (Thread.yield: low latency, one busy
-     * core per waiting thread), {@code spin} (busy spin: lowest latency, only with a core to spare), or
-     * {@code sleep} (park 100 µs).
+     * core per waiting thread), {@code spin} (busy spin: lowest latency, only with a core to spare),
+     * {@code sleep} (park 100 µs) or {@code sleep:MICROS} (park that long).
      */
     public static final String IDLE_PROP = "coedge.transport.idle";
     public static final String IDLE_DEFAULT = "adaptive";
 
     /**
-     * How the embedded media driver's threads idle; the same names as {@value #IDLE_PROP}, whose value it
-     * takes when unset. A driver thread idles between two layers' halos, so {@code adaptive} lets it sleep
-     * most of that time; {@code spin} or {@code yield} here only make sense with a core to spare per driver.
+     * How the embedded media driver's threads idle: {@code sleep:1000} (default: park 1 ms, as Aeron's own
+     * driver backs off to) or any name {@value #IDLE_PROP} takes. When unset, an explicit {@value #IDLE_PROP}
+     * applies to the driver too. A driver's duty cycle polls its sockets with system calls and finds a little
+     * work (timers, status messages) every millisecond or so, so a strategy that parks shorter after each bit
+     * of work woke it thousands of times a second: 5% of a core per driver, taken from the computing threads
+     * on a small board. Halos wait behind a layer's interior rows, so the up to 1 ms a frame waits for the
+     * driver is hidden; {@code spin} or {@code yield} here only make sense with a core to spare per driver.
      */
     public static final String DRIVER_IDLE_PROP = "coedge.transport.driverIdle";
+    public static final String DRIVER_IDLE_DEFAULT = "sleep:1000";
 
     /** Stream id of the control stream on a worker's endpoint. */
     public static final int CONTROL_STREAM_ID = 1001;

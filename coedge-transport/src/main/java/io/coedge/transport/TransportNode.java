@@ -109,19 +109,35 @@ public final class TransportNode implements AutoCloseable {
     /** An idle strategy for the embedded driver's threads, as {@value TransportConfiguration#DRIVER_IDLE_PROP} says. */
     public static IdleStrategy driverIdleStrategy() {
         String name = System.getProperty(TransportConfiguration.DRIVER_IDLE_PROP);
-        return name == null || name.isBlank() ? waitIdleStrategy() : idleStrategy(name);
+        if (name == null || name.isBlank()) {
+            name = System.getProperty(TransportConfiguration.IDLE_PROP, TransportConfiguration.DRIVER_IDLE_DEFAULT);
+        }
+        return idleStrategy(name);
     }
 
-    /** The idle strategy named {@code name} (adaptive, backoff, yield, spin, sleep). */
+    /** The idle strategy named {@code name}: adaptive, backoff, yield, spin, sleep, or sleep:MICROS. */
     public static IdleStrategy idleStrategy(String name) {
-        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        if (n.startsWith("sleep:")) {
+            long us;
+            try {
+                us = Long.parseLong(n.substring(6));
+            } catch (NumberFormatException e) {
+                us = -1;
+            }
+            if (us < 1 || us > 1_000_000) {
+                throw new IllegalArgumentException("idle strategy '" + name + "': sleep:MICROS needs 1 to 1000000 microseconds");
+            }
+            return new org.agrona.concurrent.SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(us));
+        }
+        return switch (n) {
             case "adaptive" -> AdaptiveIdleStrategy.standard();
             case "backoff" -> new BackoffIdleStrategy(20, 50, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
             case "yield" -> new org.agrona.concurrent.YieldingIdleStrategy();
             case "spin" -> new org.agrona.concurrent.BusySpinIdleStrategy();
             case "sleep" -> new org.agrona.concurrent.SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(100));
             default -> throw new IllegalArgumentException(TransportConfiguration.IDLE_PROP + "=" + name
-                    + " is not one of adaptive, backoff, yield, spin, sleep");
+                    + " is not one of adaptive, backoff, yield, spin, sleep, sleep:MICROS");
         };
     }
 

@@ -9,7 +9,7 @@ class AdaptiveIdleStrategyTest {
     private long now = 1_000_000;
 
     private AdaptiveIdleStrategy idling(long minNs, long maxNs) {
-        AdaptiveIdleStrategy s = new AdaptiveIdleStrategy(() -> now, minNs, maxNs);
+        AdaptiveIdleStrategy s = new AdaptiveIdleStrategy(() -> now, 20, 50, minNs, maxNs);
         for (int i = 0; i < 70; i++) { // past the spins and yields: the next idle parks
             s.idle(0);
         }
@@ -38,6 +38,22 @@ class AdaptiveIdleStrategyTest {
             s.idle(0);
         }
         assertThat(s.parkNs()).isEqualTo(1_000);
+    }
+
+    @Test
+    void withoutSpinsOrYieldsItParksFromTheFirstIdleOnAndStillGrows() {
+        AdaptiveIdleStrategy s = new AdaptiveIdleStrategy(() -> now, 0, 0, 1_000, 1_000_000);
+        s.idle(0); // parks 1 µs at once
+        now += 8_000_000;
+        assertThat(s.parkNs()).isEqualTo(1_000_000);
+    }
+
+    @Test
+    void sleepTakesItsParkInMicroseconds() {
+        assertThat(TransportNode.idleStrategy("sleep:1000").alias()).isEqualTo("sleep-ns");
+        assertThat(TransportNode.idleStrategy("sleep:1000").toString()).contains("1000000");
+        assertThatThrownBy(() -> TransportNode.idleStrategy("sleep:0")).hasMessageContaining("MICROS");
+        assertThatThrownBy(() -> TransportNode.idleStrategy("sleep:x")).hasMessageContaining("MICROS");
     }
 
     @Test
