@@ -2,6 +2,7 @@ package io.coedge.bench.eval;
 
 import io.coedge.graph.Graph;
 import io.coedge.graph.Node;
+import io.coedge.partition.Accounting;
 import io.coedge.partition.Geometry;
 import io.coedge.partition.Plan;
 import io.coedge.partition.Sync;
@@ -160,7 +161,7 @@ public final class EvaluationRun {
      * gathers the pooled map back: bandwidth is the extra bytes over the extra time. The latency is what one halo
      * exchange costs (a tiny map split between the initiator and the worker through 1 and through 17 convolutions):
      * the cost model charges it per exchanged halo and twice per request (scatter, gather). The time a request
-     * costs beyond its bytes is printed too; the cost model has no separate term for it.
+     * costs beyond its bytes and those two latencies is the link's per-request cost.
      */
     static Map<String, LinkProfile> probeLinks(CoEdgeCluster cluster, Arena arena) throws IOException {
         int[] small = {1, 8, 32, 32};
@@ -176,19 +177,20 @@ public final class EvaluationRun {
             double ts;
             double tl;
             try (PartitionedSession s = cluster.deploy(ps, new Plan(0, List.of(LOCAL, w), new int[] {0, small[2]}, Sync.every(), LOCAL))) {
-                ts = time(cluster, s, arena, is, 3, 5).medianMs / 1e3;
+                ts = time(cluster, s, arena, is, 3, 9).medianMs / 1e3;
             }
             try (PartitionedSession s = cluster.deploy(pl, new Plan(0, List.of(LOCAL, w), new int[] {0, large[2]}, Sync.every(), LOCAL))) {
                 tl = time(cluster, s, arena, il, 2, 3).medianMs / 1e3;
             }
             double bw = (bl - bs) / Math.max(tl - ts, 1e-6);
-            double fixed = Math.max(0, ts - bs / bw);
             // per halo exchange: the same tiny map split in two between the initiator and the worker, through 1
             // and through 17 halo-needing layers; the difference over 16 is what one exchange costs in time
             double t1 = haloProbe(cluster, arena, w, 1);
             double t17 = haloProbe(cluster, arena, w, 17);
             double perHalo = Math.max(0, (t17 - t1) / 16);
-            out.put(w, new LinkProfile(bw, perHalo));
+            // what the small request costs beyond its bytes and its two message latencies
+            double fixed = Math.max(0, ts - bs / bw - 2 * perHalo);
+            out.put(w, new LinkProfile(bw, perHalo, fixed));
             System.out.printf(Locale.ROOT, "link to %s over the transport: %.1f Mbit/s payload (probe %.1f ms for %.0f KB, "
                     + "%.1f ms for %.0f KB), %.2f ms per halo exchange (%.1f ms with 1 layer, %.1f ms with 17); "
                     + "a request costs %.2f ms beyond its bytes%n", w, bw * 8 / 1e6, ts * 1e3, bs / 1e3, tl * 1e3, bl / 1e3,
@@ -283,13 +285,12 @@ public final class EvaluationRun {
                 alone[w + 1] = t.medianMs;
             }
             // The effective rate: what the worker delivers end to end holding every row, net of the scatter and
-            // gather (probed bandwidth, plus two message latencies as the cost model charges them) and of the
-            // initiator's tail. The per-request cost the cost model has no term for stays in the rate. The
-            // worker's own compute counter leaves out work around the layers that still delays the answer; it is
-            // shown for comparison.
+            // gather (probed bandwidth, plus two message latencies and the per-request cost as the cost model
+            // charges them) and of the initiator's tail. The worker's own compute counter leaves out work around
+            // the layers that still delays the answer; it is shown for comparison.
             LinkProfile link = links.get(name);
             double transfers = (table.scatterBytesPerRow() + table.gatherBytesPerRow()) * h / link.bandwidthBytesPerSecond()
-                    + 2 * link.latencySeconds();
+                    + 2 * link.latencySeconds() + link.requestSeconds();
             double net = alone[w + 1] / 1e3 - transfers - tailSeconds;
             rate[w + 1] = table.spatialFlops() / (net > counted ? net : counted);
             System.out.printf(Locale.ROOT, "  profile %-6s alone %9.1f ms  %6.2f GFLOP/s effective (%.1f ms net of transfers and"
@@ -395,9 +396,22 @@ public final class EvaluationRun {
             Outcome out = new Outcome(model, r.strategy(), rs.toString(), deadline * 1e3, r.feasible(), pr.latencyMs(),
                     exact * 1e3, t.medianMs, t.minMs, t.maxMs, pr.energyJoules(), energy, r.note());
             outcomes.add(out);
+            StringBuilder per = new StringBuilder();
+            Accounting acc = Geometry.of(g, new Plan(0, names, rows, Sync.every(), LOCAL)).predicted();
+            for (int i = 0; i < rows.length; i++) {
+                if (i == init || rows[i] == 0) {
+                    continue;
+                }
+                double predCp = acc.flops(i) / devices.get(i).rate(LayerType.CONV3X3);
+                per.append(String.format(Locale.ROOT, " %s %.1f/%.1f", names.get(i),
+                        t.computeNs.getOrDefault(names.get(i), Double.NaN) / 1e6, predCp * 1e3));
+            }
             System.out.printf(Locale.ROOT, "  %-12s rows %-28s predicted %8.1f ms (exact %8.1f)  measured %8.1f ms [%8.1f..%8.1f]"
                     + "  error %+6.1f%%  energy %6.2f J (at measured times %6.2f J)%n", r.strategy(), rs, pr.latencyMs(),
                     exact * 1e3, t.medianMs, t.minMs, t.maxMs, out.errorPercent(), pr.energyJoules(), energy);
+            if (!per.isEmpty()) {
+                System.out.println("      worker compute ms, counted/predicted:" + per);
+            }
         }
     }
 
