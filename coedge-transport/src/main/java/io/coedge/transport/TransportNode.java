@@ -42,11 +42,11 @@ public final class TransportNode implements AutoCloseable {
                     .initialWindowLength(ctx.receiverWindowBytes())
                     .socketRcvbufLength(ctx.receiverWindowBytes())
                     .socketSndbufLength(ctx.receiverWindowBytes())
-                    .sharedIdleStrategy(waitIdleStrategy())
-                    .senderIdleStrategy(waitIdleStrategy())
-                    .receiverIdleStrategy(waitIdleStrategy())
-                    .conductorIdleStrategy(waitIdleStrategy())
-                    .sharedNetworkIdleStrategy(waitIdleStrategy())
+                    .sharedIdleStrategy(driverIdleStrategy())
+                    .senderIdleStrategy(driverIdleStrategy())
+                    .receiverIdleStrategy(driverIdleStrategy())
+                    .conductorIdleStrategy(driverIdleStrategy())
+                    .sharedNetworkIdleStrategy(driverIdleStrategy())
                     // A peer that vanished frees its images quickly, so a restarted worker reconnects fast.
                     .imageLivenessTimeoutNs(TimeUnit.SECONDS.toNanos(2))
                     .publicationConnectionTimeoutNs(TimeUnit.SECONDS.toNanos(2))
@@ -88,9 +88,12 @@ public final class TransportNode implements AutoCloseable {
         return ctx.aeronDir();
     }
 
-    /** A UDP unicast channel to (for publications) or on (for subscriptions) {@code host:port}. */
+    /**
+     * A UDP unicast channel to (for publications) or on (for subscriptions) {@code host:port}; loopback
+     * endpoints get the loopback MTU.
+     */
     public String udpChannel(String endpoint) {
-        return "aeron:udp?endpoint=" + endpoint + "|mtu=" + ctx.udpMtuBytes() + "|term-length=" + ctx.termLengthBytes();
+        return "aeron:udp?endpoint=" + endpoint + "|mtu=" + ctx.udpMtuBytes(endpoint) + "|term-length=" + ctx.termLengthBytes();
     }
 
     /** The IPC channel for devices inside this process. */
@@ -103,15 +106,38 @@ public final class TransportNode implements AutoCloseable {
         return idleStrategy(System.getProperty(TransportConfiguration.IDLE_PROP, TransportConfiguration.IDLE_DEFAULT));
     }
 
-    /** The idle strategy named {@code name} (backoff, yield, spin, sleep). */
+    /** An idle strategy for the embedded driver's threads, as {@value TransportConfiguration#DRIVER_IDLE_PROP} says. */
+    public static IdleStrategy driverIdleStrategy() {
+        String name = System.getProperty(TransportConfiguration.DRIVER_IDLE_PROP);
+        if (name == null || name.isBlank()) {
+            name = System.getProperty(TransportConfiguration.IDLE_PROP, TransportConfiguration.DRIVER_IDLE_DEFAULT);
+        }
+        return idleStrategy(name);
+    }
+
+    /** The idle strategy named {@code name}: adaptive, backoff, yield, spin, sleep, or sleep:MICROS. */
     public static IdleStrategy idleStrategy(String name) {
-        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        if (n.startsWith("sleep:")) {
+            long us;
+            try {
+                us = Long.parseLong(n.substring(6));
+            } catch (NumberFormatException e) {
+                us = -1;
+            }
+            if (us < 1 || us > 1_000_000) {
+                throw new IllegalArgumentException("idle strategy '" + name + "': sleep:MICROS needs 1 to 1000000 microseconds");
+            }
+            return new org.agrona.concurrent.SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(us));
+        }
+        return switch (n) {
+            case "adaptive" -> AdaptiveIdleStrategy.standard();
             case "backoff" -> new BackoffIdleStrategy(20, 50, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
             case "yield" -> new org.agrona.concurrent.YieldingIdleStrategy();
             case "spin" -> new org.agrona.concurrent.BusySpinIdleStrategy();
             case "sleep" -> new org.agrona.concurrent.SleepingIdleStrategy(TimeUnit.MICROSECONDS.toNanos(100));
             default -> throw new IllegalArgumentException(TransportConfiguration.IDLE_PROP + "=" + name
-                    + " is not one of backoff, yield, spin, sleep");
+                    + " is not one of adaptive, backoff, yield, spin, sleep, sleep:MICROS");
         };
     }
 

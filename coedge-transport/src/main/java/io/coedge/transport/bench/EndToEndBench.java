@@ -28,6 +28,8 @@ import java.util.Random;
  * [--repeat 5]}. Configurations alternate run by run so that load from elsewhere hits both alike.
  */
 public final class EndToEndBench {
+    private static final int WARM_UP = 4;
+
     private EndToEndBench() {
     }
 
@@ -45,7 +47,8 @@ public final class EndToEndBench {
             System.setProperty("coedge.threads", "1");
         }
         List<String> flags = new java.util.ArrayList<>(List.of("-Xmx2g", "-Dcoedge.threads=1", "-XX:ActiveProcessorCount=1"));
-        for (String p : List.of("coedge.transport.idle", "coedge.transport.threadingMode")) {
+        for (String p : List.of("coedge.transport.idle", "coedge.transport.driverIdle", "coedge.transport.threadingMode",
+                "coedge.transport.udpMtuBytes", "coedge.transport.loopbackMtuBytes")) {
             if (System.getProperty(p) != null) {
                 flags.add("-D" + p + "=" + System.getProperty(p));
             }
@@ -66,12 +69,14 @@ public final class EndToEndBench {
                         new int[] {0, h / 2, h - h / 2}, Sync.every()).withTail(CoEdgeCluster.LOCAL_DEVICE);
                 try (PartitionedSession s1 = cluster.deploy(ModelSpec.zoo(model, 0), one);
                         PartitionedSession s2 = cluster.deploy(ModelSpec.zoo(model, 0), two)) {
-                    s1.infer(arena, in); // warm-up (kernels, JIT, connections)
-                    s2.infer(arena, in);
+                    // Warm-up (kernels, JIT, connections): a few runs each, so that the compiler threads of four
+                    // JVMs are not still busy, on the same two cores, during the timed runs.
+                    for (int w = 0; w < WARM_UP; w++) {
+                        s1.infer(arena, in);
+                        s2.infer(arena, in);
+                    }
                     long[] t1 = new long[repeat];
                     long[] t2 = new long[repeat];
-                    s1.infer(arena, in);
-                    s2.infer(arena, in);
                     long[] waitBefore = waits(cluster);
                     long[] computeBefore = computes(cluster);
                     for (int r = 0; r < repeat; r++) {

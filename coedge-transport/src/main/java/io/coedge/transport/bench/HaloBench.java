@@ -188,8 +188,8 @@ public final class HaloBench {
         }
 
         static AeronLink udp(Path base, int mtu, int size) {
-            TransportNode a = TransportNode.start(ctx(base, "udp-a", size).udpMtuBytes(mtu));
-            TransportNode b = TransportNode.start(ctx(base, "udp-b", size).udpMtuBytes(mtu));
+            TransportNode a = TransportNode.start(ctx(base, "udp-a", size).udpMtuBytes(mtu).loopbackMtuBytes(mtu));
+            TransportNode b = TransportNode.start(ctx(base, "udp-b", size).udpMtuBytes(mtu).loopbackMtuBytes(mtu));
             int port;
             try (var s = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
                 port = s.getLocalPort();
