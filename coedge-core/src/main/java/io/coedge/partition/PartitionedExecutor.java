@@ -179,6 +179,11 @@ public final class PartitionedExecutor {
 
     /** Runs each device on its own thread with an in-process exchange; a halo not sent in time fails the run. */
     public Result runThreaded(Arena arena, Tensor input, long timeoutNs) {
+        return runThreaded(arena, input, timeoutNs, TimeUnit.SECONDS.toNanos(60));
+    }
+
+    /** As above; a device still running {@code timeoutNs + graceNs} after the start fails the run. */
+    Result runThreaded(Arena arena, Tensor input, long timeoutNs, long graceNs) {
         requireAllDevices();
         try (InProcessHaloExchange ex = new InProcessHaloExchange(geometry.transfers(), timeoutNs);
              Arena shared = Arena.ofShared()) {
@@ -209,13 +214,26 @@ public final class PartitionedExecutor {
                 threads.add(t);
                 t.start();
             }
+            long joinDeadline = System.nanoTime() + timeoutNs + graceNs;
             for (Thread t : threads) {
                 try {
-                    t.join(TimeUnit.NANOSECONDS.toMillis(timeoutNs) + 60_000);
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime())));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new HaloExchangeException("interrupted while waiting for devices", e);
                 }
+            }
+            List<String> stuck = new java.util.ArrayList<>();
+            for (int d = 0; d < n; d++) {
+                if (threads.get(d).isAlive()) {
+                    stuck.add(geometry.plan().devices().get(d));
+                }
+            }
+            if (!stuck.isEmpty()) {
+                // a kernel that never returns cannot be stopped; say so rather than read results that are not there
+                threads.forEach(Thread::interrupt);
+                throw new HaloExchangeException("device(s) " + stuck + " did not finish within "
+                        + TimeUnit.NANOSECONDS.toMillis(timeoutNs + graceNs) + " ms; their threads were interrupted");
             }
             for (int d = 0; d < n; d++) {
                 if (failure[d] != null && !(failure[d] instanceof HaloExchangeException)) {

@@ -24,6 +24,54 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void aDeviceThatNeverFinishesFailsTheThreadedRunWithItsName() {
+        Graph g = Nets.smallStack(23, 9);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        // a kernel that ignores interrupts and hangs until released: the run must still come back
+        io.coedge.graph.KernelProvider hanging = new io.coedge.graph.KernelProvider() {
+            public String name() {
+                return "hanging";
+            }
+
+            public int priority() {
+                return 0;
+            }
+
+            public boolean available() {
+                return true;
+            }
+
+            public io.coedge.graph.Kernel kernel(io.coedge.graph.KernelContext ctx) {
+                if (!(ctx.node().op().referenceKernel(ctx) instanceof io.coedge.graph.RowKernel ref)) {
+                    return null;
+                }
+                return (io.coedge.graph.RowKernel) (in, row0, out, outRow0, r0, r1) -> {
+                    if (Thread.currentThread().getName().endsWith("dev1")) {
+                        while (release.getCount() > 0) {
+                            try {
+                                release.await();
+                            } catch (InterruptedException ignored) {
+                                // keeps hanging, as a native kernel would
+                            }
+                        }
+                    }
+                    ref.runRows(in, row0, out, outRow0, r0, r1);
+                };
+            }
+        };
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor in = Nets.randomInput(arena, g.inputs().get(0).shape(), 3);
+            PartitionedExecutor px = new PartitionedExecutor(g, Plan.equal(Plan.deviceNames(2), 23, Sync.every()),
+                    List.of(hanging));
+            assertThatThrownBy(() -> px.runThreaded(arena, in, 200_000_000L, 300_000_000L))
+                    .isInstanceOf(HaloExchangeException.class)
+                    .hasMessageContaining("[dev1] did not finish within 500 ms");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void computeTimeIsCountedExactlyWhereADeviceComputedRows() {
         Graph g = Nets.smallStack(23, 9);
         try (Arena arena = Arena.ofConfined()) {
