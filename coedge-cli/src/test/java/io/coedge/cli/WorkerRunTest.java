@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.coedge.onnx.OnnxExporter;
+import io.coedge.planner.DeviceProfile;
+import io.coedge.planner.DeviceProfiles;
 import io.coedge.transport.TransportConfiguration;
 import io.coedge.transport.runtime.LocalWorkers;
 import java.net.DatagramSocket;
@@ -85,6 +87,36 @@ class WorkerRunTest {
             assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
             assertThat(r.out()).contains("rows=local:4,worker1:12", "same output as the one-device run");
         }
+    }
+
+    @Test
+    void profileLinksMeasuresEachWorkerOverTheTransportIntoADeviceFileThatPlanAccepts() throws Exception {
+        try (LocalWorkers w = LocalWorkers.start(1, null, List.of("-Xmx256m"))) {
+            Path cluster = dir.resolve("cluster.conf");
+            Files.writeString(cluster, "worker worker1 = " + w.clusterConfig().workers().get(0).endpoint() + "\n");
+            Path f = dir.resolve("devices.yaml");
+            CliRunner p = CliRunner.runAsLauncher("profile", "--quick", "--name", "me", "--links", cluster.toString(),
+                    "--out", f.toString());
+            assertThat(p.exitCode()).as(p.out() + p.err()).isZero();
+            assertThat(p.out()).contains("link to worker1 over the transport", "Mbit/s payload", "per halo exchange",
+                    "per request", "2 devices, me first");
+            String yaml = Files.readString(f);
+            assertThat(yaml).contains("name: me", "name: worker1", "link.bandwidth", "measured over the transport");
+            DeviceProfiles.Cluster c = DeviceProfiles.read(f);
+            assertThat(c.devices()).extracting(DeviceProfile::name).containsExactly("me", "worker1");
+            assertThat(c.devices().get(1).link().bandwidthBytesPerSecond()).isPositive();
+            CliRunner r = CliRunner.run("plan", "--model", onnx.toString(), "--devices", f.toString(), "--deadline", "1s", "--json");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            assertThat(r.out()).contains("\"worker1\":");
+        }
+    }
+
+    @Test
+    void profileLinksNamesABadClusterFileBeforeProfiling() throws Exception {
+        Path cluster = dir.resolve("cluster.conf");
+        Files.writeString(cluster, "worker a = nowhere\n");
+        assertUserError(CliRunner.runAsLauncher("profile", "--quick", "--links", cluster.toString(), "--out",
+                dir.resolve("x.yaml").toString()), "cluster.conf line 1");
     }
 
     @Test

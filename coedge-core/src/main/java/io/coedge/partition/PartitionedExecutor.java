@@ -54,6 +54,8 @@ public final class PartitionedExecutor {
     private final int preparedFor;
     /** One block per device, reserved on first use and reused by every inference. */
     private final MemorySegment[] memory;
+    /** Each device's program with halo receives deferred behind interior rows (see {@link #overlapped}). */
+    private final List<Step>[] schedules;
 
     public PartitionedExecutor(Graph graph, Plan plan, List<KernelProvider> providers) {
         this(Geometry.of(graph, plan), providers);
@@ -72,6 +74,9 @@ public final class PartitionedExecutor {
         this.geometry = geometry;
         this.preparedFor = device;
         this.memory = new MemorySegment[geometry.plan().deviceCount()];
+        @SuppressWarnings("unchecked")
+        List<Step>[] sch = new List[geometry.plan().deviceCount()];
+        this.schedules = sch;
         this.graph = geometry.graph();
         this.nodes = graph.nodes();
         this.kernels = new Kernel[nodes.size()];
@@ -174,6 +179,11 @@ public final class PartitionedExecutor {
 
     /** Runs each device on its own thread with an in-process exchange; a halo not sent in time fails the run. */
     public Result runThreaded(Arena arena, Tensor input, long timeoutNs) {
+        return runThreaded(arena, input, timeoutNs, TimeUnit.SECONDS.toNanos(60));
+    }
+
+    /** As above; a device still running {@code timeoutNs + graceNs} after the start fails the run. */
+    Result runThreaded(Arena arena, Tensor input, long timeoutNs, long graceNs) {
         requireAllDevices();
         try (InProcessHaloExchange ex = new InProcessHaloExchange(geometry.transfers(), timeoutNs);
              Arena shared = Arena.ofShared()) {
@@ -204,13 +214,26 @@ public final class PartitionedExecutor {
                 threads.add(t);
                 t.start();
             }
+            long joinDeadline = System.nanoTime() + timeoutNs + graceNs;
             for (Thread t : threads) {
                 try {
-                    t.join(TimeUnit.NANOSECONDS.toMillis(timeoutNs) + 60_000);
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime())));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new HaloExchangeException("interrupted while waiting for devices", e);
                 }
+            }
+            List<String> stuck = new java.util.ArrayList<>();
+            for (int d = 0; d < n; d++) {
+                if (threads.get(d).isAlive()) {
+                    stuck.add(geometry.plan().devices().get(d));
+                }
+            }
+            if (!stuck.isEmpty()) {
+                // a kernel that never returns cannot be stopped; say so rather than read results that are not there
+                threads.forEach(Thread::interrupt);
+                throw new HaloExchangeException("device(s) " + stuck + " did not finish within "
+                        + TimeUnit.NANOSECONDS.toMillis(timeoutNs + graceNs) + " ms; their threads were interrupted");
             }
             for (int d = 0; d < n; d++) {
                 if (failure[d] != null && !(failure[d] instanceof HaloExchangeException)) {
@@ -260,13 +283,127 @@ public final class PartitionedExecutor {
     private Map<String, Tensor> runProgram(int d, Tensor input, HaloExchange exchange, Accounting counted, Arena arena) {
         Device dev = new Device(d, input, exchange, counted);
         try {
-            for (Step s : geometry.program(d)) {
+            for (Step s : schedule(d)) {
                 dev.execute(s);
             }
             return d == geometry.plan().tail() ? dev.results(arena) : Map.of();
         } finally {
             dev.close();
         }
+    }
+
+    /** Device {@code d}'s program as {@link #runDevice} runs it: {@link #overlapped}, made once. */
+    List<Step> schedule(int d) {
+        synchronized (schedules) {
+            if (schedules[d] == null) {
+                schedules[d] = overlapped(geometry.program(d));
+            }
+            return schedules[d];
+        }
+    }
+
+    /**
+     * The program with each halo wait moved behind the work that does not need it: where a device receives
+     * halo rows of a map and then computes a windowed layer on that map, it first computes the output rows
+     * that read only its own rows, then waits for the halos, then computes the rows next to the boundary.
+     * A neighbour's halo then has the time of a whole layer's interior to arrive instead of none, so a
+     * little jitter between devices or a slow hop does not stall the device. Same transfers, same FLOPs
+     * (band FLOPs add up exactly), same buffers; only the order within a phase changes.
+     */
+    List<Step> overlapped(List<Step> program) {
+        List<Step> out = new ArrayList<>(program.size() + 8);
+        int i = 0;
+        while (i < program.size()) {
+            Step s = program.get(i);
+            if (!(s instanceof Step.Receive first) || first.t().kind() != Transfer.Kind.HALO) {
+                out.add(s);
+                i++;
+                continue;
+            }
+            int j = i;
+            List<Step.Receive> receives = new ArrayList<>();
+            while (j < program.size() && program.get(j) instanceof Step.Receive r && r.t().kind() == Transfer.Kind.HALO
+                    && r.key().equals(first.key())) {
+                receives.add(r);
+                j++;
+            }
+            List<Step> allocs = new ArrayList<>();
+            while (j < program.size() && program.get(j) instanceof Step.Alloc a) {
+                allocs.add(a);
+                j++;
+            }
+            RowRange[] parts = j < program.size() && program.get(j) instanceof Step.Compute c
+                    ? interiorFirst(c, first.key(), receives) : null;
+            if (parts == null) {
+                out.add(s);
+                i++;
+                continue;
+            }
+            Step.Compute c = (Step.Compute) program.get(j);
+            out.addAll(allocs);
+            out.add(new Step.Compute(c.phase(), c.node(), parts[1]));
+            out.addAll(receives);
+            if (!parts[0].isEmpty()) {
+                out.add(new Step.Compute(c.phase(), c.node(), parts[0]));
+            }
+            if (!parts[2].isEmpty()) {
+                out.add(new Step.Compute(c.phase(), c.node(), parts[2]));
+            }
+            i = j + 1;
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Splits the rows of {@code c} into {before, interior, after}: interior reads no row that {@code receives}
+     * bring into buffer {@code key}. Null when there is nothing to gain or the layer does not fit the pattern
+     * (not windowed, more than one split map input, or no interior rows).
+     */
+    private RowRange[] interiorFirst(Step.Compute c, String key, List<Step.Receive> receives) {
+        Node node = nodes.get(c.node());
+        RowMapping mapping = geometry.mapping(c.node());
+        if (mapping == null || !mapping.windowed() || !key.startsWith("b:") || !(kernels[c.node()] instanceof RowKernel)) {
+            return null;
+        }
+        int input = -1;
+        for (int j = 0; j < node.inputs().size(); j++) {
+            if (!node.hasInput(j) || graph.isConstant(node.input(j)) || !geometry.isSplit(node.input(j))) {
+                continue;
+            }
+            if (input >= 0 || !key.equals("b:" + node.input(j))) {
+                return null;
+            }
+            input = j;
+        }
+        if (input < 0) {
+            return null;
+        }
+        int height = graph.shape(node.input(input))[2];
+        RowRange rows = c.rows();
+        int a = -1;
+        int b = -1;
+        for (int y = rows.start(); y < rows.end(); y++) {
+            RowRange in = mapping.inputRows(input, y, y + 1).clip(height);
+            boolean boundary = false;
+            for (Step.Receive r : receives) {
+                if (!in.intersect(r.t().rows()).isEmpty()) {
+                    boundary = true;
+                    break;
+                }
+            }
+            if (!boundary) {
+                if (a < 0) {
+                    a = y;
+                } else if (b != y) {
+                    return null; // interior rows not contiguous: keep the plain order
+                }
+                b = y + 1;
+            }
+        }
+        if (a < 0 || (a == rows.start() && b == rows.end())) {
+            return null;
+        }
+        return new RowRange[] {new RowRange(rows.start(), a), new RowRange(a, b), new RowRange(b, rows.end())};
     }
 
     private void requireAllDevices() {

@@ -21,7 +21,8 @@ import java.util.List;
  * </ul>
  * <b>Latency</b> {@code T = sum_s T_s + scatter + gather + tail}: the initiator sends each other device its
  * input rows and later receives its last maps one after the other over the pair link (smaller bandwidth,
- * larger latency), then runs the tail alone.
+ * larger latency), then runs the tail alone. Each other device that takes part also adds its link's fixed
+ * per-request cost ({@link LinkProfile#requestSeconds()}) to the scatter.
  *
  * <p><b>Energy</b> {@code E = sum over taking-part devices of P_idle * T + (P_cp - P_idle) * compute
  * + (P_tx - P_idle) * transfer}, which equals the design's
@@ -49,7 +50,8 @@ public final class CostModel {
     final double[][] hx;        // [stage][device] seconds of halo if exchanging
     final double[] stageHaloBytes;
     final double[] sgRow;       // scatter+gather seconds per row, 0 for the initiator
-    final double[] sgLat;       // scatter+gather fixed seconds, 0 for the initiator
+    final double[] sgLat;       // scatter+gather fixed seconds (with the request cost), 0 for the initiator
+    final double[] request;     // the fixed per-request part of sgLat
     final double scatterRowFraction[]; // share of sgRow that is scatter (reporting)
     final double tail;
     final double[] idleW, dcpW, dtxW;
@@ -91,6 +93,7 @@ public final class CostModel {
         DeviceProfile id = devices.get(init);
         sgRow = new double[n];
         sgLat = new double[n];
+        request = new double[n];
         scatterRowFraction = new double[n];
         for (int i = 0; i < n; i++) {
             if (i == init) {
@@ -101,7 +104,9 @@ public final class CostModel {
             double ga = table.gatherBytesPerRow() / pair.bandwidthBytesPerSecond();
             sgRow[i] = sc + ga;
             scatterRowFraction[i] = sgRow[i] > 0 ? sc / sgRow[i] : 0;
-            sgLat[i] = (table.gatherBytesPerRow() > 0 ? 2 : 1) * pair.latencySeconds();
+            // two message latencies (scatter, gather) and the worker's fixed cost per request
+            request[i] = devices.get(i).link().requestSeconds();
+            sgLat[i] = (table.gatherBytesPerRow() > 0 ? 2 : 1) * pair.latencySeconds() + request[i];
         }
         double t = 0;
         for (var e : table.tailFlops().entrySet()) {
@@ -175,7 +180,8 @@ public final class CostModel {
      * model's proportional rows: each graph node is a layer, a device's time at it is its exact FLOPs over
      * its rate for the node's type plus the bytes it receives there (halos, its scatter band, gathered
      * maps at the tail device) over its link plus one link latency when it receives anything;
-     * {@code T = sum over nodes of the max over devices}. Energy as in {@link #predict(int[])}, from the
+     * {@code T = sum over nodes of the max over devices}, plus the fixed per-request cost of every other
+     * device that takes part. Energy as in {@link #predict(int[])}, from the
      * same per-device busy times. Devices are matched to the plan by position; the plan's tail device
      * should be the initiator for the two predictions to be comparable.
      *
@@ -209,6 +215,11 @@ public final class CostModel {
                 mx = Math.max(mx, c + t);
             }
             latency += mx;
+        }
+        for (int i = 0; i < n; i++) {
+            if (on[i] && i != init) {
+                latency += request[i];
+            }
         }
         double energy = 0;
         for (int i = 0; i < n; i++) {
@@ -273,7 +284,8 @@ public final class CostModel {
         for (int i = 0; i < n; i++) {
             if (i != init && a[i] > 0) {
                 sg[i] = sgRow[i] * a[i] + sgLat[i];
-                double sc = sgRow[i] * a[i] * scatterRowFraction[i] + sgLat[i] / (table.gatherBytesPerRow() > 0 ? 2 : 1);
+                double sc = sgRow[i] * a[i] * scatterRowFraction[i]
+                        + (sgLat[i] - request[i]) / (table.gatherBytesPerRow() > 0 ? 2 : 1) + request[i];
                 scatter += sc;
                 gather += sg[i] - sc;
             }

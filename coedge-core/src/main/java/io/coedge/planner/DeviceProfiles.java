@@ -23,6 +23,7 @@ import java.util.Set;
  * <pre>
  * link.bandwidth: 100 Mbit/s     # optional default link for every device
  * link.latency: 1 ms
+ * link.request: 0 ms             # optional fixed cost per request per device (control, wake-up)
  * initiator: cam                 # optional; default: the first device
  * devices:
  *   - name: cam
@@ -161,7 +162,7 @@ public final class DeviceProfiles {
                 defaults.put(e.getKey(), e.getValue());
             } else {
                 throw new IllegalArgumentException(source + ": unknown top-level key '" + e.getKey()
-                        + "' (known: initiator, link.bandwidth, link.latency, devices)");
+                        + "' (known: initiator, link.bandwidth, link.latency, link.request, devices)");
             }
         }
         List<DeviceProfile> devices = new ArrayList<>();
@@ -198,11 +199,15 @@ public final class DeviceProfiles {
         double tx = base == null ? Double.NaN : base.transmitWatts();
         double bw = base == null ? LinkProfile.DEFAULT.bandwidthBytesPerSecond() : base.link().bandwidthBytesPerSecond();
         double lat = base == null ? LinkProfile.DEFAULT.latencySeconds() : base.link().latencySeconds();
+        double req = base == null ? LinkProfile.DEFAULT.requestSeconds() : base.link().requestSeconds();
         if (defaults.containsKey("link.bandwidth")) {
             bw = Units.bandwidth(source + " link.bandwidth", defaults.get("link.bandwidth"));
         }
         if (defaults.containsKey("link.latency")) {
             lat = Units.seconds(source + " link.latency", defaults.get("link.latency"));
+        }
+        if (defaults.containsKey("link.request")) {
+            req = Units.seconds(source + " link.request", defaults.get("link.request"));
         }
         for (Map.Entry<String, String> e : item.entrySet()) {
             String k = e.getKey();
@@ -217,6 +222,7 @@ public final class DeviceProfiles {
                 case "power.transmit" -> tx = Units.power(what, v);
                 case "link.bandwidth" -> bw = Units.bandwidth(what, v);
                 case "link.latency" -> lat = Units.seconds(what, v);
+                case "link.request" -> req = Units.seconds(what, v);
                 default -> {
                     if (k.startsWith("rate.")) {
                         rates.put(LayerType.fromKey(k.substring(5)), Units.rate(what, v));
@@ -225,7 +231,7 @@ public final class DeviceProfiles {
                     } else {
                         throw new IllegalArgumentException(where + ": unknown key '" + k + "' (known: name, preset, description,"
                                 + " memory, power.idle, power.compute, power.transmit, link.bandwidth, link.latency,"
-                                + " rate.<type>, source.<figure>)");
+                                + " link.request, rate.<type>, source.<figure>)");
                     }
                 }
             }
@@ -233,7 +239,7 @@ public final class DeviceProfiles {
         if (memory < 0 || Double.isNaN(idle) || Double.isNaN(compute) || Double.isNaN(tx)) {
             throw new IllegalArgumentException(where + ": give a preset, or memory, power.idle, power.compute and power.transmit");
         }
-        return new DeviceProfile(name, description, rates, memory, idle, compute, tx, new LinkProfile(bw, lat), sources);
+        return new DeviceProfile(name, description, rates, memory, idle, compute, tx, new LinkProfile(bw, lat, req), sources);
     }
 
     /** Writes one cluster in the format {@link #parse} reads (every figure explicit, no presets). */
@@ -256,6 +262,9 @@ public final class DeviceProfiles {
             sb.append("    power.transmit: ").append(Units.fmt(d.transmitWatts())).append(" W\n");
             sb.append("    link.bandwidth: ").append(Units.fmt(d.link().bandwidthBytesPerSecond() * 8 / 1e6)).append(" Mbit/s\n");
             sb.append("    link.latency: ").append(Units.fmt(d.link().latencySeconds() * 1e3)).append(" ms\n");
+            if (d.link().requestSeconds() > 0) {
+                sb.append("    link.request: ").append(Units.fmt(d.link().requestSeconds() * 1e3)).append(" ms\n");
+            }
             for (Map.Entry<String, String> e : d.sources().entrySet()) {
                 sb.append("    source.").append(e.getKey()).append(": ").append(MiniYaml.scalar(e.getValue())).append('\n');
             }

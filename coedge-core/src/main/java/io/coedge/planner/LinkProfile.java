@@ -2,19 +2,29 @@ package io.coedge.planner;
 
 /**
  * A device's network link as the planner sees it: the bandwidth and one-way latency of the device's
- * access link to the LAN. A transfer between two devices runs at the smaller bandwidth and the larger
- * latency of the two links.
+ * access link to the LAN, and the fixed time one request costs the device beyond its bytes. A transfer
+ * between two devices runs at the smaller bandwidth and the larger latency of the two links.
+ *
+ * <p>The request cost is what a device adds to every inference it takes part in whatever its share:
+ * receiving the request and its plan version, waking its compute thread, reporting back. It is measured
+ * over the transport ({@code coedge profile --link}, the evaluation's probe); 0 when not known.
  *
  * @param bandwidthBytesPerSecond sustained payload bandwidth, bytes/s
  * @param latencySeconds          one-way latency of one message, seconds
+ * @param requestSeconds          fixed seconds one request costs the device beyond its messages' bytes
  */
-public record LinkProfile(double bandwidthBytesPerSecond, double latencySeconds) {
+public record LinkProfile(double bandwidthBytesPerSecond, double latencySeconds, double requestSeconds) {
     /**
      * The link assumed when none is given: 100 Mbit/s and 1 ms one way, a switched LAN where the boards
      * reach it through 802.11ac Wi-Fi or a 100 Mbit/s port (the Raspberry Pi 3B+'s gigabit port sits
      * behind USB 2.0 and delivers about 300 Mbit/s; Wi-Fi-class links are the common deployment).
      */
     public static final LinkProfile DEFAULT = new LinkProfile(100e6 / 8, 1e-3);
+
+    /** A link with no per-request cost beyond its messages. */
+    public LinkProfile(double bandwidthBytesPerSecond, double latencySeconds) {
+        this(bandwidthBytesPerSecond, latencySeconds, 0);
+    }
 
     public LinkProfile {
         if (!(bandwidthBytesPerSecond > 0) || Double.isInfinite(bandwidthBytesPerSecond)) {
@@ -24,12 +34,23 @@ public record LinkProfile(double bandwidthBytesPerSecond, double latencySeconds)
         if (!(latencySeconds >= 0) || Double.isInfinite(latencySeconds)) {
             throw new IllegalArgumentException("link latency must be >= 0 s, got " + latencySeconds);
         }
+        if (!(requestSeconds >= 0) || Double.isInfinite(requestSeconds)) {
+            throw new IllegalArgumentException("per-request cost must be >= 0 s, got " + requestSeconds);
+        }
     }
 
-    /** The effective link between two devices: the slower bandwidth and the larger latency. */
+    /**
+     * The effective link between two devices: the slower bandwidth and the larger latency. The request
+     * cost stays this link's: it belongs to the device, not to the pair.
+     */
     public LinkProfile pairWith(LinkProfile other) {
         return new LinkProfile(Math.min(bandwidthBytesPerSecond, other.bandwidthBytesPerSecond),
-                Math.max(latencySeconds, other.latencySeconds));
+                Math.max(latencySeconds, other.latencySeconds), requestSeconds);
+    }
+
+    /** This link with a fixed per-request cost of {@code seconds}. */
+    public LinkProfile withRequestSeconds(double seconds) {
+        return new LinkProfile(bandwidthBytesPerSecond, latencySeconds, seconds);
     }
 
     /** Seconds to send {@code bytes} in one message over this link. */
@@ -39,11 +60,12 @@ public record LinkProfile(double bandwidthBytesPerSecond, double latencySeconds)
 
     /** This link with the bandwidth scaled by {@code factor} (live re-planning). */
     public LinkProfile scaleBandwidth(double factor) {
-        return new LinkProfile(bandwidthBytesPerSecond * factor, latencySeconds);
+        return new LinkProfile(bandwidthBytesPerSecond * factor, latencySeconds, requestSeconds);
     }
 
     @Override
     public String toString() {
-        return Units.formatBandwidth(bandwidthBytesPerSecond) + " " + Units.formatSeconds(latencySeconds);
+        return Units.formatBandwidth(bandwidthBytesPerSecond) + " " + Units.formatSeconds(latencySeconds)
+                + (requestSeconds > 0 ? " +" + Units.formatSeconds(requestSeconds) + "/request" : "");
     }
 }

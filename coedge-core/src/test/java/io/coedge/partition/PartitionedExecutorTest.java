@@ -24,6 +24,54 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void aDeviceThatNeverFinishesFailsTheThreadedRunWithItsName() {
+        Graph g = Nets.smallStack(23, 9);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        // a kernel that ignores interrupts and hangs until released: the run must still come back
+        io.coedge.graph.KernelProvider hanging = new io.coedge.graph.KernelProvider() {
+            public String name() {
+                return "hanging";
+            }
+
+            public int priority() {
+                return 0;
+            }
+
+            public boolean available() {
+                return true;
+            }
+
+            public io.coedge.graph.Kernel kernel(io.coedge.graph.KernelContext ctx) {
+                if (!(ctx.node().op().referenceKernel(ctx) instanceof io.coedge.graph.RowKernel ref)) {
+                    return null;
+                }
+                return (io.coedge.graph.RowKernel) (in, row0, out, outRow0, r0, r1) -> {
+                    if (Thread.currentThread().getName().endsWith("dev1")) {
+                        while (release.getCount() > 0) {
+                            try {
+                                release.await();
+                            } catch (InterruptedException ignored) {
+                                // keeps hanging, as a native kernel would
+                            }
+                        }
+                    }
+                    ref.runRows(in, row0, out, outRow0, r0, r1);
+                };
+            }
+        };
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor in = Nets.randomInput(arena, g.inputs().get(0).shape(), 3);
+            PartitionedExecutor px = new PartitionedExecutor(g, Plan.equal(Plan.deviceNames(2), 23, Sync.every()),
+                    List.of(hanging));
+            assertThatThrownBy(() -> px.runThreaded(arena, in, 200_000_000L, 300_000_000L))
+                    .isInstanceOf(HaloExchangeException.class)
+                    .hasMessageContaining("[dev1] did not finish within 500 ms");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void computeTimeIsCountedExactlyWhereADeviceComputedRows() {
         Graph g = Nets.smallStack(23, 9);
         try (Arena arena = Arena.ofConfined()) {
@@ -226,6 +274,53 @@ class PartitionedExecutorTest {
                 assertThat(receives).isEqualTo(geo.transfers().size());
             }
         }
+    }
+
+    @Test
+    void devicesComputeInteriorRowsBeforeWaitingForTheHalosOfTheBoundaryRows() {
+        for (Graph g : List.of(Nets.smallStack(23, 9), io.coedge.zoo.ModelZoo.build("vgg16"))) {
+            int h = g.inputs().get(0).shape()[2];
+            for (Sync s : List.of(Sync.every(), Sync.fused(2))) {
+                Plan plan = Plan.equal(Plan.deviceNames(3), h, s);
+                PartitionedExecutor px = new PartitionedExecutor(g, plan, List.of());
+                Geometry geo = px.geometry();
+                int deferred = 0;
+                for (int d = 0; d < 3; d++) {
+                    List<Step> program = geo.program(d);
+                    List<Step> schedule = px.schedule(d);
+                    // the same work: every transfer and every computed row, nothing more
+                    assertThat(schedule.stream().filter(x -> !(x instanceof Step.Compute)).toList())
+                            .containsExactlyInAnyOrderElementsOf(program.stream().filter(x -> !(x instanceof Step.Compute)).toList());
+                    assertThat(rowsByNode(schedule)).isEqualTo(rowsByNode(program));
+                    for (int i = 0; i < schedule.size(); i++) {
+                        if (schedule.get(i) instanceof Step.Receive r && r.t().kind() == Transfer.Kind.HALO) {
+                            // a halo is awaited only after some rows of the layer reading it were computed
+                            int consumerRowsBefore = 0;
+                            for (int k = i - 1; k >= 0 && schedule.get(k).phase() == r.phase(); k--) {
+                                if (schedule.get(k) instanceof Step.Compute c) {
+                                    consumerRowsBefore += c.rows().size();
+                                }
+                            }
+                            if (consumerRowsBefore > 0) {
+                                deferred++;
+                            }
+                        }
+                    }
+                }
+                assertThat(deferred).as("%s %s halo waits behind interior rows", g.name(), s).isPositive();
+                assertExact(g.name().equals("vgg16") ? Nets.smallStack(23, 9) : g, Plan.equal(Plan.deviceNames(3), 23, s), true);
+            }
+        }
+    }
+
+    private static java.util.Map<Integer, Integer> rowsByNode(List<Step> program) {
+        java.util.Map<Integer, Integer> m = new java.util.TreeMap<>();
+        for (Step x : program) {
+            if (x instanceof Step.Compute c) {
+                m.merge(c.node(), c.rows().size(), Integer::sum);
+            }
+        }
+        return m;
     }
 
     @Test

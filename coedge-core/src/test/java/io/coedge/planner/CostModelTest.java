@@ -60,6 +60,40 @@ class CostModelTest {
     }
 
     @Test
+    void aWorkersPerRequestCostIsPaidOnceWhenItTakesPartAndNeverWhenItSitsOut() {
+        LinkProfile link = new LinkProfile(1e6, 0.001);
+        LinkProfile slowRequests = link.withRequestSeconds(0.25);
+        CostModel plain = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, link), device("b", 2e9, 1, 4, 2, link)), null));
+        CostModel costly = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, link), device("b", 2e9, 1, 4, 2, slowRequests)), null));
+        assertThat(costly.predict(new int[] {6, 4}).latencySeconds())
+                .isCloseTo(plain.predict(new int[] {6, 4}).latencySeconds() + 0.25, within(1e-12));
+        assertThat(costly.predict(new int[] {6, 4}).scatterSeconds())
+                .isCloseTo(plain.predict(new int[] {6, 4}).scatterSeconds() + 0.25, within(1e-12));
+        assertThat(costly.predict(new int[] {10, 0}).latencySeconds())
+                .isEqualTo(plain.predict(new int[] {10, 0}).latencySeconds());
+        // the initiator's own request cost is not a transfer: it never counts
+        CostModel initiatorCost = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, slowRequests), device("b", 2e9, 1, 4, 2, link)), null));
+        assertThat(initiatorCost.predict(new int[] {10, 0}).latencySeconds())
+                .isEqualTo(plain.predict(new int[] {10, 0}).latencySeconds());
+    }
+
+    @Test
+    void thePlannerLeavesOutAWorkerWhoseRequestCostOutweighsItsHelp() {
+        LinkProfile fast = new LinkProfile(1e12, 0);
+        // b is twice as fast, but a request to it costs more than the whole inference on a
+        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, fast), device("b", 2e9, 1, 4, 2, fast.withRequestSeconds(5))), null));
+        PlanResult r = new Planner(m).latencyMinimal(Double.POSITIVE_INFINITY);
+        assertThat(r.rows()).containsExactly(10, 0);
+        CostModel cheap = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, fast), device("b", 2e9, 1, 4, 2, fast.withRequestSeconds(0.01))), null));
+        assertThat(new Planner(cheap).latencyMinimal(Double.POSITIVE_INFINITY).rows()[1]).isPositive();
+    }
+
+    @Test
     void rowsMustCoverTheMapExactly() {
         CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(device("a", 1e9, 2, 6, 3, null)), null));
         assertThatThrownBy(() -> m.predict(new int[] {9})).hasMessageContaining("sum to 9");

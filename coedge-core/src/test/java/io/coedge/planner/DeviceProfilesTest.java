@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -75,8 +76,12 @@ class DeviceProfilesTest {
 
     @Test
     void formatAndParseRoundTrip() {
-        DeviceProfiles.Cluster c = DeviceProfiles.resolve("rpi3b+,jetson-tx2,desktop");
+        DeviceProfiles.Cluster given = DeviceProfiles.resolve("rpi3b+,jetson-tx2,desktop");
+        List<DeviceProfile> ds = new java.util.ArrayList<>(given.devices());
+        ds.set(1, ds.get(1).withLink(ds.get(1).link().withRequestSeconds(0.0075)));
+        DeviceProfiles.Cluster c = new DeviceProfiles.Cluster(ds, given.devices().get(0).name());
         DeviceProfiles.Cluster back = DeviceProfiles.parse("x", DeviceProfiles.format(c), Map.of());
+        assertThat(back.devices().get(1).link().requestSeconds()).isCloseTo(0.0075, within(1e-12));
         assertThat(back.devices()).hasSize(3);
         for (int i = 0; i < 3; i++) {
             DeviceProfile a = c.devices().get(i), b = back.devices().get(i);

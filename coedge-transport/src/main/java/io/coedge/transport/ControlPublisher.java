@@ -41,6 +41,14 @@ public final class ControlPublisher implements AutoCloseable {
     }
 
     /** Largest body that fits one message. */
+    private Runnable onSent = () -> { };
+
+    /** Runs {@code action} after each message that went into the publication (e.g. {@link TransportNode#wakeDriver}). */
+    public ControlPublisher onSent(Runnable action) {
+        this.onSent = action;
+        return this;
+    }
+
     public int maxBodyBytes() {
         return buffer.capacity() - io.coedge.transport.protocol.ControlHeader.MIN_LENGTH;
     }
@@ -74,6 +82,7 @@ public final class ControlPublisher implements AutoCloseable {
         while (true) {
             long r = publication.offer(buffer, 0, length);
             if (r > 0) {
+                onSent.run();
                 return SENT;
             }
             if (r == Publication.CLOSED || r == Publication.MAX_POSITION_EXCEEDED) {

@@ -43,6 +43,16 @@ public final class TransportConfiguration {
     public static final int UDP_MTU_DEFAULT = 1408;
 
     /**
+     * MTU for UDP streams to and from loopback addresses (127.0.0.0/8, ::1, localhost), bytes (multiple of 32,
+     * at most 65504): local worker processes on one machine. The loopback interface takes 64 KiB datagrams, so
+     * a halo of tens of KiB is one datagram instead of dozens of 1408-byte ones: each datagram costs a
+     * send and a receive system call in two media drivers, which on a small machine run on the cores the
+     * devices compute on. Every process derives the same MTU from the endpoint, so both ends agree.
+     */
+    public static final String LOOPBACK_MTU_PROP = "coedge.transport.loopbackMtuBytes";
+    public static final int LOOPBACK_MTU_DEFAULT = 65504;
+
+    /**
      * Receiver window for UDP streams, bytes: how much a sender may have in flight before the receiver's
      * status message. Also the socket buffer size asked for (the OS may cap it: net.core.rmem_max). Aeron's
      * 128 KiB default throttles halos of a megabyte to several round trips; capped at term length / 2.
@@ -75,13 +85,27 @@ public final class TransportConfiguration {
     public static final int CONTROL_MAX_MESSAGE_DEFAULT = 256 * 1024;
 
     /**
-     * How waiting threads (the driver's, and callers waiting for halos or replies) idle: {@code backoff}
-     * (default: spin, yield, then park 1..100 µs), {@code yield} (Thread.yield: low latency, one busy core per
-     * waiting thread), {@code spin} (busy spin: lowest latency, only with a core to spare), or {@code sleep}
-     * (park 100 µs: least CPU).
+     * How waiting threads (callers waiting for halos or replies, a worker's control loop) idle: {@code adaptive}
+     * (default: spin, yield, then park an eighth of the time already waited, 1 µs..1 ms: quick for short waits,
+     * cheap for long ones), {@code backoff} (spin, yield, then park 1..100 µs: an idle thread wakes 10,000 times a
+     * second), {@code yield} (Thread.yield: low latency, one busy
+     * core per waiting thread), {@code spin} (busy spin: lowest latency, only with a core to spare),
+     * {@code sleep} (park 100 µs) or {@code sleep:MICROS} (park that long).
      */
     public static final String IDLE_PROP = "coedge.transport.idle";
-    public static final String IDLE_DEFAULT = "backoff";
+    public static final String IDLE_DEFAULT = "adaptive";
+
+    /**
+     * How the embedded media driver's threads idle: {@code sleep:1000} (default: park 1 ms, as Aeron's own
+     * driver backs off to) or any name {@value #IDLE_PROP} takes. When unset, an explicit {@value #IDLE_PROP}
+     * applies to the driver too. A driver's duty cycle polls its sockets with system calls and finds a little
+     * work (timers, status messages) every millisecond or so, so a strategy that parks shorter after each bit
+     * of work woke it thousands of times a second: 5% of a core per driver, taken from the computing threads
+     * on a small board. Halos wait behind a layer's interior rows, so the up to 1 ms a frame waits for the
+     * driver is hidden; {@code spin} or {@code yield} here only make sense with a core to spare per driver.
+     */
+    public static final String DRIVER_IDLE_PROP = "coedge.transport.driverIdle";
+    public static final String DRIVER_IDLE_DEFAULT = "sleep:1000";
 
     /** Stream id of the control stream on a worker's endpoint. */
     public static final int CONTROL_STREAM_ID = 1001;

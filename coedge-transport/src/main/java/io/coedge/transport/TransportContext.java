@@ -19,6 +19,8 @@ public final class TransportContext implements Cloneable {
             TransportConfiguration.TERM_LENGTH_DEFAULT);
     private int udpMtuBytes = TransportConfiguration.intProperty(TransportConfiguration.UDP_MTU_PROP,
             TransportConfiguration.UDP_MTU_DEFAULT);
+    private int loopbackMtuBytes = TransportConfiguration.intProperty(TransportConfiguration.LOOPBACK_MTU_PROP,
+            TransportConfiguration.LOOPBACK_MTU_DEFAULT);
     private int ipcMtuBytes = TransportConfiguration.intProperty(TransportConfiguration.IPC_MTU_PROP,
             TransportConfiguration.IPC_MTU_DEFAULT);
     private int receiverWindowBytes = TransportConfiguration.intProperty(TransportConfiguration.RECEIVER_WINDOW_PROP,
@@ -89,6 +91,24 @@ public final class TransportContext implements Cloneable {
 
     public int udpMtuBytes() {
         return udpMtuBytes;
+    }
+
+    /** MTU of UDP streams whose endpoint is a loopback address (see {@link TransportConfiguration#LOOPBACK_MTU_PROP}). */
+    public TransportContext loopbackMtuBytes(int bytes) {
+        this.loopbackMtuBytes = bytes;
+        return this;
+    }
+
+    public int loopbackMtuBytes() {
+        return loopbackMtuBytes;
+    }
+
+    /** The MTU of a UDP stream on {@code host:port}: {@link #loopbackMtuBytes()} for loopback hosts, else {@link #udpMtuBytes()}. */
+    public int udpMtuBytes(String endpoint) {
+        int colon = endpoint.lastIndexOf(':');
+        String host = colon > 0 ? endpoint.substring(0, colon) : endpoint;
+        boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+        return loopback ? loopbackMtuBytes : udpMtuBytes;
     }
 
     public TransportContext ipcMtuBytes(int bytes) {
@@ -179,6 +199,7 @@ public final class TransportContext implements Cloneable {
             throw new IllegalArgumentException("term length " + termLengthBytes + " must be a power of two between 64 KiB and 1 GiB");
         }
         checkMtu("UDP", udpMtuBytes);
+        checkMtu("loopback UDP", loopbackMtuBytes);
         if (receiverWindowBytes < 64 * 1024) {
             throw new IllegalArgumentException("receiver window " + receiverWindowBytes + " must be at least 64 KiB");
         }

@@ -2,6 +2,7 @@ package io.coedge.bench.eval;
 
 import io.coedge.graph.Graph;
 import io.coedge.graph.Node;
+import io.coedge.partition.Accounting;
 import io.coedge.partition.Geometry;
 import io.coedge.partition.Plan;
 import io.coedge.partition.Sync;
@@ -19,6 +20,7 @@ import io.coedge.tensor.Tensor;
 import io.coedge.transport.TransportConfiguration;
 import io.coedge.transport.runtime.ClusterConfig;
 import io.coedge.transport.runtime.CoEdgeCluster;
+import io.coedge.transport.runtime.LinkProbes;
 import io.coedge.transport.runtime.ModelSpec;
 import io.coedge.transport.runtime.PartitionedSession;
 import io.coedge.transport.stat.CounterTypes;
@@ -155,89 +157,16 @@ public final class EvaluationRun {
     }
 
     /**
-     * Measures each worker's link over the transport itself: a probe model (one 2x2 max pool, nearly no
-     * compute) runs with all rows on the worker at two input sizes, so the initiator scatters the input to it and
-     * gathers the pooled map back: bandwidth is the extra bytes over the extra time. The latency is what one halo
-     * exchange costs (a tiny map split between the initiator and the worker through 1 and through 17 convolutions):
-     * the cost model charges it per exchanged halo and twice per request (scatter, gather). The time a request
-     * costs beyond its bytes is printed too; the cost model has no separate term for it.
+     * Measures each worker's link over the transport itself ({@link LinkProbes}): bandwidth, the time one halo
+     * exchange costs (charged per exchanged halo and twice per request: scatter, gather) and the fixed time a
+     * request costs beyond its bytes.
      */
-    static Map<String, LinkProfile> probeLinks(CoEdgeCluster cluster, Arena arena) throws IOException {
-        int[] small = {1, 8, 32, 32};
-        int[] large = {1, 8, 256, 256};
-        ModelSpec ps = probeModel(small);
-        ModelSpec pl = probeModel(large);
-        Tensor is = randomInput(arena, small);
-        Tensor il = randomInput(arena, large);
-        double bs = probeBytes(small);
-        double bl = probeBytes(large);
+    static Map<String, LinkProfile> probeLinks(CoEdgeCluster cluster, Arena arena) {
         Map<String, LinkProfile> out = new LinkedHashMap<>();
         for (String w : cluster.workers()) {
-            double ts;
-            double tl;
-            try (PartitionedSession s = cluster.deploy(ps, new Plan(0, List.of(LOCAL, w), new int[] {0, small[2]}, Sync.every(), LOCAL))) {
-                ts = time(cluster, s, arena, is, 3, 5).medianMs / 1e3;
-            }
-            try (PartitionedSession s = cluster.deploy(pl, new Plan(0, List.of(LOCAL, w), new int[] {0, large[2]}, Sync.every(), LOCAL))) {
-                tl = time(cluster, s, arena, il, 2, 3).medianMs / 1e3;
-            }
-            double bw = (bl - bs) / Math.max(tl - ts, 1e-6);
-            double fixed = Math.max(0, ts - bs / bw);
-            // per halo exchange: the same tiny map split in two between the initiator and the worker, through 1
-            // and through 17 halo-needing layers; the difference over 16 is what one exchange costs in time
-            double t1 = haloProbe(cluster, arena, w, 1);
-            double t17 = haloProbe(cluster, arena, w, 17);
-            double perHalo = Math.max(0, (t17 - t1) / 16);
-            out.put(w, new LinkProfile(bw, perHalo));
-            System.out.printf(Locale.ROOT, "link to %s over the transport: %.1f Mbit/s payload (probe %.1f ms for %.0f KB, "
-                    + "%.1f ms for %.0f KB), %.2f ms per halo exchange (%.1f ms with 1 layer, %.1f ms with 17); "
-                    + "a request costs %.2f ms beyond its bytes%n", w, bw * 8 / 1e6, ts * 1e3, bs / 1e3, tl * 1e3, bl / 1e3,
-                    perHalo * 1e3, t1 * 1e3, t17 * 1e3, fixed * 1e3);
+            out.put(w, LinkProbes.measure(cluster, w, LinkProbes.Options.defaults(), System.out::println));
         }
         return out;
-    }
-
-    private static double haloProbe(CoEdgeCluster cluster, Arena arena, String worker, int layers) throws IOException {
-        int[] shape = {1, 1, 64, 64};
-        io.coedge.graph.GraphBuilder b = new io.coedge.graph.GraphBuilder("halo-probe-" + layers);
-        String x = b.input("input", shape);
-        for (int l = 0; l < layers; l++) {
-            float[] k = new float[9];
-            k[4] = 1; // identity kernel: values stay bounded through the layers
-            String wt = b.constant("w" + l, k, 1, 1, 3, 3);
-            String bias = b.constant("b" + l, new float[1], 1);
-            x = b.node("conv" + l, io.coedge.ops.Conv.of(3, 1, 1, 1), x, wt, bias);
-        }
-        Graph g = b.output(x).build();
-        Path f = Files.createTempFile("coedge-halo-probe", ".onnx");
-        ModelSpec spec;
-        try {
-            io.coedge.onnx.OnnxExporter.write(g, f);
-            spec = ModelSpec.onnx("halo-probe-" + layers, Files.readAllBytes(f));
-        } finally {
-            Files.deleteIfExists(f);
-        }
-        try (PartitionedSession s = cluster.deploy(spec, new Plan(0, List.of(LOCAL, worker), new int[] {32, 32}, Sync.every(), LOCAL))) {
-            return time(cluster, s, arena, randomInput(arena, shape), 3, 7).medianMs / 1e3;
-        }
-    }
-
-    private static double probeBytes(int[] shape) {
-        double in = (double) shape[1] * shape[2] * shape[3] * Float.BYTES;
-        return in + in / 4;
-    }
-
-    private static ModelSpec probeModel(int[] shape) throws IOException {
-        io.coedge.graph.GraphBuilder b = new io.coedge.graph.GraphBuilder("link-probe-" + shape[2]);
-        String x = b.input("input", shape);
-        Graph g = b.output(b.node("pool", io.coedge.ops.Pool.max(2, 2, 0, false), x)).build();
-        Path f = Files.createTempFile("coedge-link-probe", ".onnx");
-        try {
-            io.coedge.onnx.OnnxExporter.write(g, f);
-            return ModelSpec.onnx("link-probe-" + shape[2], Files.readAllBytes(f));
-        } finally {
-            Files.deleteIfExists(f);
-        }
     }
 
     static void evaluateModel(CoEdgeCluster cluster, Arena arena, String model, Evaluation.Options o,
@@ -283,13 +212,12 @@ public final class EvaluationRun {
                 alone[w + 1] = t.medianMs;
             }
             // The effective rate: what the worker delivers end to end holding every row, net of the scatter and
-            // gather (probed bandwidth, plus two message latencies as the cost model charges them) and of the
-            // initiator's tail. The per-request cost the cost model has no term for stays in the rate. The
-            // worker's own compute counter leaves out work around the layers that still delays the answer; it is
-            // shown for comparison.
+            // gather (probed bandwidth, plus two message latencies and the per-request cost as the cost model
+            // charges them) and of the initiator's tail. The worker's own compute counter leaves out work around
+            // the layers that still delays the answer; it is shown for comparison.
             LinkProfile link = links.get(name);
             double transfers = (table.scatterBytesPerRow() + table.gatherBytesPerRow()) * h / link.bandwidthBytesPerSecond()
-                    + 2 * link.latencySeconds();
+                    + 2 * link.latencySeconds() + link.requestSeconds();
             double net = alone[w + 1] / 1e3 - transfers - tailSeconds;
             rate[w + 1] = table.spatialFlops() / (net > counted ? net : counted);
             System.out.printf(Locale.ROOT, "  profile %-6s alone %9.1f ms  %6.2f GFLOP/s effective (%.1f ms net of transfers and"
@@ -395,9 +323,22 @@ public final class EvaluationRun {
             Outcome out = new Outcome(model, r.strategy(), rs.toString(), deadline * 1e3, r.feasible(), pr.latencyMs(),
                     exact * 1e3, t.medianMs, t.minMs, t.maxMs, pr.energyJoules(), energy, r.note());
             outcomes.add(out);
+            StringBuilder per = new StringBuilder();
+            Accounting acc = Geometry.of(g, new Plan(0, names, rows, Sync.every(), LOCAL)).predicted();
+            for (int i = 0; i < rows.length; i++) {
+                if (i == init || rows[i] == 0) {
+                    continue;
+                }
+                double predCp = acc.flops(i) / devices.get(i).rate(LayerType.CONV3X3);
+                per.append(String.format(Locale.ROOT, " %s %.1f/%.1f", names.get(i),
+                        t.computeNs.getOrDefault(names.get(i), Double.NaN) / 1e6, predCp * 1e3));
+            }
             System.out.printf(Locale.ROOT, "  %-12s rows %-28s predicted %8.1f ms (exact %8.1f)  measured %8.1f ms [%8.1f..%8.1f]"
                     + "  error %+6.1f%%  energy %6.2f J (at measured times %6.2f J)%n", r.strategy(), rs, pr.latencyMs(),
                     exact * 1e3, t.medianMs, t.minMs, t.maxMs, out.errorPercent(), pr.energyJoules(), energy);
+            if (!per.isEmpty()) {
+                System.out.println("      worker compute ms, counted/predicted:" + per);
+            }
         }
     }
 

@@ -25,17 +25,26 @@ import java.util.Random;
  * transfers (scatter and halos).
  *
  * <p>Run: {@code java -Dcoedge.threads=1 -cp ... io.coedge.transport.bench.EndToEndBench [--models vgg16,resnet18]
- * [--repeat 5]}. Configurations alternate run by run so that load from elsewhere hits both alike.
+ * [--repeat 5] [--cpu]}. Configurations alternate run by run so that load from elsewhere hits both alike.
+ * {@code --cpu} adds, per configuration, where the CPU went during its timed runs (Linux): milliseconds per
+ * inference on a CPU and runnable-but-waiting for one, per process and kind of thread.
  */
 public final class EndToEndBench {
+    private static final int WARM_UP = 10;
+
     private EndToEndBench() {
     }
 
     public static void main(String[] args) throws Exception {
         List<String> models = List.of("vgg16", "resnet18");
         int repeat = 5;
+        boolean cpu = false;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
+                case "--cpu" -> {
+                    cpu = true;
+                    i--;
+                }
                 case "--models" -> models = List.of(args[i + 1].split(","));
                 case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -45,7 +54,8 @@ public final class EndToEndBench {
             System.setProperty("coedge.threads", "1");
         }
         List<String> flags = new java.util.ArrayList<>(List.of("-Xmx2g", "-Dcoedge.threads=1", "-XX:ActiveProcessorCount=1"));
-        for (String p : List.of("coedge.transport.idle", "coedge.transport.threadingMode")) {
+        for (String p : List.of("coedge.transport.idle", "coedge.transport.driverIdle", "coedge.transport.threadingMode",
+                "coedge.transport.udpMtuBytes", "coedge.transport.loopbackMtuBytes")) {
             if (System.getProperty(p) != null) {
                 flags.add("-D" + p + "=" + System.getProperty(p));
             }
@@ -66,17 +76,33 @@ public final class EndToEndBench {
                         new int[] {0, h / 2, h - h / 2}, Sync.every()).withTail(CoEdgeCluster.LOCAL_DEVICE);
                 try (PartitionedSession s1 = cluster.deploy(ModelSpec.zoo(model, 0), one);
                         PartitionedSession s2 = cluster.deploy(ModelSpec.zoo(model, 0), two)) {
-                    s1.infer(arena, in); // warm-up (kernels, JIT, connections)
-                    s2.infer(arena, in);
+                    // Warm-up (kernels, JIT, connections): ten runs each, so that the compiler threads of four
+                    // JVMs are not still busy, on the same two cores, during the timed runs.
+                    for (int w = 0; w < WARM_UP; w++) {
+                        s1.infer(arena, in);
+                        s2.infer(arena, in);
+                    }
                     long[] t1 = new long[repeat];
                     long[] t2 = new long[repeat];
-                    s1.infer(arena, in);
-                    s2.infer(arena, in);
                     long[] waitBefore = waits(cluster);
                     long[] computeBefore = computes(cluster);
+                    List<Long> pids = new ArrayList<>(List.of(ProcessHandle.current().pid()));
+                    List<String> names = new ArrayList<>(List.of("initiator"));
+                    for (int w = 0; w < 3; w++) {
+                        pids.add(workers.process(w).pid());
+                        names.add(workers.names().get(w));
+                    }
+                    ThreadCpu cpu1 = new ThreadCpu();
+                    ThreadCpu cpu2 = new ThreadCpu();
                     for (int r = 0; r < repeat; r++) {
+                        var before = cpu ? ThreadCpu.snapshot(pids, names) : null;
                         t1[r] = time(s1, arena, in);
+                        var middle = cpu ? ThreadCpu.snapshot(pids, names) : null;
                         t2[r] = time(s2, arena, in);
+                        if (cpu) {
+                            cpu1.add(before, middle);
+                            cpu2.add(middle, ThreadCpu.snapshot(pids, names));
+                        }
                     }
                     long[] waitAfter = waits(cluster);
                     long[] computeAfter = computes(cluster);
@@ -90,6 +116,10 @@ public final class EndToEndBench {
                     double m2 = median(t2) / 1e6;
                     System.out.printf(Locale.ROOT, "%-10s %14.1f %14.1f %8.2fx %15.1f%%%n", model, m1, m2, m1 / m2,
                             busy > 0 ? 100 * wait / busy : 0);
+                    if (cpu) {
+                        System.out.print(cpu1.table(model + ", 1 worker (worker1)"));
+                        System.out.print(cpu2.table(model + ", 2 workers (worker2, worker3)"));
+                    }
                 }
             }
         }

@@ -61,17 +61,30 @@ public final class HaloBench {
             }
         }
         Path base = Files.createTempDirectory("coedge-halobench");
-        System.out.printf(Locale.ROOT, "%-10s %9s %10s %10s %10s %10s %12s%n", "transport", "bytes", "p50 us", "p90 us",
-                "p99 us", "max us", "MB/s");
-        for (int size : sizes) {
-            int n = size >= (1 << 20) ? Math.max(30, samples / 5) : samples;
-            for (String mode : List.of("aeron-ipc", "aeron-udp", "nio-tcp")) {
-                try (Link link = open(mode, base, mtu, size)) {
-                    Result r = measure(link, size, n);
-                    System.out.printf(Locale.ROOT, "%-10s %9d %10.1f %10.1f %10.1f %10.1f %12.1f%n", mode, size,
-                            r.latency.getValueAtPercentile(50) / 1e3, r.latency.getValueAtPercentile(90) / 1e3,
-                            r.latency.getValueAtPercentile(99) / 1e3, r.latency.getMaxValue() / 1e3, r.mbPerSecond);
+        try {
+            System.out.printf(Locale.ROOT, "%-10s %9s %10s %10s %10s %10s %12s%n", "transport", "bytes", "p50 us", "p90 us",
+                    "p99 us", "max us", "MB/s");
+            for (int size : sizes) {
+                int n = size >= (1 << 20) ? Math.max(30, samples / 5) : samples;
+                for (String mode : List.of("aeron-ipc", "aeron-udp", "nio-tcp")) {
+                    try (Link link = open(mode, base, mtu, size)) {
+                        Result r = measure(link, size, n);
+                        System.out.printf(Locale.ROOT, "%-10s %9d %10.1f %10.1f %10.1f %10.1f %12.1f%n", mode, size,
+                                r.latency.getValueAtPercentile(50) / 1e3, r.latency.getValueAtPercentile(90) / 1e3,
+                                r.latency.getValueAtPercentile(99) / 1e3, r.latency.getMaxValue() / 1e3, r.mbPerSecond);
+                    }
                 }
+            }
+        } finally {
+            // the media drivers' directories (term buffers of every stream) would otherwise stay in /tmp
+            deleteTree(base);
+        }
+    }
+
+    private static void deleteTree(Path root) throws java.io.IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }
@@ -172,7 +185,9 @@ public final class HaloBench {
             }
             sub = rx.aeron().addSubscription(channel, 4242);
             pub = tx.aeron().addExclusivePublication(channel, 4242);
-            sender = new HaloSender(pub, 0, TransportNode.waitIdleStrategy(), new SystemNanoClock(), TimeUnit.SECONDS.toNanos(30), null);
+            sender = new HaloSender(pub, 0, TransportNode.waitIdleStrategy(), new SystemNanoClock(), TimeUnit.SECONDS.toNanos(30), null)
+                    .afterSend(tx::wakeDriver); // as the runtime does
+
             receiver = new HaloReceiver(sub, TransportNode.waitIdleStrategy(), new SystemNanoClock(), null, null);
         }
 
@@ -188,8 +203,8 @@ public final class HaloBench {
         }
 
         static AeronLink udp(Path base, int mtu, int size) {
-            TransportNode a = TransportNode.start(ctx(base, "udp-a", size).udpMtuBytes(mtu));
-            TransportNode b = TransportNode.start(ctx(base, "udp-b", size).udpMtuBytes(mtu));
+            TransportNode a = TransportNode.start(ctx(base, "udp-a", size).udpMtuBytes(mtu).loopbackMtuBytes(mtu));
+            TransportNode b = TransportNode.start(ctx(base, "udp-b", size).udpMtuBytes(mtu).loopbackMtuBytes(mtu));
             int port;
             try (var s = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
                 port = s.getLocalPort();

@@ -172,6 +172,17 @@ public final class AeronHaloExchange implements HaloExchange {
         }
     }
 
+    /** Runs {@code action} after each send from a local device (e.g. {@link io.coedge.transport.TransportNode#wakeDriver}). */
+    public void afterSend(Runnable action) {
+        for (HaloSender[] row : senders) {
+            for (HaloSender s : row) {
+                if (s != null) {
+                    s.afterSend(action);
+                }
+            }
+        }
+    }
+
     /** Runs {@code dutyCycle} while local devices wait for halos (see {@link HaloReceiver#whileWaiting}). */
     public void whileWaiting(java.util.function.IntSupplier dutyCycle) {
         for (HaloReceiver r : receivers) {

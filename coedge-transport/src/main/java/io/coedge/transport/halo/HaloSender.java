@@ -40,6 +40,7 @@ public final class HaloSender {
     private final UnsafeBuffer source = new UnsafeBuffer(0, 0);
     private final AtomicCounter bytesSent;
     private IntSupplier whileWaiting = () -> 0;
+    private Runnable afterSend = () -> { };
 
     /**
      * @param bytesSent counter of payload bytes sent on this link, or null
@@ -66,6 +67,12 @@ public final class HaloSender {
      */
     public HaloSender whileWaiting(IntSupplier dutyCycle) {
         this.whileWaiting = dutyCycle;
+        return this;
+    }
+
+    /** Runs {@code action} after each complete send, e.g. {@link io.coedge.transport.TransportNode#wakeDriver}. */
+    public HaloSender afterSend(Runnable action) {
+        this.afterSend = action;
         return this;
     }
 
@@ -108,6 +115,7 @@ public final class HaloSender {
         if (bytesSent != null) {
             bytesSent.getAndAddOrdered(total);
         }
+        afterSend.run();
         return OK;
     }
 

@@ -141,7 +141,7 @@ public final class CoEdgeCluster implements AutoCloseable {
                 Member mm = new Member(i, m.name(), m.endpoint());
                 Publication p = node.aeron().addPublication(node.udpChannel(m.endpoint()), TransportConfiguration.CONTROL_STREAM_ID);
                 mm.control = new ControlPublisher(p, new ControlCodec(key), COORDINATOR_ID, ctx.controlMaxMessageBytes(),
-                        ctx.sendTimeoutNs());
+                        ctx.sendTimeoutNs()).onSent(node::wakeDriver);
                 members.put(m.name(), mm);
                 byId[i] = mm;
             }

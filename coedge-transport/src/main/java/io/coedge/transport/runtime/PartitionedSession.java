@@ -79,6 +79,7 @@ public final class PartitionedSession implements AutoCloseable {
             publications.add(pub);
             return pub;
         }, cluster.ctx, cluster.counters());
+        exchange.afterSend(cluster.node::wakeDriver);
         List<CoEdgeCluster.Member> remote = new ArrayList<>();
         for (String name : versioned.devices()) {
             if (!name.equals(CoEdgeCluster.LOCAL_DEVICE)) {

@@ -245,7 +245,7 @@ public final class Worker implements AutoCloseable, Runnable {
             closeSession();
             Publication p = node.aeron().addPublication(node.udpChannel(endpoint), TransportConfiguration.REPLY_STREAM_ID);
             reply = new ControlPublisher(p, new ControlCodec(key), member, node.context().controlMaxMessageBytes(),
-                    node.context().sendTimeoutNs());
+                    node.context().sendTimeoutNs()).onSent(node::wakeDriver);
             replyEndpoint = endpoint;
             System.err.println("[" + config.name + "] joined by " + coordinator + " (reply to " + endpoint + ")");
         }
@@ -486,6 +486,7 @@ public final class Worker implements AutoCloseable, Runnable {
                 publications.add(p);
                 return p;
             }, node.context(), counters);
+            exchange.afterSend(node::wakeDriver);
             // Layer classes as the planner's profiles name them (conv3x3, fc, pool, ...).
             this.opTypes = graph.nodes().stream().map(x -> LayerCostTable.typeOf(graph, x).key()).toArray(String[]::new);
             for (String t : opTypes) {

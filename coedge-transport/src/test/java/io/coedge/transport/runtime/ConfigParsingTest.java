@@ -54,6 +54,17 @@ class ConfigParsingTest {
         assertThatThrownBy(() -> new TransportContext().udpMtuBytes(1500).conclude()).hasMessageContaining("multiple of 32");
         assertThatThrownBy(() -> new TransportContext().threadingMode("FAST").conclude()).hasMessageContaining("SHARED");
         assertThatThrownBy(() -> new TransportContext().name("a/b").conclude()).hasMessageContaining("letters");
+        assertThatThrownBy(() -> new TransportContext().loopbackMtuBytes(70000).conclude()).hasMessageContaining("loopback");
         assertThat(new TransportContext().conclude().isConcluded()).isTrue();
+    }
+
+    @Test
+    void loopbackEndpointsGetTheLoopbackMtuAndOthersTheLanMtu() {
+        TransportContext c = new TransportContext().udpMtuBytes(1408).loopbackMtuBytes(32768);
+        assertThat(c.udpMtuBytes("127.0.0.1:40100")).isEqualTo(32768);
+        assertThat(c.udpMtuBytes("localhost:40100")).isEqualTo(32768);
+        assertThat(c.udpMtuBytes("[::1]:40100")).isEqualTo(32768);
+        assertThat(c.udpMtuBytes("10.77.0.2:40100")).isEqualTo(1408);
+        assertThat(c.udpMtuBytes("pi4-a.lan:40100")).isEqualTo(1408);
     }
 }
