@@ -171,12 +171,34 @@ final class GemmConv implements RowKernel {
             }
             if (rows >= threads) {
                 // compute() tiles each share by tileRows itself.
-                int share = Math.ceilDiv(rows, Math.min(rows, threads * TASKS_PER_THREAD));
+                int share = evenChunk(rows, threads);
                 pool.forRows(r0, r1, share, share, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b, rb, rr0));
                 return;
             }
         }
         pool.forRows(r0, r1, minChunk, tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b, rb, rr0));
+    }
+
+    /**
+     * Chunk size for splitting {@code units} (rows, pixels, weight panels) over {@code threads}: one or up to
+     * {@value #TASKS_PER_THREAD} chunks per thread, whichever leaves the busiest thread the least to do (10
+     * panels on 2 threads: 5 + 5, not 3 + 3 + 3 + 1); on a tie the smaller chunks, so that a thread held up
+     * by another process is covered by the others.
+     */
+    static int evenChunk(int units, int threads) {
+        int best = units;
+        long bestBusiest = Long.MAX_VALUE;
+        for (int perThread = 1; perThread <= TASKS_PER_THREAD; perThread++) {
+            int chunk = Math.ceilDiv(units, Math.max(1, Math.min(units, threads * perThread)));
+            int tasks = Math.ceilDiv(units, chunk);
+            // tasks are taken in order from a counter: the busiest thread gets ceil(tasks / threads) of them
+            long busiest = (long) Math.ceilDiv(tasks, threads) * chunk;
+            if (busiest <= bestBusiest) {
+                bestBusiest = busiest;
+                best = chunk;
+            }
+        }
+        return best;
     }
 
     /** Share of the threads' time that does work when {@link WorkerPool#forRows} splits these rows. */
@@ -273,11 +295,11 @@ final class GemmConv implements RowKernel {
             long res = resBase == 0 ? 0 : resBase + (long) (r0 - resRow0) * ow * m * Float.BYTES;
             int panels = Math.ceilDiv(m, PackedWeights.NR);
             if (panels >= 2 * threads) {
-                int per = Math.ceilDiv(panels, Math.min(panels, threads * TASKS_PER_THREAD)) * PackedWeights.NR;
+                int per = evenChunk(panels, threads) * PackedWeights.NR;
                 pool.run(Math.ceilDiv(m, per), i -> nativeKernels.gemmPacked(pixels, k, aAddr, k, gemmWeights.address(),
                         m, i * per, Math.min(m, (i + 1) * per), yAddr, m, biasAddress(), res, m, relu));
             } else {
-                int per = Math.ceilDiv(pixels, threads * TASKS_PER_THREAD);
+                int per = evenChunk(pixels, threads);
                 pool.run(Math.ceilDiv(pixels, per), i -> {
                     int p0 = i * per, pb = Math.min(pixels, p0 + per) - p0;
                     nativeKernels.gemmPacked(pb, k, aAddr + (long) p0 * k * Float.BYTES, k, gemmWeights.address(), m, 0, m,
