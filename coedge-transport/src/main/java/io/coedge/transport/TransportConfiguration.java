@@ -101,8 +101,10 @@ public final class TransportConfiguration {
      * applies to the driver too. A driver's duty cycle polls its sockets with system calls and finds a little
      * work (timers, status messages) every millisecond or so, so a strategy that parks shorter after each bit
      * of work woke it thousands of times a second: 5% of a core per driver, taken from the computing threads
-     * on a small board. Halos wait behind a layer's interior rows, so the up to 1 ms a frame waits for the
-     * driver is hidden; {@code spin} or {@code yield} here only make sense with a core to spare per driver.
+     * on a small board. While a thread of the process waits for a halo or a gathered map the driver polls
+     * instead ({@link ExpectingIdleStrategy}: spinning for the first 50 µs of the wait, then parking an eighth of
+     * the time waited), so a frame due soon is not held up by the park; {@code spin} or {@code yield} here only
+     * make sense with a core to spare per driver.
      */
     public static final String DRIVER_IDLE_PROP = "coedge.transport.driverIdle";
     public static final String DRIVER_IDLE_DEFAULT = "sleep:1000";

@@ -17,12 +17,16 @@ public final class TransportNode implements AutoCloseable {
     private final MediaDriver driver;
     private final Aeron aeron;
     private final Thread[] driverThreads;
+    /** Threads of this process waiting for a message now: the embedded driver polls often while it is not 0. */
+    private final ExpectingIdleStrategy.Expectation expecting;
 
-    private TransportNode(TransportContext ctx, MediaDriver driver, Aeron aeron, Thread[] driverThreads) {
+    private TransportNode(TransportContext ctx, MediaDriver driver, Aeron aeron, Thread[] driverThreads,
+                          ExpectingIdleStrategy.Expectation expecting) {
         this.ctx = ctx;
         this.driver = driver;
         this.aeron = aeron;
         this.driverThreads = driverThreads;
+        this.expecting = expecting;
     }
 
     /** Starts the embedded driver (unless an external one is configured) and connects a client to it. */
@@ -31,6 +35,7 @@ public final class TransportNode implements AutoCloseable {
         MediaDriver driver = null;
         String dir = ctx.aeronDir();
         java.util.List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExpectingIdleStrategy.Expectation expecting = new ExpectingIdleStrategy.Expectation();
         java.util.concurrent.ThreadFactory recording = r -> {
             Thread t = new Thread(r);
             threads.add(t);
@@ -50,11 +55,11 @@ public final class TransportNode implements AutoCloseable {
                     .initialWindowLength(ctx.receiverWindowBytes())
                     .socketRcvbufLength(ctx.receiverWindowBytes())
                     .socketSndbufLength(ctx.receiverWindowBytes())
-                    .sharedIdleStrategy(driverIdleStrategy())
-                    .senderIdleStrategy(driverIdleStrategy())
-                    .receiverIdleStrategy(driverIdleStrategy())
-                    .conductorIdleStrategy(driverIdleStrategy())
-                    .sharedNetworkIdleStrategy(driverIdleStrategy())
+                    .sharedIdleStrategy(new ExpectingIdleStrategy(driverIdleStrategy(), expecting))
+                    .senderIdleStrategy(new ExpectingIdleStrategy(driverIdleStrategy(), expecting))
+                    .receiverIdleStrategy(new ExpectingIdleStrategy(driverIdleStrategy(), expecting))
+                    .conductorIdleStrategy(new ExpectingIdleStrategy(driverIdleStrategy(), expecting))
+                    .sharedNetworkIdleStrategy(new ExpectingIdleStrategy(driverIdleStrategy(), expecting))
                     .sharedThreadFactory(recording)
                     .sharedNetworkThreadFactory(recording)
                     .senderThreadFactory(recording)
@@ -78,7 +83,7 @@ public final class TransportNode implements AutoCloseable {
                     .aeronDirectoryName(dir)
                     .errorHandler(t -> System.err.println("[" + ctx.name() + "] aeron: " + t));
             Aeron aeron = Aeron.connect(ac);
-            return new TransportNode(ctx, driver, aeron, threads.toArray(Thread[]::new));
+            return new TransportNode(ctx, driver, aeron, threads.toArray(Thread[]::new), expecting);
         } catch (DriverTimeoutException e) {
             if (driver != null) {
                 driver.close();
@@ -97,6 +102,23 @@ public final class TransportNode implements AutoCloseable {
         for (Thread t : driverThreads) {
             java.util.concurrent.locks.LockSupport.unpark(t);
         }
+    }
+
+    /**
+     * Marks the start of a wait for a message (a halo, a gathered map) on the calling thread: until the matching
+     * {@link #expectDone}, the embedded driver polls often at first and less as the wait grows
+     * ({@link ExpectingIdleStrategy}) instead of sleeping its relaxed park, so a frame due soon is taken off the
+     * socket as soon as it lands. Wakes the driver if it is the first waiter.
+     */
+    public void expect() {
+        if (expecting.begin()) {
+            wakeDriver();
+        }
+    }
+
+    /** Ends a wait begun with {@link #expect}. */
+    public void expectDone() {
+        expecting.end();
     }
 
     public Aeron aeron() {

@@ -170,6 +170,7 @@ public final class HaloBench {
     /** Aeron through {@link HaloSender} and {@link HaloReceiver}: the code path the runtime uses. */
     static final class AeronLink implements Link {
         private final List<TransportNode> nodes = new ArrayList<>();
+        private final TransportNode rxNode;
         private final Publication pub;
         private final Subscription sub;
         private final HaloSender sender;
@@ -180,6 +181,7 @@ public final class HaloBench {
 
         private AeronLink(TransportNode tx, TransportNode rx, String channel, boolean separate) {
             nodes.add(tx);
+            rxNode = rx;
             if (separate) {
                 nodes.add(rx);
             }
@@ -232,7 +234,14 @@ public final class HaloBench {
             }
             armed++;
             receiver.begin(1, armed);
-            if (!receiver.await(slot, TimeUnit.SECONDS.toNanos(30))) {
+            rxNode.expect(); // as the runtime does around a halo wait
+            boolean ok;
+            try {
+                ok = receiver.await(slot, TimeUnit.SECONDS.toNanos(30));
+            } finally {
+                rxNode.expectDone();
+            }
+            if (!ok) {
                 throw new IllegalStateException("halo " + armed + " did not arrive");
             }
             return armed;

@@ -40,6 +40,8 @@ public final class AeronHaloExchange implements HaloExchange {
     private final AtomicCounter[] bytesFrom;
     private volatile long planVersion;
     private volatile long requestId;
+    private Runnable beforeWait = () -> { };
+    private Runnable afterWait = () -> { };
 
     /**
      * @param geometry       the plan on the graph (identical in every process)
@@ -156,7 +158,13 @@ public final class AeronHaloExchange implements HaloExchange {
             throw new IllegalArgumentException("device " + t.to() + " does not run in this process");
         }
         long t0 = System.nanoTime();
-        boolean ok = r.receive(slot, destination, receiveTimeoutNs);
+        boolean ok;
+        beforeWait.run();
+        try {
+            ok = r.receive(slot, destination, receiveTimeoutNs);
+        } finally {
+            afterWait.run();
+        }
         AtomicCounter w = waitNs[t.from()];
         if (w != null) {
             w.getAndAddOrdered(System.nanoTime() - t0);
@@ -170,6 +178,15 @@ public final class AeronHaloExchange implements HaloExchange {
                     + " rows " + t.rows() + " from device " + name(t.from()) + (why != null ? ": " + why : " within "
                     + TimeUnit.NANOSECONDS.toMillis(receiveTimeoutNs) + " ms (is it still running?)"));
         }
+    }
+
+    /**
+     * Runs {@code before} when a local device starts waiting for a transfer and {@code after} when the wait ends
+     * (e.g. {@link io.coedge.transport.TransportNode#expect} and {@link io.coedge.transport.TransportNode#expectDone}).
+     */
+    public void aroundWaits(Runnable before, Runnable after) {
+        this.beforeWait = before;
+        this.afterWait = after;
     }
 
     /** Runs {@code action} after each send from a local device (e.g. {@link io.coedge.transport.TransportNode#wakeDriver}). */

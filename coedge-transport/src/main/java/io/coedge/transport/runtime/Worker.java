@@ -487,6 +487,7 @@ public final class Worker implements AutoCloseable, Runnable {
                 return p;
             }, node.context(), counters);
             exchange.afterSend(node::wakeDriver);
+            exchange.aroundWaits(node::expect, node::expectDone);
             // Layer classes as the planner's profiles name them (conv3x3, fc, pool, ...).
             this.opTypes = graph.nodes().stream().map(x -> LayerCostTable.typeOf(graph, x).key()).toArray(String[]::new);
             for (String t : opTypes) {
