@@ -34,6 +34,9 @@ final class DemoCommand extends CoedgeCommand {
     @Mixin
     ExecOptions exec = new ExecOptions();
 
+    /** Warm-up runs of each plan in the cooperative demo when {@code --warmup} is not given. */
+    static final int DEMO_WARMUP = 20;
+
     @Override
     protected int execute() throws java.io.IOException {
         PrintWriter out = out();
@@ -45,8 +48,10 @@ final class DemoCommand extends CoedgeCommand {
         int warmup = exec.warmupCount();
         if (!local) {
             double[] caps = cpu == null ? CooperativeDemo.defaultCaps(2) : CooperativeDemo.parseCaps(cpu);
-            // Fresh worker JVMs compile their kernels during the first runs: two warm-ups unless told otherwise.
-            int demoWarmup = exec.warmup != null ? warmup : Math.max(warmup, 2);
+            // Fresh worker JVMs compile their kernels and halo paths during the first runs, and a split runs
+            // more of that code per inference: with two warm-ups ResNet-18's split measured three times its
+            // steady latency here. Twenty unless told otherwise (a few seconds for ResNet-18).
+            int demoWarmup = exec.warmup != null ? warmup : Math.max(warmup, DEMO_WARMUP);
             return new CooperativeDemo(out, model, caps, demoWarmup, repeat, providers).run();
         }
         ModelSource.Loaded loaded = ModelSource.load(model, null);
