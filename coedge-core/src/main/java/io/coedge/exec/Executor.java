@@ -103,42 +103,41 @@ public final class Executor {
         return Graph.of(graph.name(), kept, graph.inputs(), graph.outputs(), graph.constants());
     }
 
+    /** A node merged with its sole reader, and the kernel that computes both. */
+    private record Merge(Node node, Kernel kernel) {
+    }
+
+    /** Decides whether {@code reader}, the sole reader of {@code n}, folds into {@code n}'s kernel. */
+    @FunctionalInterface
+    private interface Merger {
+        /** The merged node and its kernel, or null to leave both as they are. */
+        Merge merge(Graph g, Node n, Node reader, Kernel kernel);
+    }
+
     /**
      * Folds a same-shape residual Add into the node that produces one of its operands, when that node's
      * only reader is the Add and its kernel offers {@link Kernel#fuseAdd()}: the producer then reads the
      * other operand as an extra last input and writes the Add's output.
      */
     private Fusion fuseAdds(Fusion f) {
-        Graph g = f.graph;
-        Set<String> outputs = new HashSet<>(g.outputs());
-        Map<Node, Node> replaced = new IdentityHashMap<>();
-        Set<Node> dropped = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Node n : g.nodes()) {
-            Node add = soleReader(g, n, outputs);
-            if (add == null || dropped.contains(add) || replaced.containsKey(add) || !add.op().type().equals("Add")
-                    || add.inputs().size() != 2 || add.outputs().size() != 1) {
-                continue;
+        return fuseIntoProducers(f, (g, n, add, kernel) -> {
+            if (!add.op().type().equals("Add") || add.inputs().size() != 2 || add.outputs().size() != 1) {
+                return null;
             }
             String other = add.input(0).equals(n.output()) ? add.input(1) : add.input(0);
             if (other.isEmpty() || other.equals(n.output()) || g.isConstant(other)
                     || !Arrays.equals(g.shape(other), g.shape(add.output()))
                     || !Arrays.equals(g.shape(n.output()), g.shape(add.output()))) {
-                continue;
+                return null;
             }
-            Kernel fused = f.kernels.get(n).fuseAdd();
+            Kernel fused = kernel.fuseAdd();
             if (fused == null) {
-                continue;
+                return null;
             }
             List<String> ins = new ArrayList<>(n.inputs());
             ins.add(other);
-            Node merged = new Node(n.name(), new ResidualOp(n.op()), ins, List.of(add.output()));
-            replaced.put(n, merged);
-            dropped.add(add);
-            f.kernels.put(merged, fused);
-            f.origin.put(merged, f.origin.get(n));
-            kernelSources[f.origin.get(add)] = kernelSources[f.origin.get(n)];
-        }
-        return new Fusion(rebuild(g, replaced, dropped), f.kernels, f.origin);
+            return new Merge(new Node(n.name(), new ResidualOp(n.op()), ins, List.of(add.output())), fused);
+        });
     }
 
     /**
@@ -147,26 +146,40 @@ public final class Executor {
      * two. The producer then writes the Relu's output value directly.
      */
     private Fusion fuseRelus(Fusion f) {
+        return fuseIntoProducers(f, (g, n, r, kernel) -> {
+            if (!r.op().type().equals("Relu") || r.inputs().size() != 1 || r.outputs().size() != 1
+                    || !r.input(0).equals(n.output())) {
+                return null;
+            }
+            Kernel fused = kernel.fuseRelu();
+            return fused == null ? null : new Merge(new Node(n.name(), n.op(), n.inputs(), List.of(r.output())), fused);
+        });
+    }
+
+    /**
+     * One pass of {@code merger} over the graph: every node whose single output has one reader (not a graph
+     * output) may absorb that reader; the merged node takes the producer's place and the reader is left out.
+     * A node or reader already merged in this pass is not merged again.
+     */
+    private Fusion fuseIntoProducers(Fusion f, Merger merger) {
         Graph g = f.graph;
         Set<String> outputs = new HashSet<>(g.outputs());
         Map<Node, Node> replaced = new IdentityHashMap<>();
         Set<Node> dropped = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (Node n : g.nodes()) {
-            Node r = soleReader(g, n, outputs);
-            if (r == null || dropped.contains(n) || !r.op().type().equals("Relu") || r.inputs().size() != 1
-                    || r.outputs().size() != 1 || !r.input(0).equals(n.output())) {
+            Node reader = soleReader(g, n, outputs);
+            if (reader == null || dropped.contains(n) || dropped.contains(reader) || replaced.containsKey(reader)) {
                 continue;
             }
-            Kernel fused = f.kernels.get(n).fuseRelu();
-            if (fused == null) {
+            Merge m = merger.merge(g, n, reader, f.kernels.get(n));
+            if (m == null) {
                 continue;
             }
-            Node merged = new Node(n.name(), n.op(), n.inputs(), List.of(r.output()));
-            replaced.put(n, merged);
-            dropped.add(r);
-            f.kernels.put(merged, fused);
-            f.origin.put(merged, f.origin.get(n));
-            kernelSources[f.origin.get(r)] = kernelSources[f.origin.get(n)];
+            replaced.put(n, m.node());
+            dropped.add(reader);
+            f.kernels.put(m.node(), m.kernel());
+            f.origin.put(m.node(), f.origin.get(n));
+            kernelSources[f.origin.get(reader)] = kernelSources[f.origin.get(n)];
         }
         return new Fusion(rebuild(g, replaced, dropped), f.kernels, f.origin);
     }
