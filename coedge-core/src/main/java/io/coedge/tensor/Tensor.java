@@ -88,6 +88,19 @@ public final class Tensor {
         return fromLogical(arena, defaultLayout(shape), values, shape);
     }
 
+    /**
+     * Standard normal values from {@code new Random(seed)}, in logical order, in the default layout: a
+     * reproducible input for probes, benchmarks and demos.
+     */
+    public static Tensor gaussian(Arena arena, long seed, int... shape) {
+        java.util.Random r = new java.util.Random(seed);
+        float[] v = new float[Math.toIntExact(Shapes.size(shape))];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return fromLogical(arena, v, shape);
+    }
+
     /** A scalar or vector helper. */
     public static Tensor vector(Arena arena, float... values) {
         return fromLogical(arena, Layout.ROW_MAJOR, values, values.length);

@@ -38,7 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * The coordinator side of the evaluation; {@link Evaluation} starts it inside the testbed's hub namespace and
@@ -174,7 +173,7 @@ public final class EvaluationRun {
         Graph g = ModelZoo.build(model);
         LayerCostTable table = LayerCostTable.fromGraph(g);
         int h = table.inputRows();
-        Tensor input = randomInput(arena, g.inputs().get(0).shape());
+        Tensor input = Tensor.gaussian(arena, 1, g.inputs().get(0).shape());
         ModelSpec spec = ModelSpec.zoo(model, 0);
         long totalFlops = 0;
         for (Node n : g.nodes()) {
@@ -467,14 +466,6 @@ public final class EvaluationRun {
         return out;
     }
 
-    private static Tensor randomInput(Arena arena, int[] shape) {
-        Random r = new Random(1);
-        float[] v = new float[shape[0] * shape[1] * shape[2] * shape[3]];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return Tensor.fromLogical(arena, v, shape);
-    }
 
     static String loadAverage() {
         try {

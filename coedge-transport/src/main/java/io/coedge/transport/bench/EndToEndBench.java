@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 
 /**
  * End to end, same run: a zoo model on 1 worker process with 1 thread against 2 other worker processes with 1
@@ -68,7 +67,7 @@ public final class EndToEndBench {
             for (String model : models) {
                 Graph g = ModelZoo.build(model);
                 int h = g.inputs().get(0).shape()[2];
-                Tensor in = randomInput(arena, g.inputs().get(0).shape());
+                Tensor in = Tensor.gaussian(arena, 1, g.inputs().get(0).shape());
                 Plan one = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "worker1"), new int[] {0, h}, Sync.every())
                         .withTail(CoEdgeCluster.LOCAL_DEVICE);
                 // Separate workers for the two configurations, so neither re-plans (and re-prepares kernels) per run.
@@ -156,12 +155,4 @@ public final class EndToEndBench {
         return s[s.length / 2];
     }
 
-    private static Tensor randomInput(Arena arena, int[] shape) {
-        Random r = new Random(1);
-        float[] v = new float[shape[0] * shape[1] * shape[2] * shape[3]];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return Tensor.fromLogical(arena, v, shape);
-    }
 }

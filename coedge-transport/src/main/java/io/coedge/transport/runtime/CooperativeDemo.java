@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 
 /**
  * The cooperative demo behind {@code coedge demo}: starts local worker processes, splits a zoo model by rows
@@ -56,7 +55,7 @@ public final class CooperativeDemo {
         Graph g = ModelZoo.build(model);
         int[] shape = g.inputs().get(0).shape();
         try (Arena arena = Arena.ofConfined(); CoEdgeCluster cluster = CoEdgeCluster.connect(config)) {
-            Tensor in = input != null ? input : randomInput(arena, shape);
+            Tensor in = input != null ? input : Tensor.gaussian(arena, 7, shape);
             List<String> names = cluster.workers();
             int workers = names.size();
             List<String> devices = new ArrayList<>();
@@ -113,18 +112,6 @@ public final class CooperativeDemo {
         }
     }
 
-    static Tensor randomInput(Arena arena, int[] shape) {
-        Random r = new Random(7);
-        int n = 1;
-        for (int d : shape) {
-            n *= d;
-        }
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return Tensor.fromLogical(arena, v, shape);
-    }
 
     static int[] top5(Tensor logits) {
         float[] v = logits.toLogicalArray();

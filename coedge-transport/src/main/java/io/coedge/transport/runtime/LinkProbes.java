@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.function.Consumer;
 
 /**
@@ -67,11 +66,11 @@ public final class LinkProbes {
             double bs = poolProbeBytes(SMALL);
             double bl = poolProbeBytes(LARGE);
             double ts = median(cluster, poolProbe(SMALL), new Plan(0, List.of(local, worker), new int[] {0, SMALL[2]},
-                    Sync.every(), local), randomInput(arena, SMALL), o.warmups(), o.smallRuns());
+                    Sync.every(), local), Tensor.gaussian(arena, 1, SMALL), o.warmups(), o.smallRuns());
             double tl = median(cluster, poolProbe(LARGE), new Plan(0, List.of(local, worker), new int[] {0, LARGE[2]},
-                    Sync.every(), local), randomInput(arena, LARGE), Math.max(1, o.warmups() - 1), o.largeRuns());
+                    Sync.every(), local), Tensor.gaussian(arena, 1, LARGE), Math.max(1, o.warmups() - 1), o.largeRuns());
             double bw = (bl - bs) / Math.max(tl - ts, 1e-6);
-            Tensor map = randomInput(arena, HALO_MAP);
+            Tensor map = Tensor.gaussian(arena, 1, HALO_MAP);
             Plan halves = new Plan(0, List.of(local, worker), new int[] {HALO_MAP[2] / 2, HALO_MAP[2] / 2}, Sync.every(), local);
             double t1 = median(cluster, haloProbe(1), halves, map, o.warmups(), o.haloRuns());
             double t17 = median(cluster, haloProbe(17), halves, map, o.warmups(), o.haloRuns());
@@ -141,12 +140,4 @@ public final class LinkProbes {
         }
     }
 
-    private static Tensor randomInput(Arena arena, int[] shape) {
-        Random r = new Random(1);
-        float[] v = new float[shape[0] * shape[1] * shape[2] * shape[3]];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return Tensor.fromLogical(arena, v, shape);
-    }
 }
