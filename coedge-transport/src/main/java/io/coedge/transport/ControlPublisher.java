@@ -40,7 +40,6 @@ public final class ControlPublisher implements AutoCloseable {
         this.timeoutNs = timeoutNs;
     }
 
-    /** Largest body that fits one message. */
     private Runnable onSent = () -> { };
 
     /** Runs {@code action} after each message that went into the publication (e.g. {@link TransportNode#wakeDriver}). */
@@ -49,6 +48,7 @@ public final class ControlPublisher implements AutoCloseable {
         return this;
     }
 
+    /** Largest body that fits one message. */
     public int maxBodyBytes() {
         return buffer.capacity() - io.coedge.transport.protocol.ControlHeader.MIN_LENGTH;
     }

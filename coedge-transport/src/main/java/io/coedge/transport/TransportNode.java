@@ -36,6 +36,8 @@ public final class TransportNode implements AutoCloseable {
         String dir = ctx.aeronDir();
         java.util.List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
         ExpectingIdleStrategy.Expectation expecting = new ExpectingIdleStrategy.Expectation();
+        // one strategy per driver thread: idle strategies keep per-thread state
+        java.util.function.Supplier<IdleStrategy> driverIdle = () -> new ExpectingIdleStrategy(driverIdleStrategy(), expecting);
         java.util.concurrent.ThreadFactory recording = r -> {
             Thread t = new Thread(r);
             threads.add(t);
@@ -55,11 +57,11 @@ public final class TransportNode implements AutoCloseable {
                     .initialWindowLength(ctx.receiverWindowBytes())
                     .socketRcvbufLength(ctx.receiverWindowBytes())
                     .socketSndbufLength(ctx.receiverWindowBytes())
-                    .sharedIdleStrategy(new ExpectingIdleStrategy(driverIdleStrategy(), expecting))
-                    .senderIdleStrategy(new ExpectingIdleStrategy(driverIdleStrategy(), expecting))
-                    .receiverIdleStrategy(new ExpectingIdleStrategy(driverIdleStrategy(), expecting))
-                    .conductorIdleStrategy(new ExpectingIdleStrategy(driverIdleStrategy(), expecting))
-                    .sharedNetworkIdleStrategy(new ExpectingIdleStrategy(driverIdleStrategy(), expecting))
+                    .sharedIdleStrategy(driverIdle.get())
+                    .senderIdleStrategy(driverIdle.get())
+                    .receiverIdleStrategy(driverIdle.get())
+                    .conductorIdleStrategy(driverIdle.get())
+                    .sharedNetworkIdleStrategy(driverIdle.get())
                     .sharedThreadFactory(recording)
                     .sharedNetworkThreadFactory(recording)
                     .senderThreadFactory(recording)
