@@ -27,8 +27,8 @@ final class GemmConv implements RowKernel {
     /** Fewest output pixels per row task that keep one sgemm efficient. */
     private static final int MIN_TASK_PIXELS = 256;
     /**
-     * Tasks per thread in the even splits: more than one, so that when another process holds up one
-     * thread the others take over part of its share instead of waiting for it.
+     * Most tasks per thread in the even splits ({@link #evenChunk}): more than one lets the other threads take
+     * over part of the share of a thread that another process holds up.
      */
     private static final int TASKS_PER_THREAD = 2;
 
