@@ -1,5 +1,6 @@
 /* AVX-512F variants; this file alone is compiled with -mavx512f. */
 #include <immintrin.h>
+#include "conv_direct.h"
 
 #define COEDGE_ISA avx512
 #define VEC __m512
@@ -25,8 +26,12 @@
 #endif
 #define GEMM_TILES_PER_GROUP (384 / GEMM_MR)
 
+/*
+ * indirect (a compile-time constant at every call): A's row i, element kk is a[i * lda + koff[kk]]
+ * (the direct convolution's padded strip) instead of a[i * lda + kk].
+ */
 static inline __attribute__((always_inline)) void gemm_tile(const int mr, const int kc, const float *a, const int lda,
-        const float *b, float *c, const int ldc, const int first, const int last, const __mmask16 m0,
+        const int indirect, const int32_t *koff, const float *b, float *c, const int ldc, const int first, const int last, const __mmask16 m0,
         const __mmask16 m1, const __m512 bias0, const __m512 bias1, const float *res, const int ldr, const int relu) {
     __m512 c0[GEMM_MR], c1[GEMM_MR];
     for (int i = 0; i < mr; i++) {
@@ -36,8 +41,9 @@ static inline __attribute__((always_inline)) void gemm_tile(const int mr, const 
     for (int kk = 0; kk < kc; kk++) {
         const __m512 b0 = _mm512_load_ps(b + (size_t)kk * COEDGE_GEMM_NR);
         const __m512 b1 = _mm512_load_ps(b + (size_t)kk * COEDGE_GEMM_NR + 16);
+        const float *ak = indirect ? a + koff[kk] : a + kk;
         for (int i = 0; i < mr; i++) {
-            const __m512 ai = _mm512_set1_ps(a[(size_t)i * lda + kk]);
+            const __m512 ai = _mm512_set1_ps(ak[(size_t)i * lda]);
             c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
             c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
         }
@@ -68,7 +74,7 @@ static inline __attribute__((always_inline)) void gemm_tile(const int mr, const 
     }
 }
 
-#define GEMM_TILE_CASE(r) case r: gemm_tile(r, kc, at, lda, bpan, ct, ldc, first, last, m0, m1, bias0, bias1, rt, ldr, relu); break;
+#define GEMM_TILE_CASE(r) case r: gemm_tile(r, kc, at, lda, 0, NULL, bpan, ct, ldc, first, last, m0, m1, bias0, bias1, rt, ldr, relu); break;
 
 void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS) {
     if (m <= 0 || j1 <= j0) return;
@@ -110,7 +116,75 @@ void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS) {
                         GEMM_TILE_CASE(4)
                         GEMM_TILE_CASE(3)
                         GEMM_TILE_CASE(2)
-                        default: gemm_tile(1, kc, at, lda, bpan, ct, ldc, first, last, m0, m1, bias0, bias1, rt, ldr, relu); break;
+                        default: gemm_tile(1, kc, at, lda, 0, NULL, bpan, ct, ldc, first, last, m0, m1, bias0, bias1, rt, ldr, relu); break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#define CONV_TILE_CASE(r) case r: gemm_tile(r, kc, at, lda, 1, ko, bpan, ct, N, first, last, m0, m1, bias0, bias1, rt, N, relu); break;
+
+/*
+ * The packed GEMM's loops over a padded input strip instead of an im2col matrix: row tiles of up to
+ * GEMM_MR pixels never cross an output row (pixels of a row are sw * in_c floats apart in the strip),
+ * a row's pixels dealt to its tiles as evenly as possible.
+ */
+void coedge_f32_conv_packed__avx512(COEDGE_CONV_ARGS) {
+    if (r1 <= r0 || j1 <= j0) return;
+    const int C = g->in_c, OW = g->out_w, N = g->out_c, k = g->kh * g->kw * C, wp = conv_pad_width(g);
+    const int npad = (N + COEDGE_GEMM_NR - 1) / COEDGE_GEMM_NR * COEDGE_GEMM_NR;
+    const int lda = g->sw * C;
+    int32_t *koff = scratch;
+    float *pad = (float *)((char *)scratch + conv_koff_bytes(g));
+    conv_fill_koff(g, koff);
+    const int tpr = (OW + GEMM_MR - 1) / GEMM_MR; /* tiles per output row */
+    const int base = OW / tpr, extra = OW % tpr;
+    const int strip = conv_strip_rows(g);
+    for (int s0 = r0; s0 < r1; s0 += strip) {
+        const int s1 = s0 + strip < r1 ? s0 + strip : r1;
+        conv_fill_strip(g, x, x_row0, s0, s1, pad);
+        const int tiles = (s1 - s0) * tpr;
+        for (int k0 = 0; k0 < k; k0 += COEDGE_GEMM_KSTEP(k)) {
+            const int kc = k - k0 < COEDGE_GEMM_KSTEP(k) ? k - k0 : COEDGE_GEMM_KSTEP(k);
+            const int first = k0 == 0, last = k0 + kc == k;
+            const int32_t *ko = koff + k0;
+            for (int t0 = 0; t0 < tiles; t0 += GEMM_TILES_PER_GROUP) {
+                const int t1 = t0 + GEMM_TILES_PER_GROUP < tiles ? t0 + GEMM_TILES_PER_GROUP : tiles;
+                for (int j = j0; j < j1; j += COEDGE_GEMM_NR) {
+                    const int nb = j1 - j < COEDGE_GEMM_NR ? j1 - j : COEDGE_GEMM_NR;
+                    const __mmask16 m0 = nb >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nb) - 1);
+                    const __mmask16 m1 = nb >= 32 ? (__mmask16)0xFFFF : nb > 16 ? (__mmask16)((1u << (nb - 16)) - 1) : (__mmask16)0;
+                    __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+                    if (bias != NULL) {
+                        bias0 = _mm512_maskz_loadu_ps(m0, bias + j);
+                        bias1 = _mm512_maskz_loadu_ps(m1, bias + j + 16);
+                    }
+                    const float *bpan = bp + (size_t)k0 * npad + (size_t)(j / COEDGE_GEMM_NR) * kc * COEDGE_GEMM_NR;
+                    for (int t = t0; t < t1; t++) {
+                        const int oy = s0 + t / tpr, tt = t % tpr;
+                        const int ox0 = tt * base + (tt < extra ? tt : extra);
+                        const int mr = base + (tt < extra);
+                        const float *at = pad + ((size_t)(oy - s0) * g->sh * wp + (size_t)ox0 * g->sw) * C;
+                        float *ct = y + ((size_t)(oy - y_row0) * OW + ox0) * N + j;
+                        const float *rt = res != NULL ? res + ((size_t)(oy - res_row0) * OW + ox0) * N + j : NULL;
+                        switch (mr) {
+#if GEMM_MR >= 12
+                            CONV_TILE_CASE(12)
+                            CONV_TILE_CASE(11)
+                            CONV_TILE_CASE(10)
+                            CONV_TILE_CASE(9)
+#endif
+                            CONV_TILE_CASE(8)
+                            CONV_TILE_CASE(7)
+                            CONV_TILE_CASE(6)
+                            CONV_TILE_CASE(5)
+                            CONV_TILE_CASE(4)
+                            CONV_TILE_CASE(3)
+                            CONV_TILE_CASE(2)
+                            default: gemm_tile(1, kc, at, lda, 1, ko, bpan, ct, N, first, last, m0, m1, bias0, bias1, rt, N, relu); break;
+                        }
                     }
                 }
             }
