@@ -288,22 +288,27 @@ typedef void (*conv_fn)(COEDGE_CONV_ARGS);
  * patches past one K block, input bands holding only the rows needed (top, bottom, one-row and middle
  * bands), a column range, every bias/residual/relu mode.
  */
-static void conv_case(const char *isa, conv_fn f) {
+static void conv_case(const char *isa, conv_fn f, const coedge_window *fixed) {
     coedge_window g = {0};
     const int wide = rnd(0, 3) == 0;
-    g.in_c = wide ? rnd(20, 40) : rnd(1, 9); g.in_h = rnd(1, 14); g.in_w = rnd(1, 27);
-    g.kh = rnd(1, wide ? 3 : 11); g.kw = rnd(1, wide ? 3 : 11);
-    g.sh = rnd(1, 4); g.sw = rnd(1, 4); g.dh = rnd(1, 3) == 1 ? 2 : 1; g.dw = 1;
-    g.pad_top = rnd(0, g.kh - 1); g.pad_left = rnd(0, g.kw - 1);
-    g.pad_bottom = rnd(0, g.kh - 1); g.pad_right = rnd(0, g.kw - 1);
-    g.out_h = out_size(g.in_h, g.kh, g.sh, g.dh, g.pad_top, g.pad_bottom, 0);
-    g.out_w = out_size(g.in_w, g.kw, g.sw, 1, g.pad_left, g.pad_right, 0);
-    g.out_c = rnd(1, 100);
-    if (g.out_h <= 0 || g.out_w <= 0) { conv_case(isa, f); return; }
+    if (fixed != NULL) {
+        g = *fixed;
+    } else {
+        g.in_c = wide ? rnd(20, 40) : rnd(1, 9); g.in_h = rnd(1, 14); g.in_w = rnd(1, 27);
+        g.kh = rnd(1, wide ? 3 : 11); g.kw = rnd(1, wide ? 3 : 11);
+        g.sh = rnd(1, 4); g.sw = rnd(1, 4); g.dh = rnd(1, 3) == 1 ? 2 : 1; g.dw = 1;
+        g.pad_top = rnd(0, g.kh - 1); g.pad_left = rnd(0, g.kw - 1);
+        g.pad_bottom = rnd(0, g.kh - 1); g.pad_right = rnd(0, g.kw - 1);
+        g.out_h = out_size(g.in_h, g.kh, g.sh, g.dh, g.pad_top, g.pad_bottom, 0);
+        g.out_w = out_size(g.in_w, g.kw, g.sw, 1, g.pad_left, g.pad_right, 0);
+        g.out_c = rnd(1, 100);
+    }
+    if (g.out_h <= 0 || g.out_w <= 0) { conv_case(isa, f, NULL); return; }
     const int k = g.kh * g.kw * g.in_c, n = g.out_c, OW = g.out_w;
     size_t nx = (size_t)g.in_h * g.in_w * g.in_c, ny = (size_t)g.out_h * OW * n;
     float *x = malloc(nx * sizeof(float)), *w = malloc((size_t)k * n * sizeof(float)), *bias = malloc(n * sizeof(float));
-    float *res = malloc(ny * sizeof(float)), *y = malloc(ny * sizeof(float));
+    /* 64-byte aligned output, as the Java side allocates it (the streamed stores need it). */
+    float *res = malloc(ny * sizeof(float)), *y = aligned_alloc(64, (ny * sizeof(float) + 63) / 64 * 64);
     double *expect = malloc(ny * sizeof(double));
     for (size_t i = 0; i < nx; i++) x[i] = rndf();
     for (int i = 0; i < k * n; i++) w[i] = rndf();
@@ -428,11 +433,17 @@ int main(void) {
             for (int k = 0; k < 20; k++) elementwise_case(&VARIANTS[i]);
     for (int i = 0; i < 30; i++) gemm_case("scalar", coedge_f32_gemm_packed__scalar);
     for (int i = 0; i < 30; i++) gemv_case("scalar", coedge_f32_gemv_rows__scalar);
-    for (int i = 0; i < 40; i++) conv_case("scalar", coedge_f32_conv_packed__scalar);
+    for (int i = 0; i < 40; i++) conv_case("scalar", coedge_f32_conv_packed__scalar, NULL);
 #if defined(__x86_64__)
     if (isas & COEDGE_ISA_AVX512) for (int i = 0; i < 30; i++) gemm_case("avx512", coedge_f32_gemm_packed__avx512);
     if (isas & COEDGE_ISA_AVX512) for (int i = 0; i < 30; i++) gemv_case("avx512", coedge_f32_gemv_rows__avx512);
-    if (isas & COEDGE_ISA_AVX512) for (int i = 0; i < 80; i++) conv_case("avx512", coedge_f32_conv_packed__avx512);
+    if (isas & COEDGE_ISA_AVX512) {
+        for (int i = 0; i < 80; i++) conv_case("avx512", coedge_f32_conv_packed__avx512, NULL);
+        /* A 3-channel stem with a 4.3 MB output: the kernel writes it with streaming stores. */
+        const coedge_window stem = {.in_c = 3, .in_h = 130, .in_w = 130, .out_c = 64, .out_h = 130, .out_w = 130,
+            .kh = 3, .kw = 3, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1};
+        conv_case("avx512", coedge_f32_conv_packed__avx512, &stem);
+    }
 #endif
     printf("coedge_kernels_test: %d passed, %d failed (isas=0x%x)\n", passed, failed, isas);
     return failed ? 1 : 0;
