@@ -13,7 +13,11 @@ import java.lang.foreign.ValueLayout;
  * matching the weights packed once here as {@code [kH * kW * C/group, M/group]} per group.
  *
  * <p>A 1x1 stride-1 unpadded convolution needs no im2col: the input band already is the
- * {@code [rows * W, C]} matrix. sgemm writes the tile ({@code beta = 0}); one epilogue pass then adds
+ * {@code [rows * W, C]} matrix. Where the C packed GEMM multiplies, every other convolution needs none
+ * either: the direct convolution ({@code coedge_f32_conv_packed}) reads each pixel's window from a
+ * zero-padded copy of the input rows, with bias, residual and ReLU applied as tiles are stored.
+ *
+ * <p>Where OpenBLAS multiplies, sgemm writes the tile ({@code beta = 0}); one epilogue pass then adds
  * the bias and, when a following Relu was fused in ({@link #fuseRelu()}), clamps at zero while the tile
  * is still in cache. Bands larger than the im2col budget are done in row tiles.
  *
@@ -61,7 +65,7 @@ final class GemmConv implements RowKernel {
         this(g, sgemm, nativeKernels, packedGemm, useDirect(g, nativeKernels, packedGemm));
     }
 
-    /** @param direct use the C direct convolution ({@link #useDirect} must hold but for the property) instead of im2col */
+    /** @param direct use the C direct convolution ({@link #canUseDirect} must hold) instead of im2col */
     GemmConv(ConvGeometry g, Sgemm sgemm, NativeLibrary.Kernels nativeKernels, boolean packedGemm, boolean direct) {
         this.g = g;
         this.sgemm = sgemm;
@@ -112,6 +116,7 @@ final class GemmConv implements RowKernel {
         return canUseDirect(g, k, packedGemm) && KernelSettings.convDirect();
     }
 
+    /** Whether the direct convolution can serve this conv, whatever the property says. */
     static boolean canUseDirect(ConvGeometry g, NativeLibrary.Kernels k, boolean packedGemm) {
         return packedGemm && !g.pointwise() && g.dw() == 1 && k.hasConvPacked();
     }
@@ -418,7 +423,7 @@ final class GemmConv implements RowKernel {
 
     @Override
     public String toString() {
-        return "GemmConv" + (g.pointwise() ? "[1x1]" : directScratch > 0 ? "[direct]" : "[im2col]") + (gemmWeights != null ? "[packed]" : "")
-                + (residual ? "+Add" : "") + (relu ? "+Relu" : "");
+        return "GemmConv" + (g.pointwise() ? "[1x1]" : directScratch > 0 ? "[direct]" : "[im2col]")
+                + (gemmWeights != null ? "[packed]" : "") + (residual ? "+Add" : "") + (relu ? "+Relu" : "");
     }
 }
