@@ -16,32 +16,15 @@ import java.util.function.IntConsumer;
  * Tasks are handed out one at a time from a counter, so a thread that arrives late finds the others
  * have done its share instead of making them wait. A second caller that arrives while the pool
  * is busy (two devices in one process) runs its tasks itself rather than waiting.
- *
- * <p>A worker that another process preempts while it holds a task makes the caller wait for it, for as
- * long as the scheduler keeps it off the core (milliseconds on a loaded machine, against tasks of tens of
- * microseconds). When the caller has waited far longer than its own tasks took, the pool runs every task
- * on the caller for the next {@value #BACKOFF_MILLIS} ms: on a machine whose other cores are taken, one
- * thread that keeps running beats two that wait for each other, and the workers stop competing for the
- * cores meanwhile.
  */
 final class WorkerPool {
     private static volatile WorkerPool shared;
     /** Busy-wait rounds (about 50-100 microseconds) before a thread parks. */
     private static final int SPINS = 20_000;
-    /** How long the pool runs tasks on the caller alone after a stalled worker. */
-    static final long BACKOFF_MILLIS = 50;
-    /** Waits up to this long are never taken for a stall (a wake-up, a task longer than the caller's). */
-    private static final long MIN_STALL_NANOS = 1_000_000;
 
     private final Thread[] workers;
     private final ReentrantLock owner = new ReentrantLock();
     private volatile Job job;
-    /** {@link System#nanoTime()} until which {@link #run} keeps every task on the caller. */
-    private volatile long inlineUntil = System.nanoTime();
-    /** {@value #BACKOFF_MILLIS} ms in nanoseconds but in tests. */
-    private final long backoffNanos;
-    /** Runs of {@link #run} that detected a stalled worker (for tests and diagnostics). */
-    private volatile int stalls;
 
     private static final class Job {
         final IntConsumer task;
@@ -59,12 +42,6 @@ final class WorkerPool {
     }
 
     private WorkerPool(int threads) {
-        this(threads, BACKOFF_MILLIS * 1_000_000);
-    }
-
-    /** A pool of its own (tests); kernels use {@link #shared()}. */
-    WorkerPool(int threads, long backoffNanos) {
-        this.backoffNanos = backoffNanos;
         workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             workers[i] = Thread.ofPlatform().daemon().name("coedge-kernel-" + (i + 1)).unstarted(this::loop);
@@ -94,7 +71,7 @@ final class WorkerPool {
 
     /** Runs {@code task.accept(i)} for every {@code i} in {@code [0, count)} and returns when all are done. */
     void run(int count, IntConsumer task) {
-        if (count <= 1 || workers.length == 0 || System.nanoTime() - inlineUntil < 0 || !owner.tryLock()) {
+        if (count <= 1 || workers.length == 0 || !owner.tryLock()) {
             for (int i = 0; i < count; i++) {
                 task.accept(i);
             }
@@ -106,9 +83,7 @@ final class WorkerPool {
             for (Thread w : workers) {
                 LockSupport.unpark(w);
             }
-            long start = System.nanoTime();
-            int mine = work(j);
-            long ownEnd = System.nanoTime();
+            work(j);
             for (int spin = 0; j.done.get() < count; spin++) {
                 if (spin < SPINS) {
                     Thread.onSpinWait();
@@ -117,14 +92,6 @@ final class WorkerPool {
                 }
             }
             job = null;
-            long end = System.nanoTime(), waited = end - ownEnd;
-            // A worker's task should take about as long as one of the caller's; far longer means the
-            // worker was off the core.
-            long ownTask = mine > 0 ? (ownEnd - start) / mine : 0;
-            if (waited > Math.max(MIN_STALL_NANOS, 4 * ownTask)) {
-                stalls++;
-                inlineUntil = end + backoffNanos;
-            }
             Throwable t = j.error;
             if (t instanceof RuntimeException r) {
                 throw r;
@@ -176,11 +143,9 @@ final class WorkerPool {
         run(tasks, i -> body.run(r0 + i * chunk, Math.min(r1, r0 + (i + 1) * chunk)));
     }
 
-    /** Runs tasks of {@code j} until none is left to take; returns how many this thread ran. */
-    private static int work(Job j) {
-        int i, ran = 0;
+    private static void work(Job j) {
+        int i;
         while ((i = j.next.getAndIncrement()) < j.count) {
-            ran++;
             try {
                 j.task.accept(i);
             } catch (Throwable t) {
@@ -190,12 +155,6 @@ final class WorkerPool {
                 LockSupport.unpark(j.caller);
             }
         }
-        return ran;
-    }
-
-    /** How many runs found a stalled worker since this pool started. */
-    int stalls() {
-        return stalls;
     }
 
     private void loop() {
