@@ -172,7 +172,7 @@ final class DistributedRun {
             }
             plan = plan.withTail(options.tail);
         }
-        return new Planned(plan, null, null);
+        return new Planned(plan.withHeadSplit(options.headSplit), null, null);
     }
 
     private Planned strategyPlan(Graph graph, List<String> names, String tail, Sync sync) {
@@ -217,7 +217,7 @@ final class DistributedRun {
                 OutputReport.formatMs(deadline * 1e3), profileArg, OutputReport.formatMs(chosen.latencySeconds() * 1e3),
                 chosen.energyJoules(), chosen.feasible() ? "" : " (misses the deadline: " + chosen.note() + ")");
         Plan plan = new Plan(0, planNames, chosen.rows(), sync,
-                tail != null ? tail : planNames.get(profiles.initiatorIndex()));
+                tail != null ? tail : planNames.get(profiles.initiatorIndex()), options.headSplit);
         return new Planned(plan, chosen, note);
     }
 

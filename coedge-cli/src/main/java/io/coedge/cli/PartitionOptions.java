@@ -58,11 +58,16 @@ final class PartitionOptions {
             description = "Skip the one-device reference run that split runs are compared with (default: compare).")
     boolean noCheck;
 
+    @Option(names = "--head-split", order = 111,
+            description = "Split the tail's first fully connected layer (VGG, AlexNet) by output neurons across the devices "
+                    + "with rows instead of running it whole on the tail device; the output keeps its bits.")
+    boolean headSplit;
+
     /** True when any option asks for a split run. */
     boolean active() {
         return devices != null || partition != null || sync != null || tail != null || cluster != null
                 || localWorkers != null || strategy != null || deadline != null || devicesProfile != null
-                || connectTimeoutMs != null;
+                || connectTimeoutMs != null || headSplit;
     }
 
     boolean withWorkers() {
@@ -100,7 +105,7 @@ final class PartitionOptions {
             throw new UserError("--deadline and --devices-profile go with --strategy coedge|equal|proportional|local|latency");
         }
         if (devices == null && !withWorkers() && strategy == null) {
-            throw new UserError("--partition, --sync and --tail need --devices N, --cluster FILE or --local-workers N");
+            throw new UserError("--partition, --sync, --tail and --head-split need --devices N, --cluster FILE or --local-workers N");
         }
         if (tail != null && withWorkers()) {
             throw new UserError("--tail is for in-process runs; with workers this process ('local') runs the tail");

@@ -38,6 +38,20 @@ class SplitRunTest {
     }
 
     @Test
+    void headSplitRunsTheFirstFullyConnectedLayerOnTheDevicesWithRowsAndGivesTheSameOutput() throws Exception {
+        Path a = dir.resolve("whole.bin");
+        Path b = dir.resolve("head.bin");
+        CliRunner whole = CliRunner.runAsLauncher("run", "--model", "alexnet", "--devices", "3", "--partition", "0,100,124",
+                "--output-raw", a.toString());
+        CliRunner head = CliRunner.runAsLauncher("run", "--model", "alexnet", "--devices", "3", "--partition", "0,100,124",
+                "--head-split", "--output-raw", b.toString());
+        assertThat(whole.exitCode()).as(whole.err()).isZero();
+        assertThat(head.exitCode()).as(head.err()).isZero();
+        assertThat(head.out()).contains("head=split", "accounting matches the geometry", "check:   same output");
+        assertThat(Files.readAllBytes(b)).isEqualTo(Files.readAllBytes(a));
+    }
+
+    @Test
     void noCheckSkipsTheReferenceRun() {
         CliRunner r = CliRunner.runAsLauncher("run", "--model", TestModels.MAP, "--devices", "2", "--no-check");
         assertThat(r.exitCode()).as(r.err()).isZero();

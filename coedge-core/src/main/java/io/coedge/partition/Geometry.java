@@ -2,6 +2,7 @@ package io.coedge.partition;
 
 import io.coedge.graph.Graph;
 import io.coedge.graph.Node;
+import io.coedge.ops.Gemm;
 import io.coedge.tensor.Shapes;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,6 +39,17 @@ import java.util.Set;
  * clipped to the map. What a device needs of a sync value beyond its own rows arrives as
  * {@link Transfer.Kind#HALO} transfers from the owners; the input arrives by
  * {@link Transfer.Kind#SCATTER} from the initiator (the tail device), halo included.
+ *
+ * <h2>Split head</h2>
+ * With {@link Plan#headSplit()}, when the last split map feeds the tail only through a short chain of
+ * reshaping nodes (Flatten) into a one-row Gemm with constant weights (VGG's and AlexNet's first fully
+ * connected layer), that layer is divided by output neurons instead of running whole on the tail device:
+ * the devices owning rows of the map exchange them ({@link Transfer.Kind#GATHER} among themselves), each
+ * runs the chain and its columns ({@link #headColumns}, in proportion to its input rows, at multiples of
+ * 16) in phase {@code nodes + 1}, and sends them ({@link Transfer.Kind#SLICE}) to the tail device, which
+ * runs the rest of the tail in phase {@code nodes + 2}. Every output neuron is the same dot product as on
+ * one device, so the result keeps its bits; the layer's weight, read once per inference and memory bound,
+ * is streamed by several devices at once instead of by the tail device while the others idle.
  *
  * <h2>For the planner</h2>
  * {@code Geometry.of(graph, candidate).predicted()} gives per-device per-layer FLOPs and bytes sent and
@@ -77,9 +89,42 @@ public final class Geometry {
     private final List<Transfer> transfers;
     private final List<List<Step>> programs;
     private final Accounting predicted;
-    private final int tailPhase;
+    private int tailPhase;
+    /** The split head ({@link Plan#headSplit()}), or null when the plan does not ask or the graph has none. */
+    private Head head;
     private final List<Map<String, Long>> offsets = new ArrayList<>();
     private final long[] reserved;
+
+    /**
+     * The tail's first fully connected layer split by output neurons: the devices owning rows of
+     * {@code source} all-gather it, run the {@code chain} (flatten and the like) on it whole, and each
+     * computes its {@code columns} of {@code node}'s output.
+     */
+    private static final class Head {
+        final Split source;
+        final int[] chain;
+        final int node;
+        final RowRange[] columns;
+
+        Head(Split source, int[] chain, int node, RowRange[] columns) {
+            this.source = source;
+            this.chain = chain;
+            this.node = node;
+            this.columns = columns;
+        }
+
+        boolean contains(int i) {
+            if (i == node) {
+                return true;
+            }
+            for (int c : chain) {
+                if (c == i) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 
     /** Per split value: geometry per device. */
     private static final class Split {
@@ -130,10 +175,12 @@ public final class Geometry {
         this.input = in.name();
         this.roles = new Role[nodes.size()];
         this.mappings = new RowMapping[nodes.size()];
-        this.tailPhase = nodes.size() + 1;
         classify(in);
         chooseSyncPoints();
         bands();
+        this.head = findHead();
+        // a split head runs one phase before the tail device's steps, so the tail receives what was sent
+        this.tailPhase = nodes.size() + (head != null ? 2 : 1);
         this.transfers = Collections.unmodifiableList(makeTransfers());
         this.programs = new ArrayList<>();
         for (int d = 0; d < n; d++) {
@@ -404,6 +451,109 @@ public final class Geometry {
         }
     }
 
+    /** Operators a split head's chain may hold between the gathered map and the fully connected layer. */
+    private static final Set<String> HEAD_CHAIN_OPS = Set.of("Flatten", "Reshape", "Identity", "Dropout");
+
+    /**
+     * The head to split when the plan asks for it: the last split map, gathered for the tail and read only
+     * through a short chain of reshaping nodes by a Gemm with constant weights and a one-row input. Its
+     * output neurons are divided among the devices owning rows of the map, in proportion to their input
+     * rows, at multiples of 16 (where a multi-threaded kernel on one device divides them too).
+     */
+    private Head findHead() {
+        if (!plan.headSplit()) {
+            return null;
+        }
+        Set<String> graphOutputs = Set.copyOf(graph.outputs());
+        int last = -1;
+        for (int i = 0; i < nodes.size(); i++) {
+            if (roles[i] != Role.TAIL) {
+                last = i;
+            }
+        }
+        if (last < 0 || roles[last] != Role.SPLIT) {
+            return null;
+        }
+        Split s = split.get(nodes.get(last).output());
+        if (!s.gathered || !s.sync || graphOutputs.contains(s.name) || graph.consumers(s.name).size() != 1) {
+            return null;
+        }
+        List<Integer> chain = new ArrayList<>();
+        String v = s.name;
+        Node c = graph.consumers(s.name).get(0);
+        while (chain.size() <= 4) {
+            int ci = index(c);
+            if (roles[ci] != Role.TAIL || !readsOnly(c, v)) {
+                return null;
+            }
+            if (c.op() instanceof Gemm g) {
+                return headGemm(c, g, v) ? new Head(s, chain.stream().mapToInt(Integer::intValue).toArray(), ci,
+                        headColumns(s, graph.shape(c.output())[1])) : null;
+            }
+            if (!HEAD_CHAIN_OPS.contains(c.op().type()) || outputsBeyondFirst(c) || graphOutputs.contains(c.output())
+                    || graph.consumers(c.output()).size() != 1) {
+                return null;
+            }
+            chain.add(ci);
+            v = c.output();
+            c = graph.consumers(v).get(0);
+        }
+        return null;
+    }
+
+    /** True when {@code node}'s only non-constant input is {@code value}, as its first input. */
+    private boolean readsOnly(Node node, String value) {
+        if (node.inputs().isEmpty() || !node.input(0).equals(value)) {
+            return false;
+        }
+        for (int j = 1; j < node.inputs().size(); j++) {
+            if (node.hasInput(j) && !graph.isConstant(node.input(j))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A Gemm whose output neurons can be computed apart: one input row, constant weight and bias. */
+    private boolean headGemm(Node node, Gemm g, String input) {
+        int[] a = graph.shape(input);
+        int[] out = graph.shape(node.output());
+        if (g.transA() || a.length != 2 || a[0] != 1 || out.length != 2 || out[0] != 1 || !node.hasInput(1)
+                || graph.constant(node.input(1)).rank() != 2) {
+            return false;
+        }
+        if (node.hasInput(2)) {
+            long size = graph.constant(node.input(2)).size();
+            return size == 1 || size == out[1];
+        }
+        return true;
+    }
+
+    private RowRange[] headColumns(Split s, int outputs) {
+        RowRange[] cols = new RowRange[n];
+        Arrays.fill(cols, RowRange.EMPTY);
+        long total = 0;
+        int lastHolder = -1;
+        for (int d = 0; d < n; d++) {
+            if (!s.own[d].isEmpty()) {
+                total += plan.rows(d);
+                lastHolder = d;
+            }
+        }
+        long cum = 0;
+        int at = 0;
+        for (int d = 0; d < n; d++) {
+            if (s.own[d].isEmpty()) {
+                continue;
+            }
+            cum += plan.rows(d);
+            int end = d == lastHolder ? outputs : (int) Math.min(outputs, (outputs * cum / total + 8) / 16 * 16);
+            cols[d] = RowRange.of(at, end);
+            at = Math.max(at, end);
+        }
+        return cols;
+    }
+
     private int firstSplitConsumer(String value) {
         for (Node c : graph.consumers(value)) {
             if (roles[index(c)] == Role.SPLIT) {
@@ -441,7 +591,17 @@ public final class Geometry {
                         }
                     }
                 }
-                if (s.gathered) {
+                if (s.gathered && head != null && head.source == s) {
+                    // all-gather among the devices computing a slice of the head
+                    for (int d = 0; d < n; d++) {
+                        for (int e = 0; e < n; e++) {
+                            if (e != d && !s.own[d].isEmpty() && !head.columns[e].isEmpty()) {
+                                list.add(new Transfer(list.size(), Transfer.Kind.GATHER, s.name, i, d, e, s.own[d].start(),
+                                        s.own[d].end(), s.own[d].size() * s.rowBytes));
+                            }
+                        }
+                    }
+                } else if (s.gathered) {
                     for (int d = 0; d < n; d++) {
                         if (d != tail && !s.own[d].isEmpty()) {
                             list.add(new Transfer(list.size(), Transfer.Kind.GATHER, s.name, i, d, tail, s.own[d].start(),
@@ -459,6 +619,16 @@ public final class Geometry {
                                     s.own[d].end(), (long) s.channels * Float.BYTES));
                         }
                     }
+                }
+            }
+        }
+        if (head != null) {
+            String out = nodes.get(head.node).output();
+            for (int d = 0; d < n; d++) {
+                RowRange c = head.columns[d];
+                if (d != tail && !c.isEmpty()) {
+                    list.add(new Transfer(list.size(), Transfer.Kind.SLICE, out, head.node, d, tail, c.start(), c.end(),
+                            (long) c.size() * Float.BYTES));
                 }
             }
         }
@@ -588,12 +758,15 @@ public final class Geometry {
                 steps.add(new Step.RunTail(phase, i));
             }
         }
+        if (head != null && !head.columns[d].isEmpty()) {
+            headProgram(steps, d, mine);
+        }
         if (d == tail) {
             int phase = tailPhase;
             List<Split> gathered = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
                 Split s = roles[i] == Role.SPLIT ? split.get(nodes.get(i).output()) : null;
-                if (s != null && s.gathered) {
+                if (s != null && s.gathered && (head == null || head.source != s)) {
                     gathered.add(s);
                 }
             }
@@ -611,7 +784,21 @@ public final class Geometry {
                     }
                 }
             }
+            if (head != null) {
+                String out = nodes.get(head.node).output();
+                if (head.columns[d].isEmpty()) {
+                    steps.add(new Step.Alloc(phase, "t:" + out, graph.shape(out), 0));
+                }
+                for (Transfer t : mine) {
+                    if (t.to() == d && t.kind() == Transfer.Kind.SLICE) {
+                        steps.add(new Step.Receive(phase, t, "t:" + out, (long) t.rowStart() * Float.BYTES));
+                    }
+                }
+            }
             for (int i = 0; i < nodes.size(); i++) {
+                if (head != null && head.contains(i)) {
+                    continue;
+                }
                 if (roles[i] == Role.REDUCTION && !allReduce[i]) {
                     Split u = split.get(nodes.get(i).input(0));
                     for (Transfer t : mine) {
@@ -632,6 +819,48 @@ public final class Geometry {
             }
         }
         return withFrees(inSenderOrder(steps), d == tail);
+    }
+
+    /**
+     * A device's share of the split head, one phase before the tail device's steps: the whole source map
+     * (own rows copied, the others' received), the chain on it, then its columns of the head's output,
+     * written in place on the tail device and sent there from the others.
+     */
+    private void headProgram(List<Step> steps, int d, List<Transfer> mine) {
+        int phase = nodes.size() + 1;
+        Split s = head.source;
+        String g = "g:" + s.name;
+        steps.add(new Step.Alloc(phase, g, new int[] {1, s.channels, s.height, s.width}, 0));
+        if (!s.own[d].isEmpty()) {
+            steps.add(new Step.Copy(phase, band(s.name), g, s.own[d]));
+        }
+        for (Transfer t : mine) {
+            if (t.to() == d && t.kind() == Transfer.Kind.GATHER && t.value().equals(s.name)) {
+                steps.add(new Step.Receive(phase, t, g, t.rowStart() * s.rowBytes));
+            }
+        }
+        for (int c : head.chain) {
+            for (String o : nodes.get(c).outputs()) {
+                if (!o.isEmpty()) {
+                    steps.add(new Step.Alloc(phase, "t:" + o, graph.shape(o), 0));
+                }
+            }
+            steps.add(new Step.RunTail(phase, c));
+        }
+        String out = nodes.get(head.node).output();
+        RowRange cols = head.columns[d];
+        if (d == plan.tail()) {
+            steps.add(new Step.Alloc(phase, "t:" + out, graph.shape(out), 0));
+            steps.add(new Step.HeadSlice(phase, head.node, cols, "t:" + out, (long) cols.start() * Float.BYTES));
+            return;
+        }
+        steps.add(new Step.Alloc(phase, "s:" + out, new int[] {1, cols.size()}, 0));
+        steps.add(new Step.HeadSlice(phase, head.node, cols, "s:" + out, 0));
+        for (Transfer t : mine) {
+            if (t.from() == d && t.kind() == Transfer.Kind.SLICE) {
+                steps.add(new Step.Send(phase, t, "s:" + out, 0));
+            }
+        }
     }
 
     /**
@@ -795,6 +1024,7 @@ public final class Geometry {
             case Step.Copy c -> List.of(c.from(), c.to());
             case Step.PartialSum p -> List.of("p:" + p.node(), band(nodes.get(p.node()).input(0)));
             case Step.FinishReduction f -> List.of("p:" + f.node(), "t:" + nodes.get(f.node()).output());
+            case Step.HeadSlice h -> List.of(tailKey(nodes.get(h.node()).input(0)), h.key());
             case Step.Compute c -> {
                 List<String> k = new ArrayList<>();
                 Node node = nodes.get(c.node());
@@ -842,6 +1072,21 @@ public final class Geometry {
         return Math.floorDiv(full * rows.end(), h) - Math.floorDiv(full * rows.start(), h);
     }
 
+    /**
+     * FLOPs of device {@code device}'s columns of the split head ({@link #headColumns}), additive over the
+     * devices as {@link #bandFlops} is over bands.
+     */
+    public long headSliceFlops(int device) {
+        if (head == null) {
+            return 0;
+        }
+        Node nd = nodes.get(head.node);
+        long full = graph.flops(nd);
+        int outputs = graph.shape(nd.output())[1];
+        RowRange c = head.columns[device];
+        return Math.floorDiv(full * c.end(), outputs) - Math.floorDiv(full * c.start(), outputs);
+    }
+
     /** FLOPs of a device's partial sums over {@code rows} rows of the input of reduction {@code node}. */
     public long partialSumFlops(int node, int rows) {
         // GlobalAveragePool counts one add per input element
@@ -874,7 +1119,17 @@ public final class Geometry {
                         a.addFlops(d, i, graph.flops(nodes.get(i)));
                     }
                 }
-                case TAIL -> a.addFlops(plan.tail(), i, graph.flops(nodes.get(i)));
+                case TAIL -> {
+                    if (head != null && head.contains(i)) {
+                        for (int d = 0; d < n; d++) {
+                            if (!head.columns[d].isEmpty()) {
+                                a.addFlops(d, i, i == head.node ? headSliceFlops(d) : graph.flops(nodes.get(i)));
+                            }
+                        }
+                    } else {
+                        a.addFlops(plan.tail(), i, graph.flops(nodes.get(i)));
+                    }
+                }
             }
         }
         for (Transfer t : transfers) {
@@ -925,6 +1180,30 @@ public final class Geometry {
         return programs.get(device);
     }
 
+    /** The node index of the split head ({@link Plan#headSplit()}), or -1 when none is split. */
+    public int headNode() {
+        return head == null ? -1 : head.node;
+    }
+
+    /**
+     * Output columns (neurons) of the split head device {@code device} computes: empty when none, or when
+     * no head is split.
+     */
+    public RowRange headColumns(int device) {
+        return head == null ? RowRange.EMPTY : head.columns[device];
+    }
+
+    /** True when device {@code device} runs tail node {@code node} (whole, or its columns of the split head). */
+    public boolean runsTailNode(int device, int node) {
+        if (roles[node] != Role.TAIL) {
+            return false;
+        }
+        if (head != null && head.contains(node)) {
+            return !head.columns[device].isEmpty();
+        }
+        return device == plan.tail();
+    }
+
     /** The phase of the tail device's final steps (gather, reductions, tail nodes). */
     public int tailPhase() {
         return tailPhase;
@@ -948,7 +1227,20 @@ public final class Geometry {
         Set<String> used = new java.util.HashSet<>();
         long bytes = 0;
         for (int i = 0; i < nodes.size(); i++) {
-            if (roles[i] == Role.TAIL && device != plan.tail()) {
+            if (roles[i] == Role.TAIL && !runsTailNode(device, i)) {
+                continue;
+            }
+            if (head != null && i == head.node) {
+                // the device's rows of the weight (its output neurons) and of the bias
+                Node nd = nodes.get(i);
+                int outputs = graph.shape(nd.output())[1];
+                int cols = head.columns[device].size();
+                for (int j = 1; j < nd.inputs().size(); j++) {
+                    if (nd.hasInput(j) && used.add(nd.input(j))) {
+                        long b = graph.constant(nd.input(j)).byteSize();
+                        bytes += b == Float.BYTES ? b : b / outputs * cols;
+                    }
+                }
                 continue;
             }
             for (String v : nodes.get(i).inputs()) {
@@ -1121,7 +1413,7 @@ public final class Geometry {
                     case SPLIT -> computedRows(i, d).size();
                     case REDUCTION -> split.get(node.input(0)).own[d].size();
                     case REPLICATED -> graph.shape(node.output())[graph.shape(node.output()).length > 2 ? 2 : 0];
-                    case TAIL -> d == plan.tail() && !node.outputs().isEmpty() ? 1 : 0;
+                    case TAIL -> runsTailNode(d, i) && !node.outputs().isEmpty() ? 1 : 0;
                 };
                 int halo = roles[i] == Role.SPLIT ? haloRows(i, d) : 0;
                 long f = predicted.flops(d, i);
@@ -1147,6 +1439,12 @@ public final class Geometry {
                 sb.append(s.sync ? " sync " : "      ");
                 for (int d = 0; d < n; d++) {
                     sb.append(' ').append(s.comp[d]);
+                }
+            }
+            if (head != null && head.contains(i)) {
+                sb.append(i == head.node ? " split head, columns" : " on the head's devices");
+                for (int d = 0; d < n && i == head.node; d++) {
+                    sb.append(' ').append(head.columns[d]);
                 }
             }
             sb.append('\n');

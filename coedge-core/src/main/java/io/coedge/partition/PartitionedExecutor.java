@@ -2,12 +2,14 @@ package io.coedge.partition;
 
 import io.coedge.exec.Executor;
 import io.coedge.graph.Graph;
+import io.coedge.graph.GraphBuilder;
 import io.coedge.graph.Kernel;
 import io.coedge.graph.KernelContext;
 import io.coedge.graph.KernelProvider;
 import io.coedge.graph.ModelException;
 import io.coedge.graph.Node;
 import io.coedge.graph.RowKernel;
+import io.coedge.ops.Gemm;
 import io.coedge.tensor.Layout;
 import io.coedge.tensor.Shapes;
 import io.coedge.tensor.Tensor;
@@ -54,6 +56,8 @@ public final class PartitionedExecutor {
     private final int preparedFor;
     /** One block per device, reserved on first use and reused by every inference. */
     private final MemorySegment[] memory;
+    /** Per device: the kernel of its columns of the split head ({@link Plan#headSplit()}), or null. */
+    private final HeadKernel[] headKernels;
     /** Each device's program with halo receives deferred behind interior rows (see {@link #overlapped}). */
     private final List<Step>[] schedules;
 
@@ -81,13 +85,26 @@ public final class PartitionedExecutor {
         this.nodes = graph.nodes();
         this.kernels = new Kernel[nodes.size()];
         this.kernelSources = new String[nodes.size()];
+        this.headKernels = new HeadKernel[geometry.plan().deviceCount()];
         for (int i = 0; i < nodes.size(); i++) {
             Geometry.Role role = geometry.role(i);
             if (role == Geometry.Role.REDUCTION) {
                 kernelSources[i] = "partial sums";
                 continue;
             }
-            if (device >= 0 && role == Geometry.Role.TAIL && device != geometry.plan().tail()) {
+            if (i == geometry.headNode()) {
+                for (int d = 0; d < headKernels.length; d++) {
+                    if ((device < 0 || device == d) && !geometry.headColumns(d).isEmpty()) {
+                        headKernels[d] = headKernel(nodes.get(i), geometry.headColumns(d), providers);
+                        kernelSources[i] = headKernels[d].source() + " (split by output neurons)";
+                    }
+                }
+                if (kernelSources[i] == null) {
+                    kernelSources[i] = "not on this device";
+                }
+                continue;
+            }
+            if (device >= 0 && role == Geometry.Role.TAIL && !geometry.runsTailNode(device, i)) {
                 kernelSources[i] = "not on this device";
                 continue;
             }
@@ -112,6 +129,66 @@ public final class PartitionedExecutor {
             }
             kernels[i] = k;
         }
+    }
+
+    /** A device's columns of the split head: its kernel and the slices of the weight and bias it reads. */
+    private record HeadKernel(Kernel kernel, Tensor weight, Tensor bias, String source) {
+    }
+
+    /**
+     * A kernel for output columns {@code cols} of fully connected node {@code node}: the same operator on the
+     * weight's rows (output neurons) {@code cols} and the bias's matching entries, from the first provider
+     * that offers one. Each output is then the same dot product as in the whole layer: bit-identical.
+     */
+    private HeadKernel headKernel(Node node, RowRange cols, List<KernelProvider> providers) {
+        Gemm op = (Gemm) node.op();
+        Tensor b = graph.constant(node.input(1));
+        int[] bs = b.shape();
+        int k = op.transB() ? bs[1] : bs[0];
+        int all = op.transB() ? bs[0] : bs[1];
+        Arena arena = Arena.ofAuto();
+        Tensor w;
+        if (op.transB()) {
+            // rows of [N, K]: one contiguous range, used in place
+            w = Tensor.wrap(b.segment().asSlice((long) cols.start() * k * Float.BYTES, (long) cols.size() * k * Float.BYTES),
+                    Layout.ROW_MAJOR, cols.size(), k);
+        } else {
+            w = Tensor.allocate(arena, Layout.ROW_MAJOR, k, cols.size());
+            for (int p = 0; p < k; p++) {
+                MemorySegment.copy(b.segment(), ((long) p * all + cols.start()) * Float.BYTES, w.segment(),
+                        (long) p * cols.size() * Float.BYTES, (long) cols.size() * Float.BYTES);
+            }
+        }
+        Tensor c = null;
+        if (node.hasInput(2)) {
+            Tensor full = graph.constant(node.input(2));
+            if (full.size() == 1) {
+                c = full;
+            } else {
+                int[] shape = full.shape().clone();
+                shape[shape.length - 1] = cols.size();
+                c = Tensor.wrap(full.segment().asSlice((long) cols.start() * Float.BYTES, (long) cols.size() * Float.BYTES),
+                        Layout.ROW_MAJOR, shape);
+            }
+        }
+        GraphBuilder gb = new GraphBuilder(node.name() + "[" + cols.start() + ":" + cols.end() + "]", arena);
+        gb.input("a", 1, k);
+        gb.constant("w", w);
+        List<String> ins = new ArrayList<>(List.of("a", "w"));
+        if (c != null) {
+            gb.constant("c", c);
+            ins.add("c");
+        }
+        gb.add(new Node(node.name(), op, ins, List.of("y")));
+        Graph g = gb.output("y").build();
+        KernelContext ctx = g.kernelContext(g.nodes().get(0));
+        for (KernelProvider p : providers) {
+            Kernel pk = p.kernel(ctx);
+            if (pk != null) {
+                return new HeadKernel(pk, w, c, p.name());
+            }
+        }
+        return new HeadKernel(op.referenceKernel(ctx), w, c, "reference");
     }
 
     /** With the providers {@link Executor#create} would use (honours {@code coedge.kernels}). */
@@ -472,6 +549,7 @@ public final class PartitionedExecutor {
                 case Step.PartialSum p -> partialSum(p);
                 case Step.FinishReduction f -> finishReduction(f);
                 case Step.RunTail r -> runTail(r);
+                case Step.HeadSlice h -> headSlice(h);
             }
         }
 
@@ -588,6 +666,23 @@ public final class PartitionedExecutor {
             kernels[r.node()].run(ins, outs);
             counted.addComputeNs(id, r.node(), System.nanoTime() - t0);
             counted.addFlops(id, r.node(), graph.flops(node));
+        }
+
+        private void headSlice(Step.HeadSlice h) {
+            Node node = nodes.get(h.node());
+            HeadKernel hk = headKernels[id];
+            if (hk == null) {
+                throw new IllegalStateException("device " + id + " has no kernel for its columns of " + node.name());
+            }
+            Tensor a = buffer(geometry.tailKey(node.input(0))).tensor();
+            int cols = h.columns().size();
+            Tensor y = Tensor.wrap(buffer(h.key()).tensor().segment().asSlice(h.offset(), (long) cols * Float.BYTES),
+                    Layout.ROW_MAJOR, 1, cols);
+            Tensor[] ins = hk.bias() == null ? new Tensor[] {a, hk.weight()} : new Tensor[] {a, hk.weight(), hk.bias()};
+            long t0 = System.nanoTime();
+            hk.kernel().run(ins, new Tensor[] {y});
+            counted.addComputeNs(id, h.node(), System.nanoTime() - t0);
+            counted.addFlops(id, h.node(), geometry.headSliceFlops(id));
         }
 
         Map<String, Tensor> results(Arena arena) {

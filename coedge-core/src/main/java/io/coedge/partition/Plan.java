@@ -39,6 +39,7 @@ public final class Plan {
     private final int[] rows;
     private final Sync sync;
     private final int tail;
+    private final boolean headSplit;
 
     /**
      * @param version plan version (the runtime switches plans between inferences by version); >= 0
@@ -49,6 +50,17 @@ public final class Plan {
      * @throws IllegalArgumentException naming the problem when any of these does not hold
      */
     public Plan(long version, List<String> devices, int[] rows, Sync sync, String tail) {
+        this(version, devices, rows, sync, tail, false);
+    }
+
+    /**
+     * As {@link #Plan(long, List, int[], Sync, String)}, and:
+     *
+     * @param headSplit whether the first fully connected layer of the tail is split by output neurons across
+     *                  the devices that own rows of its input map ({@link #headSplit()})
+     */
+    public Plan(long version, List<String> devices, int[] rows, Sync sync, String tail, boolean headSplit) {
+        this.headSplit = headSplit;
         if (version < 0) {
             throw new IllegalArgumentException("plan version must be >= 0, got " + version);
         }
@@ -236,19 +248,37 @@ public final class Plan {
         return devices.get(tail);
     }
 
+    /**
+     * Whether the tail's first fully connected layer (a Gemm reading the flattened last split map, as in
+     * VGG and AlexNet) is split by output neurons: every device owning rows of that map receives the whole map
+     * from the others (an all-gather), computes its share of the layer's outputs (rows of the weight, in
+     * proportion to its input rows) and sends them to the tail device, which runs the rest of the tail. Each
+     * output neuron is the same dot product as on one device, so results stay bit-identical; the tail device
+     * no longer streams the whole (memory-bound) weight alone while the others idle. No effect on graphs
+     * without such a layer. Default false.
+     */
+    public boolean headSplit() {
+        return headSplit;
+    }
+
     /** The same plan with sync points {@code s}. */
     public Plan withSync(Sync s) {
-        return new Plan(version, devices, rows, s, devices.get(tail));
+        return new Plan(version, devices, rows, s, devices.get(tail), headSplit);
     }
 
     /** The same plan with the tail on {@code device}, which must be one of {@link #devices()}. */
     public Plan withTail(String device) {
-        return new Plan(version, devices, rows, sync, device);
+        return new Plan(version, devices, rows, sync, device, headSplit);
     }
 
     /** The same plan under version {@code v} (a re-plan sends a higher one). */
     public Plan withVersion(long v) {
-        return new Plan(v, devices, rows, sync, devices.get(tail));
+        return new Plan(v, devices, rows, sync, devices.get(tail), headSplit);
+    }
+
+    /** The same plan with {@link #headSplit()} set to {@code split}. */
+    public Plan withHeadSplit(boolean split) {
+        return new Plan(version, devices, rows, sync, devices.get(tail), split);
     }
 
     /**
@@ -287,7 +317,8 @@ public final class Plan {
     }
 
     /**
-     * One line: {@code coedge-plan/1 version=V sync=every tail=NAME rows=NAME:R,NAME:R,...}.
+     * One line: {@code coedge-plan/1 version=V sync=every tail=NAME rows=NAME:R,NAME:R,...}, then
+     * {@code head=split} when {@link #headSplit()}.
      */
     public String toText() {
         StringBuilder sb = new StringBuilder("coedge-plan/").append(FORMAT).append(" version=").append(version)
@@ -295,13 +326,20 @@ public final class Plan {
         for (int i = 0; i < rows.length; i++) {
             sb.append(i == 0 ? "" : ",").append(devices.get(i)).append(':').append(rows[i]);
         }
+        if (headSplit) {
+            sb.append(" head=split");
+        }
         return sb.toString();
     }
 
-    /** The same as JSON: {@code {"format":1,"version":V,"sync":"every","tail":"d0","devices":[{"name":"d0","rows":56},...]}}. */
+    /**
+     * The same as JSON: {@code {"format":1,"version":V,"sync":"every","tail":"d0","devices":[{"name":"d0","rows":56},...]}},
+     * with {@code "head":"split"} after {@code "tail"} when {@link #headSplit()}.
+     */
     public String toJson() {
         StringBuilder sb = new StringBuilder("{\"format\":").append(FORMAT).append(",\"version\":").append(version)
-                .append(",\"sync\":\"").append(sync).append("\",\"tail\":\"").append(tailDevice()).append("\",\"devices\":[");
+                .append(",\"sync\":\"").append(sync).append("\",\"tail\":\"").append(tailDevice())
+                .append(headSplit ? "\",\"head\":\"split" : "").append("\",\"devices\":[");
         for (int i = 0; i < rows.length; i++) {
             sb.append(i == 0 ? "" : ",").append("{\"name\":\"").append(devices.get(i)).append("\",\"rows\":")
                     .append(rows[i]).append('}');
@@ -322,6 +360,7 @@ public final class Plan {
         Long version = null;
         Sync sync = null;
         String tail = null;
+        boolean head = false;
         List<String> names = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();
         for (int i = 1; i < tokens.length; i++) {
@@ -341,6 +380,12 @@ public final class Plan {
                 }
                 case "sync" -> sync = Sync.parse(value);
                 case "tail" -> tail = value;
+                case "head" -> {
+                    if (!value.equals("split") && !value.equals("tail")) {
+                        throw new IllegalArgumentException("plan field head='" + value + "' must be 'split' or 'tail'");
+                    }
+                    head = value.equals("split");
+                }
                 case "rows" -> {
                     for (String part : value.split(",")) {
                         int colon = part.lastIndexOf(':');
@@ -361,18 +406,19 @@ public final class Plan {
         if (version == null || sync == null || tail == null || names.isEmpty()) {
             throw new IllegalArgumentException("plan text lacks one of version=, sync=, tail=, rows=");
         }
-        return new Plan(version, names, rows.stream().mapToInt(Integer::intValue).toArray(), sync, tail);
+        return new Plan(version, names, rows.stream().mapToInt(Integer::intValue).toArray(), sync, tail, head);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Plan p && version == p.version && tail == p.tail && devices.equals(p.devices)
-                && Arrays.equals(rows, p.rows) && sync.equals(p.sync);
+                && Arrays.equals(rows, p.rows) && sync.equals(p.sync) && headSplit == p.headSplit;
     }
 
     @Override
     public int hashCode() {
-        return (devices.hashCode() * 31 + Arrays.hashCode(rows)) * 31 + Long.hashCode(version) + sync.hashCode() + tail;
+        return (devices.hashCode() * 31 + Arrays.hashCode(rows)) * 31 + Long.hashCode(version) + sync.hashCode() + tail
+                + (headSplit ? 7 : 0);
     }
 
     @Override

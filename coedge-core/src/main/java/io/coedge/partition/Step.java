@@ -4,7 +4,8 @@ package io.coedge.partition;
  * One step of a device's program for a partitioned inference (see {@link Geometry#program(int)}).
  * Buffers are named by keys: {@code b:V} the device's band of split map V (its rows plus halo),
  * {@code i:V} the full graph input on the initiator, {@code g:V} a gathered full map on the tail
- * device, {@code p:N} partial sums of reduction node N, {@code t:V} a whole value of the tail.
+ * device, {@code p:N} partial sums of reduction node N, {@code t:V} a whole value of the tail, {@code s:V}
+ * a device's slice of the output of a split head.
  *
  * <p>{@code phase} orders steps across devices when all devices are stepped on one thread: every
  * step of phase {@code p} of every device runs before any step of phase {@code p + 1}; a receive is
@@ -57,5 +58,13 @@ public sealed interface Step {
 
     /** On the tail device: runs tail node {@code node} on whole values. */
     record RunTail(int phase, int node) implements Step {
+    }
+
+    /**
+     * Computes output columns {@code columns} (output neurons) of the split head, fully connected node
+     * {@code node} (see {@link Plan#headSplit()}), from its whole input, into buffer {@code key} starting
+     * {@code offset} bytes in.
+     */
+    record HeadSlice(int phase, int node, RowRange columns, String key, long offset) implements Step {
     }
 }

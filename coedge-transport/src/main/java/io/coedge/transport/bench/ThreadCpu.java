@@ -67,6 +67,19 @@ final class ThreadCpu {
         return m;
     }
 
+    /** CPU nanoseconds of the JIT compiler threads in a {@link #snapshot}, or -1 when it holds none (no /proc). */
+    static long jitNs(Map<String, long[]> snapshot) {
+        long ns = 0;
+        boolean any = false;
+        for (Map.Entry<String, long[]> e : snapshot.entrySet()) {
+            if (e.getKey().endsWith(" / JIT")) {
+                ns += e.getValue()[0];
+                any = true;
+            }
+        }
+        return any ? ns : -1;
+    }
+
     /** Adds {@code after - before} as one more measured run. */
     void add(Map<String, long[]> before, Map<String, long[]> after) {
         samples++;

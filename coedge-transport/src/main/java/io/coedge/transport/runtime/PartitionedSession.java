@@ -249,7 +249,7 @@ public final class PartitionedSession implements AutoCloseable {
             return p;
         }
         int[] r = rowList.stream().mapToInt(Integer::intValue).toArray();
-        return new Plan(p.version(), names, r, p.sync(), CoEdgeCluster.LOCAL_DEVICE);
+        return new Plan(p.version(), names, r, p.sync(), CoEdgeCluster.LOCAL_DEVICE, p.headSplit());
     }
 
     @Override

@@ -121,6 +121,19 @@ public final class Worker implements AutoCloseable, Runnable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final long incarnation = System.nanoTime() ^ System.currentTimeMillis() << 20;
     private final IdleStrategy idle = TransportNode.waitIdleStrategy();
+    /**
+     * How the control loop idles while the compute thread runs an inference, when waits idle the default adaptive
+     * way: the same, but parking up to {@value #COMPUTING_MAX_PARK_MS} ms instead of 1. Why: the loop then has
+     * only heartbeats to answer, and each of its wake-ups (a thousand a second) takes the core from the compute
+     * thread on a board with one core per device. A message still gets an answer within that park.
+     */
+    private final IdleStrategy computingIdle;
+    /** Longest park of the control loop while an inference computes. */
+    static final long COMPUTING_MAX_PARK_MS = 5;
+    /** Inferences the compute thread is running (0 or 1): while one is, the control loop idles with {@link #computingIdle}. */
+    private final java.util.concurrent.atomic.AtomicInteger computing = new java.util.concurrent.atomic.AtomicInteger();
+    /** The thread running the control loop, woken when an inference ends so that it idles the short way again. */
+    private volatile Thread controlThread;
 
     // Session state: owned by the control loop.
     private volatile ControlPublisher reply;
@@ -156,6 +169,10 @@ public final class Worker implements AutoCloseable, Runnable {
                 TransportConfiguration.CONTROL_STREAM_ID);
         this.inbox = new ControlInbox(controlSubscription, new ControlCodec(key), this::onMessage, counters.dropped());
         this.haloSubscription = node.aeron().addSubscription(node.udpChannel(config.endpoint), TransportConfiguration.HALO_STREAM_ID);
+        this.computingIdle = idle instanceof io.coedge.transport.AdaptiveIdleStrategy
+                ? new io.coedge.transport.AdaptiveIdleStrategy(TimeUnit.MICROSECONDS.toNanos(1),
+                        TimeUnit.MILLISECONDS.toNanos(COMPUTING_MAX_PARK_MS))
+                : idle;
         this.compute = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "coedge-compute-" + config.name);
             t.setDaemon(true);
@@ -183,8 +200,17 @@ public final class Worker implements AutoCloseable, Runnable {
     /** Runs the control loop until {@link #stop()}. */
     @Override
     public void run() {
+        controlThread = Thread.currentThread();
         while (running.get()) {
-            idle.idle(doWork());
+            int work = doWork();
+            if (work > 0) {
+                idle.reset();
+                computingIdle.reset();
+            } else if (computing.get() > 0) {
+                computingIdle.idle();
+            } else {
+                idle.idle();
+            }
         }
     }
 
@@ -497,6 +523,15 @@ public final class Worker implements AutoCloseable, Runnable {
         }
 
         void run(ControlPublisher r, long plan, long request) {
+            computing.incrementAndGet();
+            try {
+                runCounted(r, plan, request);
+            } finally {
+                computationEnded();
+            }
+        }
+
+        private void runCounted(ControlPublisher r, long plan, long request) {
             exchange.begin(plan, request);
             Accounting acc = executor.newAccounting();
             long wait0 = totalWaitNs();
@@ -617,7 +652,17 @@ public final class Worker implements AutoCloseable, Runnable {
         compute.execute(() -> runInference(r, exec, graph, arena, input, plan, request));
     }
 
+    /** Back to the control loop's short parks at once: the next request may follow within a millisecond. */
+    private void computationEnded() {
+        computing.decrementAndGet();
+        Thread t = controlThread;
+        if (t != null) {
+            java.util.concurrent.locks.LockSupport.unpark(t);
+        }
+    }
+
     private void runInference(ControlPublisher r, Executor exec, Graph graph, Arena arena, Tensor input, long plan, long request) {
+        computing.incrementAndGet();
         try (arena) {
             long t0 = System.nanoTime();
             Tensor out = exec.run(arena, input);
@@ -631,6 +676,8 @@ public final class Worker implements AutoCloseable, Runnable {
             }
         } catch (RuntimeException e) {
             error(r, plan, request, ERR_INFERENCE, "request " + request + " failed on " + config.name + ": " + e.getMessage());
+        } finally {
+            computationEnded();
         }
     }
 

@@ -69,6 +69,11 @@ class PartitionedMultiProcessTest {
     }
 
     private void runZoo(String model, int workers, int[] rows, Sync sync) throws Exception {
+        runZoo(model, workers, rows, sync, false);
+    }
+
+    /** With {@code headSplit}, also runs the plan with its first FC layer split by output neurons: the same bits. */
+    private void runZoo(String model, int workers, int[] rows, Sync sync, boolean headSplit) throws Exception {
         Path key = key();
         List<String> names = new ArrayList<>();
         List<String> eps = new ArrayList<>();
@@ -91,6 +96,15 @@ class PartitionedMultiProcessTest {
                     Tensor got = s.infer(arena, in);
                     assertSame(got, want);
                     assertThat(top5(got)).containsExactly(top5(want));
+                    if (headSplit) {
+                        try (PartitionedSession split = cluster.deploy(ModelSpec.zoo(model, 0), plan.withHeadSplit(true))) {
+                            assertThat(Geometry.of(g, split.plan()).headNode()).isNotNegative();
+                            assertThat(split.infer(arena, in).toLogicalArray()).containsExactly(got.toLogicalArray());
+                            // and again, after the other session's plan was pushed back and forth
+                            assertThat(s.infer(arena, in).toLogicalArray()).containsExactly(got.toLogicalArray());
+                            assertThat(split.infer(arena, in).toLogicalArray()).containsExactly(got.toLogicalArray());
+                        }
+                    }
                 }
             }
         }
@@ -143,8 +157,8 @@ class PartitionedMultiProcessTest {
     }
 
     @Test
-    void alexnetAcrossThreeWorkersEqualsOneDevice() throws Exception {
-        runZoo("alexnet", 3, new int[] {50, 60, 60, 54}, Sync.every());
+    void alexnetAcrossThreeWorkersEqualsOneDeviceAndSplittingItsFirstFcLayerKeepsTheBits() throws Exception {
+        runZoo("alexnet", 3, new int[] {50, 60, 60, 54}, Sync.every(), true);
     }
 
     @Test
@@ -158,8 +172,8 @@ class PartitionedMultiProcessTest {
     }
 
     @Test
-    void vgg16AcrossTwoWorkersEqualsOneDevice() throws Exception {
-        runZoo("vgg16", 2, new int[] {74, 75, 75}, Sync.every());
+    void vgg16AcrossTwoWorkersEqualsOneDeviceAndSplittingItsFirstFcLayerKeepsTheBits() throws Exception {
+        runZoo("vgg16", 2, new int[] {74, 75, 75}, Sync.every(), true);
     }
 
     @Test
