@@ -16,16 +16,19 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  *
  * <h2>Formulation (MILP)</h2>
  * Devices {@code i = 1..n} (initiator {@code o}), stages {@code s}, {@code H} input rows; constants from
- * the cost model: {@code c_si} compute seconds per row, {@code x_si} halo seconds, {@code r_i, q_i} scatter
- * plus gather seconds per row and fixed (0 for the initiator), {@code tail}.
+ * the cost model: {@code c_si} compute seconds per row, {@code c'_si} the part of it after the stage's first
+ * layer, {@code x_si} halo seconds, {@code b_si} seconds of the boundary rows computed once the halo is in,
+ * {@code r_i, q_i} scatter plus gather seconds per row and fixed (0 for the initiator), {@code tail}.
  * <pre>
  *   a_i  in [0, H] integer      rows of device i
  *   z_i  in {0, 1}              device i owns rows:        z_i &lt;= a_i &lt;= H z_i
  *   s    in {0, 1}              at least two devices own rows:
  *                                 sum z_i &lt;= 1 + (n - 1) s,  sum z_i &gt;= 2 s
  *   g_i  in [0, 1]              device i exchanges halos:  g_i &gt;= z_i + s - 1   (= z_i AND s at the optimum)
- *   T_s  &gt;= 0                  stage time (epigraph of the max): T_s &gt;= c_si a_i + x_si g_i  for all i
- *   L    = sum_s T_s + sum_{i != o} (r_i a_i + q_i z_i) + tail  &lt;= D
+ *   T_s  &gt;= 0                  stage time (epigraph of the max), for all i:
+ *                                 T_s &gt;= c_si a_i,  T_s &gt;= c'_si a_i + (x_si + b_si) g_i
+ *   U    &gt;= 0                  scatter plus gather, for all i != o: U &gt;= r_i a_i + q_i z_i
+ *   L    = sum_s T_s + U + tail  &lt;= D
  *   sum a_i = H
  *   memory: W z_i + m a_i + h_max g_i &lt;= M_i
  * </pre>
@@ -520,24 +523,34 @@ public final class Planner {
     /**
      * Evaluates moving rows between two devices in O(stages) instead of O(stages x devices): a move changes
      * only the two devices' stage times, so each stage's new maximum is the larger of their new times and
-     * the largest time among the other devices (kept as each stage's top three). The set of devices that
-     * own rows does not change inside {@link #improve}, so idle power and halo terms stay fixed.
+     * the largest time among the other devices (kept as each stage's top three). Scatter plus gather, whose
+     * slowest device counts, is one more such maximum (row {@code ns}). The set of devices that own rows does
+     * not change inside {@link #improve}, so idle power and halo terms stay fixed.
      */
     private final class Moves {
         private final int ns = m.cp.length;
-        private final double[][] v = new double[ns][];
-        private final int[][] top = new int[ns][3];
+        private final double[][] v = new double[ns + 1][];
+        private final int[][] top = new int[ns + 1][3];
         private final double[] cpTotal = new double[n];
         private double idleSum;
+        private boolean split;
 
         Moves(int[] rows) {
-            for (int s = 0; s < ns; s++) {
+            for (int s = 0; s <= ns; s++) {
                 v[s] = new double[n];
-                for (int i = 0; i < n; i++) {
+                for (int i = 0; s < ns && i < n; i++) {
                     cpTotal[i] += m.cp[s][i];
                 }
             }
             reset(rows);
+        }
+
+        /** Device i's time in row s (a stage, or ns: scatter plus gather) owning {@code rows > 0} rows. */
+        private double time(int s, int i, int rows) {
+            if (s < ns) {
+                return m.stageSeconds(s, i, rows, split);
+            }
+            return i == init ? 0 : m.scatterGatherSeconds(i, rows);
         }
 
         void reset(int[] rows) {
@@ -545,17 +558,17 @@ public final class Planner {
             for (int r : rows) {
                 owners += r > 0 ? 1 : 0;
             }
-            boolean split = owners >= 2;
+            split = owners >= 2;
             idleSum = m.idleW[init];
             for (int i = 0; i < n; i++) {
                 if (i != init && rows[i] > 0) {
                     idleSum += m.idleW[i];
                 }
             }
-            for (int s = 0; s < ns; s++) {
+            for (int s = 0; s <= ns; s++) {
                 int t0 = -1, t1 = -1, t2 = -1;
                 for (int i = 0; i < n; i++) {
-                    double x = rows[i] > 0 ? m.cp[s][i] * rows[i] + (split ? m.hx[s][i] : 0) : 0;
+                    double x = rows[i] > 0 ? time(s, i, rows[i]) : 0;
                     v[s][i] = x;
                     if (t0 < 0 || x > v[s][t0]) {
                         t2 = t1;
@@ -576,8 +589,10 @@ public final class Planner {
 
         /** {latency, energy, memory excess} after moving {@code step} rows from {@code j} to {@code k}. */
         double[] after(Candidate cur, int j, int k, int step) {
-            double dStages = 0;
-            for (int s = 0; s < ns; s++) {
+            double dLat = 0;
+            int rj = cur.rows[j] - step;
+            int rk = cur.rows[k] + step;
+            for (int s = 0; s <= ns; s++) {
                 int[] t = top[s];
                 double others = 0;
                 for (int q = 0; q < 3; q++) {
@@ -587,12 +602,10 @@ public final class Planner {
                         break;
                     }
                 }
-                double nj = v[s][j] - m.cp[s][j] * step;
-                double nk = v[s][k] + m.cp[s][k] * step;
-                dStages += Math.max(others, Math.max(nj, nk)) - v[s][t[0]];
+                double nj = rj > 0 ? time(s, j, rj) : 0;
+                double nk = time(s, k, rk);
+                dLat += Math.max(others, Math.max(nj, nk)) - v[s][t[0]];
             }
-            double dSg = (j != init ? -m.sgRow[j] * step : 0) + (k != init ? m.sgRow[k] * step : 0);
-            double dLat = dStages + dSg;
             double dEnergyVar = -m.dcpW[j] * cpTotal[j] * step + m.dcpW[k] * cpTotal[k] * step;
             if (j != init) {
                 dEnergyVar -= (m.dtxW[j] + m.dtxW[init]) * m.sgRow[j] * step;
@@ -638,7 +651,7 @@ public final class Planner {
                 }
                 double c = cps[i] * rows[i];
                 double t = split ? hxs[i] : 0;
-                mx = Math.max(mx, c + t);
+                mx = Math.max(mx, m.stageSeconds(s, i, rows[i], split));
                 energyVar += m.dcpW[i] * c + m.dtxW[i] * t;
             }
             sumStages += mx;
@@ -651,8 +664,8 @@ public final class Planner {
                 continue;
             }
             if (i != init) {
-                double t = m.sgRow[i] * rows[i] + m.sgLat[i];
-                sg += t;
+                double t = m.scatterGatherSeconds(i, rows[i]);
+                sg = Math.max(sg, t);
                 energyVar += (m.dtxW[i] + m.dtxW[init]) * t;
                 idle += m.idleW[i];
             }
@@ -758,16 +771,36 @@ public final class Planner {
                 if (fixed != null && !fixed[i]) {
                     continue;
                 }
-                Expression e = model.addExpression("stage" + s + "_" + i);
-                e.add(t[s], 1).add(a[i], -K * m.cp[s][i]);
-                if (fixed != null) {
-                    e.lower(K * m.hx[s][i] * gc[i]);
-                } else {
-                    e.lower(0);
-                    if (K * m.hx[s][i] != 0) {
-                        e.add(g[i], -K * m.hx[s][i]);
-                    }
+                // T_s >= c_si a_i (halos hidden behind the interior rows)
+                model.addExpression("stage" + s + "_" + i).lower(0).add(t[s], 1).add(a[i], -K * m.cp[s][i]);
+                double fixedPart = K * (m.hx[s][i] + m.cb[s][i]);
+                if (m.hx[s][i] <= 0 || (fixed != null && gc[i] == 0)) {
+                    continue;
                 }
+                // T_s >= cRest_si a_i + (x_si + b_si) g_i (the halo takes longer than the interior)
+                Expression e = model.addExpression("late" + s + "_" + i);
+                e.add(t[s], 1);
+                if (m.cpRest[s][i] != 0) {
+                    e.add(a[i], -K * m.cpRest[s][i]);
+                }
+                if (fixed != null) {
+                    e.lower(fixedPart);
+                } else {
+                    e.lower(0).add(g[i], -fixedPart);
+                }
+            }
+        }
+        // U >= r_i a_i + q_i z_i: scatters and gathers run at the same time, the slowest counts
+        Variable u = model.addVariable("U").lower(0);
+        for (int i = 0; i < n; i++) {
+            if (i == init || (fixed != null && !fixed[i])) {
+                continue;
+            }
+            Expression e = model.addExpression("sg" + i).add(u, 1).add(a[i], -K * m.sgRow[i]);
+            if (fixed != null) {
+                e.lower(K * m.sgLat[i] * zc[i]);
+            } else {
+                e.lower(0).add(z[i], -K * m.sgLat[i]);
             }
         }
         // L = Lvar + lConst
@@ -776,17 +809,7 @@ public final class Planner {
         for (int s = 0; s < ns; s++) {
             lVar.put(t[s], 1.0);
         }
-        for (int i = 0; i < n; i++) {
-            if (i == init) {
-                continue;
-            }
-            lVar.merge(a[i], K * m.sgRow[i], Double::sum);
-            if (fixed != null) {
-                lConst += K * m.sgLat[i] * zc[i];
-            } else {
-                lVar.merge(z[i], K * m.sgLat[i], Double::sum);
-            }
-        }
+        lVar.put(u, 1.0);
         if (bounded) {
             Expression dl = model.addExpression("deadline").upper(deadline - lConst);
             lVar.forEach(dl::add);
