@@ -15,12 +15,13 @@ import java.util.List;
  * <ul>
  * <li>{@code t_cp(i, s) = a_i / H * sum_{l in s} flops_l / f_i(type_l)} (rows split in one proportion), of
  *     which {@code cpRest} is the part after the stage's first layer;</li>
- * <li>{@code t_tx(i, s) = haloBytes_s / b_i + latency_i} when at least two devices own rows and
- *     {@code a_i > 0}, else 0. The halo is charged for both boundaries on every device (an upper bound for
- *     the two edge devices) over the device's own link; {@code latency_i} is the measured cost of one halo
- *     exchange on that link (a round of send, driver hops and wake-up), not the wire's latency alone;</li>
- * <li>{@code t_b(i, s)}: computing the first layer's output rows next to the boundary (about one per halo
- *     row).</li>
+ * <li>{@code t_tx(i, s) = k_i haloBytes_s / 2 / b_i + latency_i} when at least two devices own rows and
+ *     {@code a_i > 0}, else 0, where {@code k_i} is the number of neighbours the device exchanges with: 1
+ *     for the first and last device that own rows (bands follow the device order), 2 in between. All of a
+ *     device's halos come over its own link; {@code latency_i} is the measured cost of one halo exchange on
+ *     that link (a round of send, driver hops and wake-up), not the wire's latency alone;</li>
+ * <li>{@code t_b(i, s)}: computing the first layer's output rows next to the {@code k_i} boundaries (about
+ *     one per halo row).</li>
  * </ul>
  * The runtime computes a layer's interior rows while the halos travel and the boundary rows after they
  * arrive, so {@code T_s = max_i max(t_cp(i, s), cpRest(i, s) + t_tx(i, s) + t_b(i, s))}: a halo costs
@@ -59,8 +60,10 @@ public final class CostModel {
     private final String[] stageNames;
     final double[][] cp;        // [stage][device] seconds per input row
     final double[][] cpRest;    // [stage][device] seconds per input row of the layers after the stage's first
-    final double[][] hx;        // [stage][device] seconds of halo if exchanging
-    final double[][] cb;        // [stage][device] seconds of the first layer's rows next to the boundary
+    final double[][] hx;        // [stage][device] seconds of halo from both sides (latency + both sides' bytes)
+    final double[][] hxLat;     // [stage][device] the fixed per-exchange part of hx
+    final double[][] hxSide;    // [stage][device] seconds of one side's halo bytes
+    final double[][] cbSide;    // [stage][device] seconds of the first layer's rows next to one boundary
     final double[] stageHaloBytes;
     final double[] sgRow;       // scatter+gather seconds per row, 0 for the initiator
     final double[] sgLat;       // scatter+gather fixed seconds (with the request cost), 0 for the initiator
@@ -89,7 +92,9 @@ public final class CostModel {
         cp = new double[ns][n];
         cpRest = new double[ns][n];
         hx = new double[ns][n];
-        cb = new double[ns][n];
+        hxLat = new double[ns][n];
+        hxSide = new double[ns][n];
+        cbSide = new double[ns][n];
         stageHaloBytes = new double[ns];
         for (int s = 0; s < ns; s++) {
             List<LayerCostTable.Layer> st = stages.get(s);
@@ -105,11 +110,14 @@ public final class CostModel {
                 double firstSec = first.flops() / d.rate(first.type());
                 cp[s][i] = sec / h;
                 cpRest[s][i] = Math.max(0, sec - firstSec) / h;
-                hx[s][i] = stageHaloBytes[s] > 0 ? d.link().transferSeconds(stageHaloBytes[s]) : 0;
-                // the output rows that read halo rows: about one per halo row at the first layer
-                cb[s][i] = stageHaloBytes[s] > 0
-                        ? Math.min(first.haloRows(), first.outputRows()) * first.flopsPerOutputRow() / d.rate(first.type())
-                        : 0;
+                if (stageHaloBytes[s] > 0) {
+                    hxLat[s][i] = d.link().latencySeconds();
+                    hxSide[s][i] = stageHaloBytes[s] / 2 / d.link().bandwidthBytesPerSecond();
+                    hx[s][i] = hxLat[s][i] + 2 * hxSide[s][i];
+                    // the output rows that read halo rows: about one per halo row at the first layer
+                    cbSide[s][i] = Math.min(first.haloRows(), first.outputRows()) * first.flopsPerOutputRow()
+                            / d.rate(first.type()) / 2;
+                }
             }
         }
         DeviceProfile id = devices.get(init);
@@ -261,14 +269,51 @@ public final class CostModel {
     }
 
     /**
-     * Seconds device {@code i} spends in stage {@code s} owning {@code a > 0} rows. When halos are exchanged
-     * the device computes the first layer's interior rows while its neighbours' halos travel, then the rows
-     * next to the boundary, then the stage's other layers:
+     * How many neighbours each device exchanges halos with: 0 without rows or when it alone owns rows, 1 for
+     * the first and the last device that own rows (bands follow the device order), 2 for those in between.
+     */
+    static int[] sides(double[] a) {
+        int n = a.length;
+        int[] out = new int[n];
+        int first = -1, last = -1;
+        for (int i = 0; i < n; i++) {
+            if (a[i] > 0) {
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (a[i] > 0 && first != last) {
+                out[i] = (i > first ? 1 : 0) + (i < last ? 1 : 0);
+            }
+        }
+        return out;
+    }
+
+    static int[] sides(int[] rows) {
+        double[] a = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            a[i] = rows[i];
+        }
+        return sides(a);
+    }
+
+    /** Seconds of halo receive of device {@code i} in stage {@code s} with {@code sides} neighbours. */
+    double haloSeconds(int s, int i, int sides) {
+        return sides > 0 && hx[s][i] > 0 ? hxLat[s][i] + sides * hxSide[s][i] : 0;
+    }
+
+    /**
+     * Seconds device {@code i} spends in stage {@code s} owning {@code a > 0} rows with {@code sides}
+     * neighbours. When halos are exchanged the device computes the first layer's interior rows while its
+     * neighbours' halos travel, then the rows next to the boundary, then the stage's other layers:
      * {@code max(cp a, cpRest a + halo + boundary)}; without halos {@code cp a}.
      */
-    double stageSeconds(int s, int i, double a, boolean exchange) {
+    double stageSeconds(int s, int i, double a, int sides) {
         double c = cp[s][i] * a;
-        return exchange && hx[s][i] > 0 ? Math.max(c, cpRest[s][i] * a + hx[s][i] + cb[s][i]) : c;
+        return sides > 0 && hx[s][i] > 0
+                ? Math.max(c, cpRest[s][i] * a + hxLat[s][i] + sides * (hxSide[s][i] + cbSide[s][i]))
+                : c;
     }
 
     /** Scatter plus gather seconds of device {@code i != initiator} owning {@code a > 0} rows. */
@@ -308,6 +353,7 @@ public final class CostModel {
             }
         }
         boolean split = owners >= 2;
+        int[] sides = sides(a);
         double[] stage = new double[ns];
         double[][] comp = new double[ns][n];
         double[][] tx = new double[ns][n];
@@ -317,8 +363,8 @@ public final class CostModel {
             double m = 0;
             for (int i = 0; i < n; i++) {
                 comp[s][i] = cp[s][i] * a[i];
-                tx[s][i] = split && a[i] > 0 ? hx[s][i] : 0;
-                m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], split) : 0);
+                tx[s][i] = haloSeconds(s, i, sides[i]);
+                m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], sides[i]) : 0);
                 busyCp[i] += comp[s][i];
                 busyTx[i] += tx[s][i];
             }

@@ -17,7 +17,8 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * <h2>Formulation (MILP)</h2>
  * Devices {@code i = 1..n} (initiator {@code o}), stages {@code s}, {@code H} input rows; constants from
  * the cost model: {@code c_si} compute seconds per row, {@code c'_si} the part of it after the stage's first
- * layer, {@code x_si} halo seconds, {@code b_si} seconds of the boundary rows computed once the halo is in,
+ * layer, {@code x_si} the fixed cost of a halo exchange, {@code y_si} the seconds of one side's halo bytes,
+ * {@code b_si} seconds of one side's boundary rows, computed once the halo is in,
  * {@code r_i, q_i} scatter plus gather seconds per row and fixed (0 for the initiator), {@code tail}.
  * <pre>
  *   a_i  in [0, H] integer      rows of device i
@@ -25,8 +26,11 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  *   s    in {0, 1}              at least two devices own rows:
  *                                 sum z_i &lt;= 1 + (n - 1) s,  sum z_i &gt;= 2 s
  *   g_i  in [0, 1]              device i exchanges halos:  g_i &gt;= z_i + s - 1   (= z_i AND s at the optimum)
+ *   up_i, dn_i in [0, 1]        device i has a neighbour that owns rows before / after it (bands follow
+ *                               the device order): up_i &gt;= z_i + z_j - 1 (j &lt; i), dn_i &gt;= z_i + z_j - 1
+ *                               (j &gt; i), g_i &gt;= up_i, g_i &gt;= dn_i
  *   T_s  &gt;= 0                  stage time (epigraph of the max), for all i:
- *                                 T_s &gt;= c_si a_i,  T_s &gt;= c'_si a_i + (x_si + b_si) g_i
+ *                                 T_s &gt;= c_si a_i,  T_s &gt;= c'_si a_i + x_si g_i + (y_si + b_si)(up_i + dn_i)
  *   U    &gt;= 0                  scatter plus gather, for all i != o: U &gt;= r_i a_i + q_i z_i
  *   L    = sum_s T_s + U + tail  &lt;= D
  *   sum a_i = H
@@ -533,7 +537,7 @@ public final class Planner {
         private final int[][] top = new int[ns + 1][3];
         private final double[] cpTotal = new double[n];
         private double idleSum;
-        private boolean split;
+        private int[] sides = new int[n];
 
         Moves(int[] rows) {
             for (int s = 0; s <= ns; s++) {
@@ -548,17 +552,13 @@ public final class Planner {
         /** Device i's time in row s (a stage, or ns: scatter plus gather) owning {@code rows > 0} rows. */
         private double time(int s, int i, int rows) {
             if (s < ns) {
-                return m.stageSeconds(s, i, rows, split);
+                return m.stageSeconds(s, i, rows, sides[i]);
             }
             return i == init ? 0 : m.scatterGatherSeconds(i, rows);
         }
 
         void reset(int[] rows) {
-            int owners = 0;
-            for (int r : rows) {
-                owners += r > 0 ? 1 : 0;
-            }
-            split = owners >= 2;
+            sides = CostModel.sides(rows);
             idleSum = m.idleW[init];
             for (int i = 0; i < n; i++) {
                 if (i != init && rows[i] > 0) {
@@ -638,20 +638,20 @@ public final class Planner {
             owners += r > 0 ? 1 : 0;
         }
         boolean split = owners >= 2;
+        int[] sides = CostModel.sides(rows);
         double sumStages = 0;
         double energyVar = 0;
         int ns = m.cp.length;
         for (int s = 0; s < ns; s++) {
             double mx = 0;
             double[] cps = m.cp[s];
-            double[] hxs = m.hx[s];
             for (int i = 0; i < n; i++) {
                 if (rows[i] == 0) {
                     continue;
                 }
                 double c = cps[i] * rows[i];
-                double t = split ? hxs[i] : 0;
-                mx = Math.max(mx, m.stageSeconds(s, i, rows[i], split));
+                double t = m.haloSeconds(s, i, sides[i]);
+                mx = Math.max(mx, m.stageSeconds(s, i, rows[i], sides[i]));
                 energyVar += m.dcpW[i] * c + m.dtxW[i] * t;
             }
             sumStages += mx;
@@ -713,6 +713,8 @@ public final class Planner {
         Variable[] a = new Variable[n];
         Variable[] z = new Variable[n];
         Variable[] g = new Variable[n];
+        Variable[] up = new Variable[n];
+        Variable[] dn = new Variable[n];
         double[] zc = new double[n];
         double[] gc = new double[n];
         for (int i = 0; i < n; i++) {
@@ -759,6 +761,30 @@ public final class Planner {
                 atMost.add(z[i], 1);
                 atLeast.add(z[i], 1);
             }
+            // up_i (dn_i): device i owns rows and so does a device before (after) it, so it exchanges halos
+            // with a neighbour on that side; bands follow the device order
+            for (int i = 0; i < n; i++) {
+                up[i] = model.addVariable("up" + i).lower(0).upper(1);
+                dn[i] = model.addVariable("dn" + i).lower(0).upper(1);
+                model.addExpression("g_up" + i).lower(0).add(g[i], 1).add(up[i], -1);
+                model.addExpression("g_dn" + i).lower(0).add(g[i], 1).add(dn[i], -1);
+            }
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    if (j != i) {
+                        Variable side = j < i ? up[i] : dn[i];
+                        model.addExpression("side" + i + "_" + j).lower(-1).add(side, 1).add(z[i], -1).add(z[j], -1);
+                    }
+                }
+            }
+        }
+        int[] fixedSides = new int[n];
+        if (fixed != null) {
+            double[] sel = new double[n];
+            for (int i = 0; i < n; i++) {
+                sel[i] = fixed[i] ? 1 : 0;
+            }
+            fixedSides = CostModel.sides(sel);
         }
         Expression rowsSum = model.addExpression("rows").level(h);
         for (int i = 0; i < n; i++) {
@@ -773,20 +799,23 @@ public final class Planner {
                 }
                 // T_s >= c_si a_i (halos hidden behind the interior rows)
                 model.addExpression("stage" + s + "_" + i).lower(0).add(t[s], 1).add(a[i], -K * m.cp[s][i]);
-                double fixedPart = K * (m.hx[s][i] + m.cb[s][i]);
-                if (m.hx[s][i] <= 0 || (fixed != null && gc[i] == 0)) {
+                if (m.hx[s][i] <= 0 || (fixed != null && fixedSides[i] == 0)) {
                     continue;
                 }
-                // T_s >= cRest_si a_i + (x_si + b_si) g_i (the halo takes longer than the interior)
+                // T_s >= c'_si a_i + x_si g_i + (y_si + b_si)(up_i + dn_i) (the halo takes longer than the interior)
                 Expression e = model.addExpression("late" + s + "_" + i);
                 e.add(t[s], 1);
                 if (m.cpRest[s][i] != 0) {
                     e.add(a[i], -K * m.cpRest[s][i]);
                 }
+                double perSide = K * (m.hxSide[s][i] + m.cbSide[s][i]);
                 if (fixed != null) {
-                    e.lower(fixedPart);
+                    e.lower(K * m.hxLat[s][i] + perSide * fixedSides[i]);
                 } else {
-                    e.lower(0).add(g[i], -fixedPart);
+                    e.lower(0).add(up[i], -perSide).add(dn[i], -perSide);
+                    if (m.hxLat[s][i] != 0) {
+                        e.add(g[i], -K * m.hxLat[s][i]);
+                    }
                 }
             }
         }
@@ -852,14 +881,19 @@ public final class Planner {
                 }
             }
             for (int i = 0; i < n; i++) {
-                double cpSum = 0, hxSum = 0;
+                double cpSum = 0, latSum = 0, sideSum = 0;
                 for (int s = 0; s < ns; s++) {
                     cpSum += K * m.cp[s][i];
-                    hxSum += K * m.hx[s][i];
+                    latSum += K * m.hxLat[s][i];
+                    sideSum += K * m.hxSide[s][i];
                 }
                 w.merge(a[i], m.dcpW[i] * cpSum, Double::sum);
-                if (fixed == null && hxSum != 0) {
-                    w.merge(g[i], m.dtxW[i] * hxSum, Double::sum);
+                if (fixed == null && latSum != 0) {
+                    w.merge(g[i], m.dtxW[i] * latSum, Double::sum);
+                }
+                if (fixed == null && sideSum != 0) {
+                    w.merge(up[i], m.dtxW[i] * sideSum, Double::sum);
+                    w.merge(dn[i], m.dtxW[i] * sideSum, Double::sum);
                 }
                 if (i != init) {
                     double p = m.dtxW[i] + m.dtxW[init];

@@ -44,7 +44,8 @@ class CostModelTest {
         CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
                 device("a", 1e9, 2, 6, 3, link), device("b", 2e9, 1, 4, 2, link)), null));
         Prediction p = m.predict(new int[] {6, 4});
-        double halo = 2000 / 1e6 + 0.001;
+        // two devices: each has one neighbour, so receives one side's halo (1000 bytes)
+        double halo = 1000 / 1e6 + 0.001;
         double cpA = 0.6, cpB = 0.2;
         assertThat(p.computeSeconds()[0]).containsExactly(new double[] {cpA, cpB}, within(1e-12));
         assertThat(p.transferSeconds()[0]).containsExactly(new double[] {halo, halo}, within(1e-12));
@@ -66,10 +67,22 @@ class CostModelTest {
         CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
                 device("a", 1e9, 2, 6, 3, slow), device("b", 2e9, 1, 4, 2, slow)), null));
         Prediction p = m.predict(new int[] {6, 4});
-        double halo = 2000 / 1e3 + 0.001;
-        // a: 2 boundary rows of the conv (1e8 FLOPs each) at 1 GFLOP/s after the halo; b at 2 GFLOP/s
-        assertThat(p.stageSeconds()[0]).isCloseTo(halo + 0.2, within(1e-12));
+        double halo = 1000 / 1e3 + 0.001;
+        // a: 1 boundary row of the conv (1e8 FLOPs) at 1 GFLOP/s after one side's halo; b at 2 GFLOP/s
+        assertThat(p.stageSeconds()[0]).isCloseTo(halo + 0.1, within(1e-12));
         assertThat(p.transferSeconds()[0]).containsExactly(new double[] {halo, halo}, within(1e-12));
+    }
+
+    @Test
+    void aDeviceBetweenTwoOthersReceivesBothSidesHalosAndTheEdgesOneEach() {
+        LinkProfile link = new LinkProfile(1e6, 0.001);
+        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, link), device("b", 1e9, 1, 4, 2, link), device("c", 1e9, 1, 4, 2, link),
+                device("d", 1e9, 1, 4, 2, link)), null));
+        Prediction p = m.predict(new int[] {3, 4, 0, 3});
+        double one = 1000 / 1e6 + 0.001;
+        double both = 2000 / 1e6 + 0.001;
+        assertThat(p.transferSeconds()[0]).containsExactly(new double[] {one, both, 0, one}, within(1e-12));
     }
 
     @Test

@@ -417,13 +417,21 @@ public final class EvaluationRun {
 
     static final int CALIBRATION_WARMUPS = 3;
     static final double CALIBRATION_WARMUP_SECONDS = 3;
+    /** Least warm-up time of every timed plan. */
+    static final double WARMUP_MIN_SECONDS = 1;
 
     /** Wall times of timed runs and what the workers' counters say they did per run. */
     record Timing(double medianMs, double minMs, double maxMs, Map<String, Double> computeNs, Map<String, Double> flops) {
     }
 
     static Timing time(CoEdgeCluster cluster, PartitionedSession s, Arena arena, Tensor input, int warmups, int runs) {
+        long start = System.nanoTime();
         for (int i = 0; i < warmups; i++) {
+            s.infer(arena, input);
+        }
+        // A new plan follows one that may have left work behind (the previous session's transfers draining, JIT
+        // of other shapes, GC): keep warming up for at least a second, so the timed runs see the steady state.
+        for (int i = warmups; i < 40 && System.nanoTime() - start < (long) (WARMUP_MIN_SECONDS * 1e9); i++) {
             s.infer(arena, input);
         }
         // A fresh worker JVM compiles its hot loops on the same quota it computes with: warm up for a few
