@@ -109,11 +109,22 @@ public final class EvaluationRun {
             Map<String, LinkProfile> links = probeLinks(cluster, arena);
             links.forEach((w, l) -> latency.put(w, l.latencySeconds()));
             for (String model : o.models) {
-                try {
-                    evaluateModel(cluster, arena, model, o, links, outcomes, calibrations);
-                } catch (RuntimeException e) {
-                    failures.add(model + ": " + e.getMessage());
-                    System.out.println("evaluation: " + model + " failed: " + e);
+                // A worker on a small quota of a loaded machine can miss its heartbeats and be dropped for one
+                // request; the model is then evaluated once more from the start (its partial rows discarded).
+                for (int attempt = 1; attempt <= 2; attempt++) {
+                    int outcomesBefore = outcomes.size();
+                    int calibrationsBefore = calibrations.size();
+                    try {
+                        evaluateModel(cluster, arena, model, o, links, outcomes, calibrations);
+                        break;
+                    } catch (RuntimeException e) {
+                        outcomes.subList(outcomesBefore, outcomes.size()).clear();
+                        calibrations.subList(calibrationsBefore, calibrations.size()).clear();
+                        System.out.println("evaluation: " + model + " failed (attempt " + attempt + "): " + e);
+                        if (attempt == 2) {
+                            failures.add(model + ": " + e.getMessage());
+                        }
+                    }
                 }
                 write(o, outcomes, calibrations, load0, loadAverage(), (System.nanoTime() - t0) / 1e9);
             }
