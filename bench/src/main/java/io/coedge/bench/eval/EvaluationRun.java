@@ -272,7 +272,9 @@ public final class EvaluationRun {
             rate[w + 1] = Math.min(aloneRate, splitRate);
             LinkProfile l = links.get(name);
             double measured = t.medianMs / 1e3;
-            double lo = 0, hi = 0.05;
+            // at most the probe's figure: the probe times exchanges with nothing to hide them behind, so a slower
+            // fit is noise (a load spike during this split) rather than the link
+            double lo = 0, hi = l.latencySeconds();
             for (int it = 0; it < 40; it++) {
                 double mid = (lo + hi) / 2;
                 LinkProfile trial = new LinkProfile(l.bandwidthBytesPerSecond(), mid, l.requestSeconds());
@@ -429,7 +431,7 @@ public final class EvaluationRun {
     static final int CALIBRATION_WARMUPS = 3;
     static final double CALIBRATION_WARMUP_SECONDS = 3;
     /** Least warm-up time of every timed plan. */
-    static final double WARMUP_MIN_SECONDS = 1;
+    static final double WARMUP_MIN_SECONDS = 3;
 
     /** Wall times of timed runs and what the workers' counters say they did per run. */
     record Timing(double medianMs, double minMs, double maxMs, Map<String, Double> computeNs, Map<String, Double> flops) {
@@ -441,7 +443,9 @@ public final class EvaluationRun {
             s.infer(arena, input);
         }
         // A new plan follows one that may have left work behind (the previous session's transfers draining, JIT
-        // of other shapes, GC): keep warming up for at least a second, so the timed runs see the steady state.
+        // of other shapes, GC): keep warming up for at least 3 s, so the timed runs see the steady state (1 s
+        // was not enough: a single-device plan right after a four-device one still measured up to twice its
+        // steady time).
         for (int i = warmups; i < 40 && System.nanoTime() - start < (long) (WARMUP_MIN_SECONDS * 1e9); i++) {
             s.infer(arena, input);
         }
