@@ -59,6 +59,11 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * <li>Greedy device elimination: drop the device whose removal improves the result most, repeat until no
  *     removal helps.</li>
  * </ol>
+ * The LPs of the fast path leave out the second stage constraint (a halo slower than the interior rows)
+ * and the neighbour variables: in the relaxation {@code z_i} is about {@code a_i / H}, so the halo terms
+ * they switch on nearly vanish, and for a fixed selection they only matter where a device's share is
+ * small; the rounding and the repair moves evaluate the full cost model. This halves the LPs (the
+ * planner's solve-time target); the optimality-gap test compares the result against the full MILP.
  * The energy plan is never worse than the latency-minimal plan when that one meets the deadline, so the
  * fast path is feasible whenever it finds a latency-minimal plan within the deadline.
  * {@link #exact} solves the MILP itself with ojAlgo's branch and bound (reference on small instances).
@@ -762,14 +767,15 @@ public final class Planner {
                 atLeast.add(z[i], 1);
             }
             // up_i (dn_i): device i owns rows and so does a device before (after) it, so it exchanges halos
-            // with a neighbour on that side; bands follow the device order
-            for (int i = 0; i < n; i++) {
+            // with a neighbour on that side; bands follow the device order. Only the MILP has them (see the
+            // class doc: the fast path's LPs leave the halo-bound stage constraints out).
+            for (int i = 0; integer && i < n; i++) {
                 up[i] = model.addVariable("up" + i).lower(0).upper(1);
                 dn[i] = model.addVariable("dn" + i).lower(0).upper(1);
                 model.addExpression("g_up" + i).lower(0).add(g[i], 1).add(up[i], -1);
                 model.addExpression("g_dn" + i).lower(0).add(g[i], 1).add(dn[i], -1);
             }
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; integer && i < n; i++) {
                 for (int j = 0; j < n; j++) {
                     if (j != i) {
                         Variable side = j < i ? up[i] : dn[i];
@@ -799,10 +805,11 @@ public final class Planner {
                 }
                 // T_s >= c_si a_i (halos hidden behind the interior rows)
                 model.addExpression("stage" + s + "_" + i).lower(0).add(t[s], 1).add(a[i], -K * m.cp[s][i]);
-                if (m.hx[s][i] <= 0 || (fixed != null && fixedSides[i] == 0)) {
+                if (m.hx[s][i] <= 0 || (fixed != null && fixedSides[i] == 0) || !integer) {
                     continue;
                 }
-                // T_s >= c'_si a_i + x_si g_i + (y_si + b_si)(up_i + dn_i) (the halo takes longer than the interior)
+                // T_s >= c'_si a_i + x_si g_i + (y_si + b_si)(up_i + dn_i) (the halo takes longer than the
+                // interior); the MILP only, see the class doc
                 Expression e = model.addExpression("late" + s + "_" + i);
                 e.add(t[s], 1);
                 if (m.cpRest[s][i] != 0) {
@@ -891,7 +898,7 @@ public final class Planner {
                 if (fixed == null && latSum != 0) {
                     w.merge(g[i], m.dtxW[i] * latSum, Double::sum);
                 }
-                if (fixed == null && sideSum != 0) {
+                if (fixed == null && integer && sideSum != 0) {
                     w.merge(up[i], m.dtxW[i] * sideSum, Double::sum);
                     w.merge(dn[i], m.dtxW[i] * sideSum, Double::sum);
                 }
