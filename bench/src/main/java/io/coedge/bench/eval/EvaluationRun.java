@@ -251,10 +251,10 @@ public final class EvaluationRun {
         }
         // 1b. Each worker in a split with the initiator, half the rows each: how fast the worker computes while it
         // exchanges halos (its compute and FLOPs counters; a small CFS quota computes slower between waits than in
-        // one long run), and what one halo exchange costs on its link inside a real model (the per-exchange cost
-        // that makes the cost model's prediction of this split equal its measured latency). The probe's figure
-        // times exchanges with nothing to hide them behind and with one layer's halo at a time; a model's
-        // branches exchange several halos at once.
+        // one long run), and what one halo exchange and one request cost inside a real model (the per-message costs
+        // that make the cost model's prediction of this split equal its measured latency, see below). The probes
+        // time them with nothing to hide them behind and one layer's halo at a time; a model's branches exchange
+        // several halos at once, and the request probe swings between runs on a loaded machine.
         links = new LinkedHashMap<>(links);
         DeviceProfile initiatorAlone = device(LOCAL, o.presets.get(0), rate[0], o.initiatorCpu, new LinkProfile(10e9 / 8, 0));
         for (int w = 0; w < workers.size(); w++) {
@@ -272,25 +272,42 @@ public final class EvaluationRun {
             rate[w + 1] = Math.min(aloneRate, splitRate);
             LinkProfile l = links.get(name);
             double measured = t.medianMs / 1e3;
-            // at most the probe's figure: the probe times exchanges with nothing to hide them behind, so a slower
-            // fit is noise (a load spike during this split) rather than the link
-            double lo = 0, hi = l.latencySeconds();
-            for (int it = 0; it < 40; it++) {
-                double mid = (lo + hi) / 2;
-                LinkProfile trial = new LinkProfile(l.bandwidthBytesPerSecond(), mid, l.requestSeconds());
-                CostModel pair = new CostModel(table, new DeviceProfiles.Cluster(List.of(
-                        initiatorAlone.withLink(new LinkProfile(10e9 / 8, mid)),
-                        device(name, o.presets.get(w + 1), rate[w + 1], o.cpu.get(w), trial)), LOCAL));
-                if (pair.predict(pairRows).latencySeconds() < measured) {
-                    lo = mid;
-                } else {
-                    hi = mid;
+            // The split's measured latency fixes the two per-message costs the probes measure noisily, each between
+            // 0 and its probe's figure (the probes time them with nothing to hide them behind, so a larger fit is
+            // a load spike during this split, not the link): when the model over-predicts the split with no
+            // per-exchange cost, the per-request cost comes down until it matches; when it under-predicts, the
+            // per-exchange cost goes up until it does.
+            double request = l.requestSeconds();
+            double perHalo = 0;
+            if (pairLatency(table, initiatorAlone, name, o, w, rate[w + 1], l, 0, request, pairRows) > measured) {
+                double lo = 0, hi = request;
+                for (int it = 0; it < 40; it++) {
+                    double mid = (lo + hi) / 2;
+                    if (pairLatency(table, initiatorAlone, name, o, w, rate[w + 1], l, 0, mid, pairRows) < measured) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
                 }
+                request = lo;
+            } else {
+                double lo = 0, hi = l.latencySeconds();
+                for (int it = 0; it < 40; it++) {
+                    double mid = (lo + hi) / 2;
+                    if (pairLatency(table, initiatorAlone, name, o, w, rate[w + 1], l, mid, request, pairRows) < measured) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                perHalo = lo;
             }
-            links.put(name, new LinkProfile(l.bandwidthBytesPerSecond(), lo, l.requestSeconds()));
+            links.put(name, new LinkProfile(l.bandwidthBytesPerSecond(), perHalo, request));
+            double lo = perHalo;
             System.out.printf(Locale.ROOT, "  split  local+%-4s %d/%d rows %7.1f ms: %s computes at %.2f GFLOP/s (alone %.2f);"
-                    + " %.2f ms per halo exchange (probe %.2f ms)%n", name, pairRows[0], pairRows[1], t.medianMs, name,
-                    splitRate / 1e9, aloneRate / 1e9, lo * 1e3, l.latencySeconds() * 1e3);
+                    + " %.2f ms per halo exchange (probe %.2f ms), %.2f ms per request (probe %.2f ms)%n", name, pairRows[0],
+                    pairRows[1], t.medianMs, name, splitRate / 1e9, aloneRate / 1e9, lo * 1e3, l.latencySeconds() * 1e3,
+                    request * 1e3, l.requestSeconds() * 1e3);
         }
         double[] latency = new double[workers.size()];
         double minLatency = Double.POSITIVE_INFINITY;
@@ -414,6 +431,16 @@ public final class EvaluationRun {
                         (pr.scatterSeconds() + pr.gatherSeconds()) * 1e3, pr.tailSeconds() * 1e3));
             }
         }
+    }
+
+    /** The cost model's latency of the half/half calibration split with the given per-message costs. */
+    private static double pairLatency(LayerCostTable table, DeviceProfile initiator, String name, Evaluation.Options o, int w,
+                                      double rate, LinkProfile probed, double perHalo, double request, int[] rows) {
+        LinkProfile trial = new LinkProfile(probed.bandwidthBytesPerSecond(), perHalo, request);
+        CostModel pair = new CostModel(table, new DeviceProfiles.Cluster(List.of(
+                initiator.withLink(new LinkProfile(10e9 / 8, perHalo)),
+                device(name, o.presets.get(w + 1), rate, o.cpu.get(w), trial)), LOCAL));
+        return pair.predict(rows).latencySeconds();
     }
 
     private static DeviceProfile device(String name, String preset, double rate, double cores, LinkProfile link) {
