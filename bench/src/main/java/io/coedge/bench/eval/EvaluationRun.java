@@ -484,26 +484,39 @@ public final class EvaluationRun {
                 s.infer(arena, input);
             }
         }
-        Map<String, long[]> before = counters(cluster);
+        // the counters per run, and their median: one run slowed by a load spike does not move a worker's rate
         double[] ms = new double[runs];
+        Map<String, double[]> cpRuns = new LinkedHashMap<>();
+        Map<String, double[]> flRuns = new LinkedHashMap<>();
         for (int i = 0; i < runs; i++) {
+            Map<String, long[]> before = counters(cluster);
             long t0 = System.nanoTime();
             s.infer(arena, input);
             ms[i] = (System.nanoTime() - t0) / 1e6;
+            Map<String, long[]> after = counters(cluster);
+            int run = i;
+            after.forEach((w, a) -> {
+                long[] b = before.getOrDefault(w, new long[2]);
+                cpRuns.computeIfAbsent(w, k -> new double[runs])[run] = a[0] - b[0];
+                flRuns.computeIfAbsent(w, k -> new double[runs])[run] = a[1] - b[1];
+            });
         }
-        Map<String, long[]> after = counters(cluster);
         Map<String, Double> cp = new LinkedHashMap<>();
         Map<String, Double> fl = new LinkedHashMap<>();
-        after.forEach((w, a) -> {
-            long[] b = before.getOrDefault(w, new long[2]);
-            cp.put(w, (double) (a[0] - b[0]) / runs);
-            fl.put(w, (double) (a[1] - b[1]) / runs);
-        });
+        cpRuns.forEach((w, v) -> cp.put(w, median(v)));
+        flRuns.forEach((w, v) -> fl.put(w, median(v)));
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
         return new Timing(median, sorted[0], sorted[sorted.length - 1], cp, fl);
+    }
+
+    private static double median(double[] v) {
+        double[] sorted = v.clone();
+        Arrays.sort(sorted);
+        int k = sorted.length;
+        return k % 2 == 1 ? sorted[k / 2] : (sorted[k / 2 - 1] + sorted[k / 2]) / 2;
     }
 
     /**
