@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define COEDGE_ABI_VERSION 3
+#define COEDGE_ABI_VERSION 4
 
 /* Bits of coedge_cpu_isas(). */
 #define COEDGE_ISA_SCALAR 1
@@ -96,6 +96,25 @@ int32_t coedge_cpu_isas(void);
 #define COEDGE_GEMM_NR 32
 #define COEDGE_GEMM_ARGS int32_t m, int32_t k, const float *a, int32_t lda, const float *bp, int32_t n, \
     int32_t j0, int32_t j1, float *c, int32_t ldc, const float *bias, const float *res, int32_t ldr, int32_t relu
+
+/*
+ * Convolution without im2col (ungrouped, dw == 1) on weights packed as for the packed GEMM, B being
+ * the [kh * kw * in_c][out_c] weight matrix with the window in (ky, kx, c) order: output rows [r0, r1),
+ * columns [j0, j1) (j0 a multiple of NR) of y, which holds rows from y_row0 with row stride
+ * out_w * out_c. The kernel copies the input rows a strip of output rows reads into scratch, padded
+ * with zeros, and multiplies straight from there: every output pixel's window is then one run of
+ * kw * in_c floats per window row, so there is no im2col matrix to write and read back. res, when not
+ * NULL, holds rows from res_row0 (same shape as y) and is added before the clamp. scratch must hold
+ * coedge_f32_conv_scratch_bytes(g) bytes, 64-byte aligned.
+ */
+#define COEDGE_CONV_ARGS const coedge_window *g, const float *x, int32_t x_row0, const float *bp, const float *bias, \
+    float *y, int32_t y_row0, const float *res, int32_t res_row0, int32_t relu, int32_t r0, int32_t r1, int32_t j0, \
+    int32_t j1, void *scratch
+int64_t coedge_f32_conv_scratch_bytes(const coedge_window *g);
+void coedge_f32_conv_packed__scalar(COEDGE_CONV_ARGS);
+#if defined(__x86_64__)
+void coedge_f32_conv_packed__avx512(COEDGE_CONV_ARGS);
+#endif
 
 #define COEDGE_DECLARE_ISA(isa) \
     void coedge_f32_dwconv_rows__##isa(COEDGE_DWCONV_ARGS); \

@@ -280,6 +280,93 @@ static void gemm_case(const char *isa, gemm_fn f) {
     free(a); free(b); free(bias); free(c); free(bp); free(res);
 }
 
+typedef void (*conv_fn)(COEDGE_CONV_ARGS);
+
+/*
+ * One random ungrouped convolution through the direct kernel against the naive definition: odd sizes,
+ * strides 1-4, height dilation, every padding up to kernel - 1 (bottom/right independent of top/left),
+ * patches past one K block, input bands holding only the rows needed (top, bottom, one-row and middle
+ * bands), a column range, every bias/residual/relu mode.
+ */
+static void conv_case(const char *isa, conv_fn f, const coedge_window *fixed) {
+    coedge_window g = {0};
+    const int wide = rnd(0, 3) == 0;
+    if (fixed != NULL) {
+        g = *fixed;
+    } else {
+        g.in_c = wide ? rnd(20, 40) : rnd(1, 9); g.in_h = rnd(1, 14); g.in_w = rnd(1, 27);
+        g.kh = rnd(1, wide ? 3 : 11); g.kw = rnd(1, wide ? 3 : 11);
+        g.sh = rnd(1, 4); g.sw = rnd(1, 4); g.dh = rnd(1, 3) == 1 ? 2 : 1; g.dw = 1;
+        g.pad_top = rnd(0, g.kh - 1); g.pad_left = rnd(0, g.kw - 1);
+        g.pad_bottom = rnd(0, g.kh - 1); g.pad_right = rnd(0, g.kw - 1);
+        g.out_h = out_size(g.in_h, g.kh, g.sh, g.dh, g.pad_top, g.pad_bottom, 0);
+        g.out_w = out_size(g.in_w, g.kw, g.sw, 1, g.pad_left, g.pad_right, 0);
+        g.out_c = rnd(1, 100);
+    }
+    if (g.out_h <= 0 || g.out_w <= 0) { conv_case(isa, f, NULL); return; }
+    const int k = g.kh * g.kw * g.in_c, n = g.out_c, OW = g.out_w;
+    size_t nx = (size_t)g.in_h * g.in_w * g.in_c, ny = (size_t)g.out_h * OW * n;
+    float *x = malloc(nx * sizeof(float)), *w = malloc((size_t)k * n * sizeof(float)), *bias = malloc(n * sizeof(float));
+    /* 64-byte aligned output, as the Java side allocates it (the streamed stores need it). */
+    float *res = malloc(ny * sizeof(float)), *y = aligned_alloc(64, (ny * sizeof(float) + 63) / 64 * 64);
+    double *expect = malloc(ny * sizeof(double));
+    for (size_t i = 0; i < nx; i++) x[i] = rndf();
+    for (int i = 0; i < k * n; i++) w[i] = rndf();
+    for (int i = 0; i < n; i++) bias[i] = rndf();
+    for (size_t i = 0; i < ny; i++) res[i] = rndf();
+    for (int oy = 0; oy < g.out_h; oy++)
+        for (int ox = 0; ox < OW; ox++)
+            for (int j = 0; j < n; j++) {
+                double e = 0;
+                for (int ky = 0; ky < g.kh; ky++)
+                    for (int kx = 0; kx < g.kw; kx++)
+                        for (int c = 0; c < g.in_c; c++) {
+                            float v = at(&g, x, oy * g.sh - g.pad_top + ky * g.dh, ox * g.sw - g.pad_left + kx, c);
+                            if (!isnan(v)) e += (double)v * w[(size_t)((ky * g.kw + kx) * g.in_c + c) * n + j];
+                        }
+                expect[((size_t)oy * OW + ox) * n + j] = e;
+            }
+    float *bp = pack_gemm_weights(w, k, n);
+    void *scratch = aligned_alloc(64, ((size_t)coedge_f32_conv_scratch_bytes(&g) + 63) / 64 * 64);
+    const int mid = rnd(0, g.out_h - 1);
+    const int bands[5][2] = {{0, g.out_h}, {0, 1}, {g.out_h - 1, g.out_h}, {mid, g.out_h}, {mid, mid + 1}};
+    int bad = 0;
+    for (int bnd = 0; bnd < 5; bnd++) {
+        const int r0 = bands[bnd][0], r1 = bands[bnd][1];
+        /* The input band holds just the rows the output rows read (clipped to the map). */
+        int lo = r0 * g.sh - g.pad_top, hi = (r1 - 1) * g.sh - g.pad_top + (g.kh - 1) * g.dh + 1;
+        if (lo < 0) lo = 0;
+        if (hi > g.in_h) hi = g.in_h;
+        if (hi < lo) hi = lo;
+        float *band = malloc(((size_t)(hi - lo) * g.in_w * g.in_c + 1) * sizeof(float));
+        memcpy(band, x + (size_t)lo * g.in_w * g.in_c, (size_t)(hi - lo) * g.in_w * g.in_c * sizeof(float));
+        const int j0 = COEDGE_GEMM_NR * rnd(0, (n - 1) / COEDGE_GEMM_NR), j1 = rnd(j0 + 1, n);
+        const int mode = rnd(0, 7), with_bias = mode & 1, relu = (mode >> 1) & 1, with_res = mode >> 2;
+        float *yb = y + (size_t)r0 * OW * n;
+        for (size_t i = 0; i < (size_t)(r1 - r0) * OW * n; i++) yb[i] = 7.0f;
+        f(&g, band, lo, bp, with_bias ? bias : NULL, yb, r0, with_res ? res + (size_t)r0 * OW * n : NULL, r0, relu,
+          r0, r1, j0, j1, scratch);
+        for (int oy = r0; oy < r1; oy++)
+            for (int ox = 0; ox < OW; ox++)
+                for (int j = 0; j < n; j++) {
+                    const size_t i = ((size_t)oy * OW + ox) * n + j;
+                    if (j < j0 || j >= j1) { bad |= y[i] != 7.0f; continue; }
+                    double e = expect[i] + (with_bias ? bias[j] : 0.0) + (with_res ? res[i] : 0.0);
+                    if (relu && e < 0) e = 0;
+                    bad |= fabs(e - y[i]) > 1e-5 * (1.0 + sqrt((double)k));
+                }
+        free(band);
+    }
+    if (bad) {
+        printf("FAIL conv_packed__%s c=%d %dx%d m=%d k=%dx%d s=%d,%d d=%d pads=%d,%d,%d,%d\n", isa, g.in_c, g.in_h, g.in_w,
+               n, g.kh, g.kw, g.sh, g.sw, g.dh, g.pad_top, g.pad_left, g.pad_bottom, g.pad_right);
+        failed++;
+    } else {
+        passed++;
+    }
+    free(x); free(w); free(bias); free(res); free(y); free(expect); free(bp); free(scratch);
+}
+
 typedef void (*gemv_fn)(COEDGE_GEMV_ARGS);
 
 static void gemv_case(const char *isa, gemv_fn f) {
@@ -346,9 +433,17 @@ int main(void) {
             for (int k = 0; k < 20; k++) elementwise_case(&VARIANTS[i]);
     for (int i = 0; i < 30; i++) gemm_case("scalar", coedge_f32_gemm_packed__scalar);
     for (int i = 0; i < 30; i++) gemv_case("scalar", coedge_f32_gemv_rows__scalar);
+    for (int i = 0; i < 40; i++) conv_case("scalar", coedge_f32_conv_packed__scalar, NULL);
 #if defined(__x86_64__)
     if (isas & COEDGE_ISA_AVX512) for (int i = 0; i < 30; i++) gemm_case("avx512", coedge_f32_gemm_packed__avx512);
     if (isas & COEDGE_ISA_AVX512) for (int i = 0; i < 30; i++) gemv_case("avx512", coedge_f32_gemv_rows__avx512);
+    if (isas & COEDGE_ISA_AVX512) {
+        for (int i = 0; i < 80; i++) conv_case("avx512", coedge_f32_conv_packed__avx512, NULL);
+        /* A 3-channel stem with a 4.3 MB output: the kernel writes it with streaming stores. */
+        const coedge_window stem = {.in_c = 3, .in_h = 130, .in_w = 130, .out_c = 64, .out_h = 130, .out_w = 130,
+            .kh = 3, .kw = 3, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pad_top = 1, .pad_left = 1, .pad_bottom = 1, .pad_right = 1};
+        conv_case("avx512", coedge_f32_conv_packed__avx512, &stem);
+    }
 #endif
     printf("coedge_kernels_test: %d passed, %d failed (isas=0x%x)\n", passed, failed, isas);
     return failed ? 1 : 0;

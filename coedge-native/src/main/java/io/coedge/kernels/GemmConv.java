@@ -13,7 +13,11 @@ import java.lang.foreign.ValueLayout;
  * matching the weights packed once here as {@code [kH * kW * C/group, M/group]} per group.
  *
  * <p>A 1x1 stride-1 unpadded convolution needs no im2col: the input band already is the
- * {@code [rows * W, C]} matrix. sgemm writes the tile ({@code beta = 0}); one epilogue pass then adds
+ * {@code [rows * W, C]} matrix. Where the C packed GEMM multiplies, every other convolution needs none
+ * either: the direct convolution ({@code coedge_f32_conv_packed}) reads each pixel's window from a
+ * zero-padded copy of the input rows, with bias, residual and ReLU applied as tiles are stored.
+ *
+ * <p>Where OpenBLAS multiplies, sgemm writes the tile ({@code beta = 0}); one epilogue pass then adds
  * the bias and, when a following Relu was fused in ({@link #fuseRelu()}), clamps at zero while the tile
  * is still in cache. Bands larger than the im2col budget are done in row tiles.
  *
@@ -44,6 +48,12 @@ final class GemmConv implements RowKernel {
     private final boolean residual;
     /** Weights for the C packed GEMM ({@link PackedWeights}), or null where OpenBLAS multiplies. */
     private final MemorySegment gemmWeights;
+    /**
+     * Scratch bytes of the C direct convolution ({@code coedge_f32_conv_packed}), which multiplies the
+     * packed weights straight from a zero-padded copy of the input rows; 0 where it does not serve
+     * this conv (im2col then feeds the GEMM).
+     */
+    private final long directScratch;
 
     /** @param nativeKernels C kernels for im2col and the epilogue, or null to do both in Java */
     GemmConv(ConvGeometry g, Sgemm sgemm, NativeLibrary.Kernels nativeKernels) {
@@ -52,6 +62,11 @@ final class GemmConv implements RowKernel {
 
     /** @param packedGemm multiply with the C packed GEMM ({@link #usePackedGemm} must hold) instead of {@code sgemm} */
     GemmConv(ConvGeometry g, Sgemm sgemm, NativeLibrary.Kernels nativeKernels, boolean packedGemm) {
+        this(g, sgemm, nativeKernels, packedGemm, useDirect(g, nativeKernels, packedGemm));
+    }
+
+    /** @param direct use the C direct convolution ({@link #canUseDirect} must hold) instead of im2col */
+    GemmConv(ConvGeometry g, Sgemm sgemm, NativeLibrary.Kernels nativeKernels, boolean packedGemm, boolean direct) {
         this.g = g;
         this.sgemm = sgemm;
         this.nativeKernels = nativeKernels;
@@ -84,10 +99,26 @@ final class GemmConv implements RowKernel {
         }
         long rowBytes = (long) g.outW() * k * Float.BYTES;
         long budget = packedGemm ? KernelSettings.packedIm2colBytes(k) : KernelSettings.im2colBytes();
-        this.tileRows = g.pointwise() ? Math.max(1, g.outH()) : (int) Math.max(1, Math.min(g.outH(), budget / rowBytes));
+        // The direct convolution strips its rows itself and needs no im2col budget.
+        this.tileRows = g.pointwise() || direct ? Math.max(1, g.outH()) : (int) Math.max(1, Math.min(g.outH(), budget / rowBytes));
         this.gemmWeights = packedGemm ? PackedWeights.pack(arena, packed, k, g.outC()) : null;
         // One copy of the weights per conv: the OpenBLAS layout only where OpenBLAS multiplies.
         this.packed = gemmWeights == null ? packed : null;
+        this.directScratch = direct ? nativeKernels.convScratchBytes(window) : 0;
+    }
+
+    /**
+     * The direct convolution replaces im2col + packed GEMM for every ungrouped, undilated-in-width conv
+     * with a window (1x1 stride-1 convs need neither), unless {@value KernelSettings#CONV_DIRECT_PROPERTY}
+     * is false. It writes no im2col matrix: a 3-channel stem spent a third of its time in im2col.
+     */
+    private static boolean useDirect(ConvGeometry g, NativeLibrary.Kernels k, boolean packedGemm) {
+        return canUseDirect(g, k, packedGemm) && KernelSettings.convDirect();
+    }
+
+    /** Whether the direct convolution can serve this conv, whatever the property says. */
+    static boolean canUseDirect(ConvGeometry g, NativeLibrary.Kernels k, boolean packedGemm) {
+        return packedGemm && !g.pointwise() && g.dw() == 1 && k.hasConvPacked();
     }
 
     /**
@@ -111,6 +142,7 @@ final class GemmConv implements RowKernel {
         this.bias = base.bias;
         this.tileRows = base.tileRows;
         this.gemmWeights = base.gemmWeights;
+        this.directScratch = base.directScratch;
         this.relu = relu;
         this.residual = residual;
     }
@@ -159,6 +191,10 @@ final class GemmConv implements RowKernel {
         int threads = pool.threads();
         int rows = r1 - r0;
         int minChunk = Math.ceilDiv(MIN_TASK_PIXELS, g.outW());
+        if (directScratch > 0) {
+            runDirect(pool, xs, xRow0, ys, outRow0, r0, r1, rb, rr0, minChunk);
+            return;
+        }
         if (threads > 1 && g.group() == 1 && rowSplitEfficiency(rows, threads, minChunk) < 0.85) {
             // Uneven as tiles: either one equal share of rows per thread, each thread reading all the
             // weights, or the packed band shared and the weights split; whichever moves fewer bytes.
@@ -177,6 +213,38 @@ final class GemmConv implements RowKernel {
             }
         }
         pool.forRows(r0, r1, minChunk, tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b, rb, rr0));
+    }
+
+    /**
+     * The direct convolution over rows {@code [r0, r1)}: split by rows where that keeps the threads evenly
+     * busy, else by column panels (each thread then streams only its share of the weights, the late
+     * layers' large part), else in one even share of rows per thread.
+     */
+    private void runDirect(WorkerPool pool, MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int r0, int r1,
+                           long res, int resRow0, int minChunk) {
+        int threads = pool.threads(), rows = r1 - r0, m = g.outC();
+        if (threads > 1 && rowSplitEfficiency(rows, threads, minChunk) < 0.85) {
+            int panels = Math.ceilDiv(m, PackedWeights.NR);
+            if (panels >= 2 * threads) {
+                int per = evenChunk(panels, threads) * PackedWeights.NR;
+                pool.run(Math.ceilDiv(m, per), i -> direct(xs, xRow0, ys, outRow0, r0, r1, i * per,
+                        Math.min(m, (i + 1) * per), res, resRow0));
+                return;
+            }
+            if (rows >= threads) {
+                int share = evenChunk(rows, threads);
+                pool.forRows(r0, r1, share, share, (a, b) -> direct(xs, xRow0, ys, outRow0, a, b, 0, m, res, resRow0));
+                return;
+            }
+        }
+        pool.forRows(r0, r1, minChunk, tileRows, (a, b) -> direct(xs, xRow0, ys, outRow0, a, b, 0, m, res, resRow0));
+    }
+
+    /** Rows {@code [r0, r1)}, columns {@code [j0, j1)} through {@code coedge_f32_conv_packed} on the calling thread. */
+    private void direct(MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int r0, int r1, int j0, int j1,
+                        long res, int resRow0) {
+        nativeKernels.convPacked(window, xs.address(), xRow0, gemmWeights.address(), biasAddress(), ys.address(), outRow0,
+                res, resRow0, relu, r0, r1, j0, j1, Scratch.get(directScratch).address());
     }
 
     /**
@@ -355,7 +423,7 @@ final class GemmConv implements RowKernel {
 
     @Override
     public String toString() {
-        return "GemmConv" + (g.pointwise() ? "[1x1]" : "[im2col]") + (gemmWeights != null ? "[packed]" : "")
-                + (residual ? "+Add" : "") + (relu ? "+Relu" : "");
+        return "GemmConv" + (g.pointwise() ? "[1x1]" : directScratch > 0 ? "[direct]" : "[im2col]")
+                + (gemmWeights != null ? "[packed]" : "") + (residual ? "+Add" : "") + (relu ? "+Relu" : "");
     }
 }

@@ -48,6 +48,12 @@ public final class KernelSettings {
      */
     public static final String CONV_GEMM_PROPERTY = "coedge.conv.gemm";
 
+    /**
+     * {@value}: whether ungrouped convolutions with a window use the C direct convolution (no im2col
+     * matrix) where the packed C GEMM serves them. Default true; false falls back to im2col + GEMM.
+     */
+    public static final String CONV_DIRECT_PROPERTY = "coedge.conv.direct";
+
     private KernelSettings() {
     }
 
@@ -69,6 +75,11 @@ public final class KernelSettings {
     static long packedIm2colBytes(int patch) {
         Long set = Long.getLong(IM2COL_BYTES_PROPERTY);
         return set != null ? set : Math.max(512L << 10, 256L * patch * Float.BYTES);
+    }
+
+    /** {@value #CONV_DIRECT_PROPERTY}, default true. */
+    public static boolean convDirect() {
+        return Boolean.parseBoolean(System.getProperty(CONV_DIRECT_PROPERTY, "true").trim());
     }
 
     /** {@code auto} or {@code openblas}. */

@@ -5,17 +5,19 @@ import io.coedge.graph.KernelContext;
 import io.coedge.graph.KernelProvider;
 import io.coedge.ops.Concat;
 import io.coedge.ops.Conv;
+import io.coedge.ops.Flatten;
 import io.coedge.ops.Gemm;
 import io.coedge.ops.GlobalPool;
 import io.coedge.ops.Pool;
 
 /**
  * The "native" kernels: ungrouped convolutions through the CoEdge C packed-weight GEMM where the C
- * library has a SIMD variant of it for this CPU (AVX-512), else OpenBLAS sgemm (im2col of the row
- * tile, or the input band itself for 1x1); fully connected layers (Gemm) through the C row GEMV or
- * OpenBLAS; depthwise convolutions, im2col, max/average/global-average pooling, Relu, residual Add and
- * channel Concat in the CoEdge C library when it is packaged for this platform (Java loops, or the
- * reference, otherwise). Available when OpenBLAS loads.
+ * library has a SIMD variant of it for this CPU (AVX-512), straight from the input rows (direct
+ * convolution) or from the input band itself for 1x1, else OpenBLAS sgemm (im2col of the row tile);
+ * fully connected layers (Gemm) through the C row GEMV or OpenBLAS; depthwise convolutions, im2col,
+ * max/average/global-average pooling, Relu, residual Add and channel Concat in the CoEdge C library when
+ * it is packaged for this platform (Java loops, or the reference, otherwise); Flatten as a copy without
+ * the reference's temporary array. Available when OpenBLAS loads.
  */
 public final class NativeKernelProvider implements KernelProvider {
     @Override
@@ -45,6 +47,9 @@ public final class NativeKernelProvider implements KernelProvider {
                 return new DepthwiseConv(g, k);
             }
             return new GemmConv(g, Sgemm.OPENBLAS, k);
+        }
+        if (ctx.node().op() instanceof Flatten f) {
+            return FlattenKernel.of(f, ctx);
         }
         if (ctx.node().op() instanceof Gemm gemm) {
             return GemmKernel.of(gemm, ctx, null, NativeLibrary.available() ? NativeLibrary.kernels() : null);

@@ -44,7 +44,7 @@ public final class NativeLibrary {
     }
 
     /** ABI version this binding was written for ({@code COEDGE_ABI_VERSION}). */
-    static final int ABI_VERSION = 3;
+    static final int ABI_VERSION = 4;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final ValueLayout P = ValueLayout.ADDRESS;
@@ -216,6 +216,9 @@ public final class NativeLibrary {
         private final MethodHandle gemmPacked;
         /** Null where the library has no row GEMV for this ISA. */
         private final MethodHandle gemvRows;
+        /** Null where the library has no direct convolution for this ISA. */
+        private final MethodHandle convPacked;
+        private final MethodHandle convScratchBytes;
 
         Kernels(SymbolLookup lookup, Isa isa) {
             this.isa = isa;
@@ -245,9 +248,46 @@ public final class NativeLibrary {
             this.gemmPacked = lookup.find("coedge_f32_gemm_packed__" + isa.suffix())
                     .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.ofVoid(I, I, L, I, L, I, I, I, L, I, L, L, I, I), critical))
                     .orElse(null);
+            this.convPacked = lookup.find("coedge_f32_conv_packed__" + isa.suffix())
+                    .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.ofVoid(P, L, I, L, L, L, I, L, I, I, I, I, I, I, L),
+                            critical))
+                    .orElse(null);
+            this.convScratchBytes = LINKER.downcallHandle(Symbols.find(lookup, "coedge_f32_conv_scratch_bytes"),
+                    FunctionDescriptor.of(L, P), critical);
             this.gemvRows = lookup.find("coedge_f32_gemv_rows__" + isa.suffix())
                     .map(s -> LINKER.downcallHandle(s, FunctionDescriptor.ofVoid(L, I, L, I, L, I, ValueLayout.JAVA_FLOAT), critical))
                     .orElse(null);
+        }
+
+        /** Whether {@link #convPacked} exists for this ISA. */
+        boolean hasConvPacked() {
+            return convPacked != null;
+        }
+
+        /** Bytes of scratch {@link #convPacked} needs for the conv of {@code window}. */
+        long convScratchBytes(MemorySegment window) {
+            try {
+                return (long) convScratchBytes.invokeExact(window);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        /**
+         * {@code coedge_f32_conv_packed}: output rows {@code [r0, r1)}, columns {@code [j0, j1)} of an
+         * ungrouped convolution straight from the NHWC band at {@code x} (rows from {@code xRow0}), weights
+         * packed as {@link PackedWeights} lays out the {@code [kH * kW * C, M]} matrix; {@code y} holds rows
+         * from {@code yRow0}, {@code res} (0 for none) rows from {@code resRow0}. Addresses are raw;
+         * {@code bias} 0 for none; {@code scratch} at least {@link #convScratchBytes} bytes, 64-byte aligned.
+         */
+        void convPacked(MemorySegment window, long x, int xRow0, long bp, long bias, long y, int yRow0, long res,
+                        int resRow0, boolean relu, int r0, int r1, int j0, int j1, long scratch) {
+            try {
+                convPacked.invokeExact(window, x, xRow0, bp, bias, y, yRow0, res, resRow0, relu ? 1 : 0, r0, r1, j0, j1,
+                        scratch);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
         }
 
         /** Whether {@link #gemvRows} exists for this ISA. */

@@ -37,6 +37,15 @@ class NativeConvKernelTest {
                 if (NativeLibrary.available()) {
                     // OpenBLAS with the C im2col and epilogue (the provider may pick the packed GEMM instead).
                     all.add(new GemmConv(g, Sgemm.OPENBLAS, NativeLibrary.kernels(), false));
+                    // The packed GEMM fed by im2col and, where this CPU has it, the direct convolution,
+                    // whichever of the two the provider picked above.
+                    NativeLibrary.Kernels k = NativeLibrary.kernels();
+                    if (g.group() == 1 && k.hasPackedGemm() && k.isa() != NativeLibrary.Isa.SCALAR) {
+                        all.add(new GemmConv(g, Sgemm.OPENBLAS, k, true, false));
+                        if (GemmConv.canUseDirect(g, k, true)) {
+                            all.add(new GemmConv(g, Sgemm.OPENBLAS, k, true, true));
+                        }
+                    }
                 }
             }
         }
