@@ -10,24 +10,36 @@ import java.util.List;
  *
  * <p><b>Stages.</b> Devices synchronise where a layer needs a halo; layers that need none (1x1 convs,
  * non-overlapping pools, activations) run straight on from the previous layer's band. A stage is a
- * halo-needing layer with the halo-free layers after it, and
- * {@code T_s = max_i (t_cp(i, s) + t_tx(i, s))}, where for device {@code i} owning {@code a_i} rows of
+ * halo-needing layer with the halo-free layers after it. For device {@code i} owning {@code a_i} rows of
  * the {@code H}-row input map:
  * <ul>
- * <li>{@code t_cp(i, s) = a_i / H * sum_{l in s} flops_l / f_i(type_l)} (rows split in one proportion),</li>
- * <li>{@code t_tx(i, s) = haloBytes_s / b_i + latency_i} when at least two devices own rows and
- *     {@code a_i > 0}, else 0. The halo is charged for both boundaries on every device (an upper bound for
- *     the two edge devices) over the device's own link.</li>
+ * <li>{@code t_cp(i, s) = a_i / H * sum_{l in s} flops_l / f_i(type_l)} (rows split in one proportion), of
+ *     which {@code cpRest} is the part after the stage's first layer;</li>
+ * <li>{@code t_tx(i, s) = k_i haloBytes_s / 2 / b_i + latency_i} when at least two devices own rows and
+ *     {@code a_i > 0}, else 0, where {@code k_i} is the number of neighbours the device exchanges with: 1
+ *     for the first and last device that own rows (bands follow the device order), 2 in between. All of a
+ *     device's halos come over its own link; {@code latency_i} is the measured cost of one halo exchange on
+ *     that link (a round of send, driver hops and wake-up), not the wire's latency alone;</li>
+ * <li>{@code t_b(i, s)}: computing the first layer's output rows next to the {@code k_i} boundaries (about
+ *     one per halo row).</li>
  * </ul>
- * <b>Latency</b> {@code T = sum_s T_s + scatter + gather + tail}: the initiator sends each other device its
- * input rows and later receives its last maps one after the other over the pair link (smaller bandwidth,
- * larger latency), then runs the tail alone. Each other device that takes part also adds its link's fixed
- * per-request cost ({@link LinkProfile#requestSeconds()}) to the scatter.
+ * The runtime computes a layer's interior rows while the halos travel and the boundary rows after they
+ * arrive, so {@code T_s = max_i max(t_cp(i, s), cpRest(i, s) + t_tx(i, s) + t_b(i, s))}: a halo costs
+ * time only where it takes longer than the interior.
+ *
+ * <p><b>Latency</b> {@code T = sum_s T_s + max_i (scatter_i + gather_i) + tail}: the initiator sends each
+ * other device its input rows and later receives its last maps over the pair link (smaller bandwidth,
+ * larger latency); every device has a link of its own, so these transfers run at the same time and the
+ * slowest one counts. Each other device that takes part adds its link's fixed per-request cost
+ * ({@link LinkProfile#requestSeconds()}) to its scatter. The initiator then runs the tail alone. (A shared
+ * medium, where the initiator's link carries all scatters one after the other, is not modelled: give the
+ * devices the share of that medium they get.)
  *
  * <p><b>Energy</b> {@code E = sum over taking-part devices of P_idle * T + (P_cp - P_idle) * compute
  * + (P_tx - P_idle) * transfer}, which equals the design's
  * {@code sum_i sum_s P_cp t_cp + P_tx t_tx + P_idle (T_s - t_cp - t_tx)} plus idle power through
- * scatter, gather and tail. Scatter and gather charge transmit power on both ends; the tail charges
+ * scatter, gather and tail (receiving a halo while computing is charged as both: the radio and the CPU are
+ * busy at once). Scatter and gather charge transmit power on both ends; the tail charges
  * compute power on the initiator. A device with no rows does not take part and costs nothing; the
  * initiator always takes part.
  *
@@ -35,8 +47,8 @@ import java.util.List;
  * {@code activationBytesPerRow * a_i} plus the largest halo; the initiator also holds the input, the
  * gathered map and the tail's weights.
  *
- * <p>Every term is linear in {@code a_i} given which devices own rows, which is what lets {@link Planner}
- * state the problem as a MILP.
+ * <p>Given which devices own rows, every term is linear in {@code a_i} or a maximum of linear terms, which
+ * is what lets {@link Planner} state the problem as a MILP (one epigraph variable per maximum).
  */
 public final class CostModel {
     private final LayerCostTable table;
@@ -47,7 +59,11 @@ public final class CostModel {
     private final int h;
     private final String[] stageNames;
     final double[][] cp;        // [stage][device] seconds per input row
-    final double[][] hx;        // [stage][device] seconds of halo if exchanging
+    final double[][] cpRest;    // [stage][device] seconds per input row of the layers after the stage's first
+    final double[][] hx;        // [stage][device] seconds of halo from both sides (latency + both sides' bytes)
+    final double[][] hxLat;     // [stage][device] the fixed per-exchange part of hx
+    final double[][] hxSide;    // [stage][device] seconds of one side's halo bytes
+    final double[][] cbSide;    // [stage][device] seconds of the first layer's rows next to one boundary
     final double[] stageHaloBytes;
     final double[] sgRow;       // scatter+gather seconds per row, 0 for the initiator
     final double[] sgLat;       // scatter+gather fixed seconds (with the request cost), 0 for the initiator
@@ -74,7 +90,11 @@ public final class CostModel {
         int ns = stages.size();
         stageNames = new String[ns];
         cp = new double[ns][n];
+        cpRest = new double[ns][n];
         hx = new double[ns][n];
+        hxLat = new double[ns][n];
+        hxSide = new double[ns][n];
+        cbSide = new double[ns][n];
         stageHaloBytes = new double[ns];
         for (int s = 0; s < ns; s++) {
             List<LayerCostTable.Layer> st = stages.get(s);
@@ -86,8 +106,18 @@ public final class CostModel {
                 for (LayerCostTable.Layer l : st) {
                     sec += l.flops() / d.rate(l.type());
                 }
+                LayerCostTable.Layer first = st.get(0);
+                double firstSec = first.flops() / d.rate(first.type());
                 cp[s][i] = sec / h;
-                hx[s][i] = stageHaloBytes[s] > 0 ? d.link().transferSeconds(stageHaloBytes[s]) : 0;
+                cpRest[s][i] = Math.max(0, sec - firstSec) / h;
+                if (stageHaloBytes[s] > 0) {
+                    hxLat[s][i] = d.link().latencySeconds();
+                    hxSide[s][i] = stageHaloBytes[s] / 2 / d.link().bandwidthBytesPerSecond();
+                    hx[s][i] = hxLat[s][i] + 2 * hxSide[s][i];
+                    // the output rows that read halo rows: about one per halo row at the first layer
+                    cbSide[s][i] = Math.min(first.haloRows(), first.outputRows()) * first.flopsPerOutputRow()
+                            / d.rate(first.type()) / 2;
+                }
             }
         }
         DeviceProfile id = devices.get(init);
@@ -179,9 +209,10 @@ public final class CostModel {
      * Latency and energy of a partition from its geometry's exact accounting instead of the planning
      * model's proportional rows: each graph node is a layer, a device's time at it is its exact FLOPs over
      * its rate for the node's type plus the bytes it receives there (halos, its scatter band, gathered
-     * maps at the tail device) over its link plus one link latency when it receives anything;
-     * {@code T = sum over nodes of the max over devices}, plus the fixed per-request cost of every other
-     * device that takes part. Energy as in {@link #predict(int[])}, from the
+     * maps at the tail device) over its link plus one link latency when it receives anything, the halos
+     * of a row-split node overlapping its compute ({@code max}) and every other transfer preceding it
+     * ({@code +}); {@code T = sum over nodes of the max over devices}, plus the largest fixed per-request
+     * cost among the other devices that take part (requests go out together). Energy as in {@link #predict(int[])}, from the
      * same per-device busy times. Devices are matched to the plan by position; the plan's tail device
      * should be the initiator for the two predictions to be comparable.
      *
@@ -199,7 +230,10 @@ public final class CostModel {
         boolean[] on = new boolean[n];
         on[init] = true;
         for (int l = 0; l < nodes.size(); l++) {
-            LayerType type = LayerCostTable.typeOf(g, nodes.get(l));
+            io.coedge.graph.Node node = nodes.get(l);
+            LayerType type = LayerCostTable.typeOf(g, node);
+            boolean overlap = l > 0 && !node.outputs().isEmpty() && !node.output().isEmpty()
+                    && geometry.isSplit(node.output());
             double mx = 0;
             for (int i = 0; i < n; i++) {
                 DeviceProfile d = devices.get(i);
@@ -212,15 +246,19 @@ public final class CostModel {
                 }
                 busyCp[i] += c;
                 busyTx[i] += t;
-                mx = Math.max(mx, c + t);
+                // halos arrive while the interior rows are computed; the scatter band and gathered maps
+                // must be in before anything is computed on them
+                mx = Math.max(mx, overlap ? Math.max(c, t) : c + t);
             }
             latency += mx;
         }
+        double req = 0;
         for (int i = 0; i < n; i++) {
             if (on[i] && i != init) {
-                latency += request[i];
+                req = Math.max(req, request[i]);
             }
         }
+        latency += req;
         double energy = 0;
         for (int i = 0; i < n; i++) {
             if (on[i]) {
@@ -228,6 +266,59 @@ public final class CostModel {
             }
         }
         return new double[] {latency, energy};
+    }
+
+    /**
+     * How many neighbours each device exchanges halos with: 0 without rows or when it alone owns rows, 1 for
+     * the first and the last device that own rows (bands follow the device order), 2 for those in between.
+     */
+    static int[] sides(double[] a) {
+        int n = a.length;
+        int[] out = new int[n];
+        int first = -1, last = -1;
+        for (int i = 0; i < n; i++) {
+            if (a[i] > 0) {
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (a[i] > 0 && first != last) {
+                out[i] = (i > first ? 1 : 0) + (i < last ? 1 : 0);
+            }
+        }
+        return out;
+    }
+
+    static int[] sides(int[] rows) {
+        double[] a = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            a[i] = rows[i];
+        }
+        return sides(a);
+    }
+
+    /** Seconds of halo receive of device {@code i} in stage {@code s} with {@code sides} neighbours. */
+    double haloSeconds(int s, int i, int sides) {
+        return sides > 0 && hx[s][i] > 0 ? hxLat[s][i] + sides * hxSide[s][i] : 0;
+    }
+
+    /**
+     * Seconds device {@code i} spends in stage {@code s} owning {@code a > 0} rows with {@code sides}
+     * neighbours. When halos are exchanged the device computes the first layer's interior rows while its
+     * neighbours' halos travel, then the rows next to the boundary, then the stage's other layers:
+     * {@code max(cp a, cpRest a + halo + boundary)}; without halos {@code cp a}.
+     */
+    double stageSeconds(int s, int i, double a, int sides) {
+        double c = cp[s][i] * a;
+        return sides > 0 && hx[s][i] > 0
+                ? Math.max(c, cpRest[s][i] * a + hxLat[s][i] + sides * (hxSide[s][i] + cbSide[s][i]))
+                : c;
+    }
+
+    /** Scatter plus gather seconds of device {@code i != initiator} owning {@code a > 0} rows. */
+    double scatterGatherSeconds(int i, double a) {
+        return sgRow[i] * a + sgLat[i];
     }
 
     /** Predicts latency, energy and memory of a split of the input rows. */
@@ -262,6 +353,7 @@ public final class CostModel {
             }
         }
         boolean split = owners >= 2;
+        int[] sides = sides(a);
         double[] stage = new double[ns];
         double[][] comp = new double[ns][n];
         double[][] tx = new double[ns][n];
@@ -271,23 +363,25 @@ public final class CostModel {
             double m = 0;
             for (int i = 0; i < n; i++) {
                 comp[s][i] = cp[s][i] * a[i];
-                tx[s][i] = split && a[i] > 0 ? hx[s][i] : 0;
-                m = Math.max(m, comp[s][i] + tx[s][i]);
+                tx[s][i] = haloSeconds(s, i, sides[i]);
+                m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], sides[i]) : 0);
                 busyCp[i] += comp[s][i];
                 busyTx[i] += tx[s][i];
             }
             stage[s] = m;
             sumStages += m;
         }
+        // every worker has its own link: the scatters run at the same time, and so do the gathers
         double scatter = 0, gather = 0;
         double[] sg = new double[n];
         for (int i = 0; i < n; i++) {
             if (i != init && a[i] > 0) {
                 sg[i] = sgRow[i] * a[i] + sgLat[i];
-                double sc = sgRow[i] * a[i] * scatterRowFraction[i]
-                        + (sgLat[i] - request[i]) / (table.gatherBytesPerRow() > 0 ? 2 : 1) + request[i];
-                scatter += sc;
-                gather += sg[i] - sc;
+                if (sg[i] > scatter + gather) {
+                    scatter = sgRow[i] * a[i] * scatterRowFraction[i]
+                            + (sgLat[i] - request[i]) / (table.gatherBytesPerRow() > 0 ? 2 : 1) + request[i];
+                    gather = sg[i] - scatter;
+                }
             }
         }
         double latency = sumStages + scatter + gather + tail;

@@ -16,16 +16,23 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  *
  * <h2>Formulation (MILP)</h2>
  * Devices {@code i = 1..n} (initiator {@code o}), stages {@code s}, {@code H} input rows; constants from
- * the cost model: {@code c_si} compute seconds per row, {@code x_si} halo seconds, {@code r_i, q_i} scatter
- * plus gather seconds per row and fixed (0 for the initiator), {@code tail}.
+ * the cost model: {@code c_si} compute seconds per row, {@code c'_si} the part of it after the stage's first
+ * layer, {@code x_si} the fixed cost of a halo exchange, {@code y_si} the seconds of one side's halo bytes,
+ * {@code b_si} seconds of one side's boundary rows, computed once the halo is in,
+ * {@code r_i, q_i} scatter plus gather seconds per row and fixed (0 for the initiator), {@code tail}.
  * <pre>
  *   a_i  in [0, H] integer      rows of device i
  *   z_i  in {0, 1}              device i owns rows:        z_i &lt;= a_i &lt;= H z_i
  *   s    in {0, 1}              at least two devices own rows:
  *                                 sum z_i &lt;= 1 + (n - 1) s,  sum z_i &gt;= 2 s
  *   g_i  in [0, 1]              device i exchanges halos:  g_i &gt;= z_i + s - 1   (= z_i AND s at the optimum)
- *   T_s  &gt;= 0                  stage time (epigraph of the max): T_s &gt;= c_si a_i + x_si g_i  for all i
- *   L    = sum_s T_s + sum_{i != o} (r_i a_i + q_i z_i) + tail  &lt;= D
+ *   up_i, dn_i in [0, 1]        device i has a neighbour that owns rows before / after it (bands follow
+ *                               the device order): up_i &gt;= z_i + z_j - 1 (j &lt; i), dn_i &gt;= z_i + z_j - 1
+ *                               (j &gt; i), g_i &gt;= up_i, g_i &gt;= dn_i
+ *   T_s  &gt;= 0                  stage time (epigraph of the max), for all i:
+ *                                 T_s &gt;= c_si a_i,  T_s &gt;= c'_si a_i + x_si g_i + (y_si + b_si)(up_i + dn_i)
+ *   U    &gt;= 0                  scatter plus gather, for all i != o: U &gt;= r_i a_i + q_i z_i
+ *   L    = sum_s T_s + U + tail  &lt;= D
  *   sum a_i = H
  *   memory: W z_i + m a_i + h_max g_i &lt;= M_i
  * </pre>
@@ -52,6 +59,11 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * <li>Greedy device elimination: drop the device whose removal improves the result most, repeat until no
  *     removal helps.</li>
  * </ol>
+ * The LPs of the fast path leave out the second stage constraint (a halo slower than the interior rows)
+ * and the neighbour variables: in the relaxation {@code z_i} is about {@code a_i / H}, so the halo terms
+ * they switch on nearly vanish, and for a fixed selection they only matter where a device's share is
+ * small; the rounding and the repair moves evaluate the full cost model. This halves the LPs (the
+ * planner's solve-time target); the optimality-gap test compares the result against the full MILP.
  * The energy plan is never worse than the latency-minimal plan when that one meets the deadline, so the
  * fast path is feasible whenever it finds a latency-minimal plan within the deadline.
  * {@link #exact} solves the MILP itself with ojAlgo's branch and bound (reference on small instances).
@@ -520,42 +532,48 @@ public final class Planner {
     /**
      * Evaluates moving rows between two devices in O(stages) instead of O(stages x devices): a move changes
      * only the two devices' stage times, so each stage's new maximum is the larger of their new times and
-     * the largest time among the other devices (kept as each stage's top three). The set of devices that
-     * own rows does not change inside {@link #improve}, so idle power and halo terms stay fixed.
+     * the largest time among the other devices (kept as each stage's top three). Scatter plus gather, whose
+     * slowest device counts, is one more such maximum (row {@code ns}). The set of devices that own rows does
+     * not change inside {@link #improve}, so idle power and halo terms stay fixed.
      */
     private final class Moves {
         private final int ns = m.cp.length;
-        private final double[][] v = new double[ns][];
-        private final int[][] top = new int[ns][3];
+        private final double[][] v = new double[ns + 1][];
+        private final int[][] top = new int[ns + 1][3];
         private final double[] cpTotal = new double[n];
         private double idleSum;
+        private int[] sides = new int[n];
 
         Moves(int[] rows) {
-            for (int s = 0; s < ns; s++) {
+            for (int s = 0; s <= ns; s++) {
                 v[s] = new double[n];
-                for (int i = 0; i < n; i++) {
+                for (int i = 0; s < ns && i < n; i++) {
                     cpTotal[i] += m.cp[s][i];
                 }
             }
             reset(rows);
         }
 
-        void reset(int[] rows) {
-            int owners = 0;
-            for (int r : rows) {
-                owners += r > 0 ? 1 : 0;
+        /** Device i's time in row s (a stage, or ns: scatter plus gather) owning {@code rows > 0} rows. */
+        private double time(int s, int i, int rows) {
+            if (s < ns) {
+                return m.stageSeconds(s, i, rows, sides[i]);
             }
-            boolean split = owners >= 2;
+            return i == init ? 0 : m.scatterGatherSeconds(i, rows);
+        }
+
+        void reset(int[] rows) {
+            sides = CostModel.sides(rows);
             idleSum = m.idleW[init];
             for (int i = 0; i < n; i++) {
                 if (i != init && rows[i] > 0) {
                     idleSum += m.idleW[i];
                 }
             }
-            for (int s = 0; s < ns; s++) {
+            for (int s = 0; s <= ns; s++) {
                 int t0 = -1, t1 = -1, t2 = -1;
                 for (int i = 0; i < n; i++) {
-                    double x = rows[i] > 0 ? m.cp[s][i] * rows[i] + (split ? m.hx[s][i] : 0) : 0;
+                    double x = rows[i] > 0 ? time(s, i, rows[i]) : 0;
                     v[s][i] = x;
                     if (t0 < 0 || x > v[s][t0]) {
                         t2 = t1;
@@ -576,8 +594,10 @@ public final class Planner {
 
         /** {latency, energy, memory excess} after moving {@code step} rows from {@code j} to {@code k}. */
         double[] after(Candidate cur, int j, int k, int step) {
-            double dStages = 0;
-            for (int s = 0; s < ns; s++) {
+            double dLat = 0;
+            int rj = cur.rows[j] - step;
+            int rk = cur.rows[k] + step;
+            for (int s = 0; s <= ns; s++) {
                 int[] t = top[s];
                 double others = 0;
                 for (int q = 0; q < 3; q++) {
@@ -587,12 +607,10 @@ public final class Planner {
                         break;
                     }
                 }
-                double nj = v[s][j] - m.cp[s][j] * step;
-                double nk = v[s][k] + m.cp[s][k] * step;
-                dStages += Math.max(others, Math.max(nj, nk)) - v[s][t[0]];
+                double nj = rj > 0 ? time(s, j, rj) : 0;
+                double nk = time(s, k, rk);
+                dLat += Math.max(others, Math.max(nj, nk)) - v[s][t[0]];
             }
-            double dSg = (j != init ? -m.sgRow[j] * step : 0) + (k != init ? m.sgRow[k] * step : 0);
-            double dLat = dStages + dSg;
             double dEnergyVar = -m.dcpW[j] * cpTotal[j] * step + m.dcpW[k] * cpTotal[k] * step;
             if (j != init) {
                 dEnergyVar -= (m.dtxW[j] + m.dtxW[init]) * m.sgRow[j] * step;
@@ -625,20 +643,20 @@ public final class Planner {
             owners += r > 0 ? 1 : 0;
         }
         boolean split = owners >= 2;
+        int[] sides = CostModel.sides(rows);
         double sumStages = 0;
         double energyVar = 0;
         int ns = m.cp.length;
         for (int s = 0; s < ns; s++) {
             double mx = 0;
             double[] cps = m.cp[s];
-            double[] hxs = m.hx[s];
             for (int i = 0; i < n; i++) {
                 if (rows[i] == 0) {
                     continue;
                 }
                 double c = cps[i] * rows[i];
-                double t = split ? hxs[i] : 0;
-                mx = Math.max(mx, c + t);
+                double t = m.haloSeconds(s, i, sides[i]);
+                mx = Math.max(mx, m.stageSeconds(s, i, rows[i], sides[i]));
                 energyVar += m.dcpW[i] * c + m.dtxW[i] * t;
             }
             sumStages += mx;
@@ -651,8 +669,8 @@ public final class Planner {
                 continue;
             }
             if (i != init) {
-                double t = m.sgRow[i] * rows[i] + m.sgLat[i];
-                sg += t;
+                double t = m.scatterGatherSeconds(i, rows[i]);
+                sg = Math.max(sg, t);
                 energyVar += (m.dtxW[i] + m.dtxW[init]) * t;
                 idle += m.idleW[i];
             }
@@ -700,6 +718,8 @@ public final class Planner {
         Variable[] a = new Variable[n];
         Variable[] z = new Variable[n];
         Variable[] g = new Variable[n];
+        Variable[] up = new Variable[n];
+        Variable[] dn = new Variable[n];
         double[] zc = new double[n];
         double[] gc = new double[n];
         for (int i = 0; i < n; i++) {
@@ -746,6 +766,31 @@ public final class Planner {
                 atMost.add(z[i], 1);
                 atLeast.add(z[i], 1);
             }
+            // up_i (dn_i): device i owns rows and so does a device before (after) it, so it exchanges halos
+            // with a neighbour on that side; bands follow the device order. Only the MILP has them (see the
+            // class doc: the fast path's LPs leave the halo-bound stage constraints out).
+            for (int i = 0; integer && i < n; i++) {
+                up[i] = model.addVariable("up" + i).lower(0).upper(1);
+                dn[i] = model.addVariable("dn" + i).lower(0).upper(1);
+                model.addExpression("g_up" + i).lower(0).add(g[i], 1).add(up[i], -1);
+                model.addExpression("g_dn" + i).lower(0).add(g[i], 1).add(dn[i], -1);
+            }
+            for (int i = 0; integer && i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    if (j != i) {
+                        Variable side = j < i ? up[i] : dn[i];
+                        model.addExpression("side" + i + "_" + j).lower(-1).add(side, 1).add(z[i], -1).add(z[j], -1);
+                    }
+                }
+            }
+        }
+        int[] fixedSides = new int[n];
+        if (fixed != null) {
+            double[] sel = new double[n];
+            for (int i = 0; i < n; i++) {
+                sel[i] = fixed[i] ? 1 : 0;
+            }
+            fixedSides = CostModel.sides(sel);
         }
         Expression rowsSum = model.addExpression("rows").level(h);
         for (int i = 0; i < n; i++) {
@@ -758,16 +803,40 @@ public final class Planner {
                 if (fixed != null && !fixed[i]) {
                     continue;
                 }
-                Expression e = model.addExpression("stage" + s + "_" + i);
-                e.add(t[s], 1).add(a[i], -K * m.cp[s][i]);
+                // T_s >= c_si a_i (halos hidden behind the interior rows)
+                model.addExpression("stage" + s + "_" + i).lower(0).add(t[s], 1).add(a[i], -K * m.cp[s][i]);
+                if (m.hx[s][i] <= 0 || (fixed != null && fixedSides[i] == 0) || !integer) {
+                    continue;
+                }
+                // T_s >= c'_si a_i + x_si g_i + (y_si + b_si)(up_i + dn_i) (the halo takes longer than the
+                // interior); the MILP only, see the class doc
+                Expression e = model.addExpression("late" + s + "_" + i);
+                e.add(t[s], 1);
+                if (m.cpRest[s][i] != 0) {
+                    e.add(a[i], -K * m.cpRest[s][i]);
+                }
+                double perSide = K * (m.hxSide[s][i] + m.cbSide[s][i]);
                 if (fixed != null) {
-                    e.lower(K * m.hx[s][i] * gc[i]);
+                    e.lower(K * m.hxLat[s][i] + perSide * fixedSides[i]);
                 } else {
-                    e.lower(0);
-                    if (K * m.hx[s][i] != 0) {
-                        e.add(g[i], -K * m.hx[s][i]);
+                    e.lower(0).add(up[i], -perSide).add(dn[i], -perSide);
+                    if (m.hxLat[s][i] != 0) {
+                        e.add(g[i], -K * m.hxLat[s][i]);
                     }
                 }
+            }
+        }
+        // U >= r_i a_i + q_i z_i: scatters and gathers run at the same time, the slowest counts
+        Variable u = model.addVariable("U").lower(0);
+        for (int i = 0; i < n; i++) {
+            if (i == init || (fixed != null && !fixed[i])) {
+                continue;
+            }
+            Expression e = model.addExpression("sg" + i).add(u, 1).add(a[i], -K * m.sgRow[i]);
+            if (fixed != null) {
+                e.lower(K * m.sgLat[i] * zc[i]);
+            } else {
+                e.lower(0).add(z[i], -K * m.sgLat[i]);
             }
         }
         // L = Lvar + lConst
@@ -776,17 +845,7 @@ public final class Planner {
         for (int s = 0; s < ns; s++) {
             lVar.put(t[s], 1.0);
         }
-        for (int i = 0; i < n; i++) {
-            if (i == init) {
-                continue;
-            }
-            lVar.merge(a[i], K * m.sgRow[i], Double::sum);
-            if (fixed != null) {
-                lConst += K * m.sgLat[i] * zc[i];
-            } else {
-                lVar.merge(z[i], K * m.sgLat[i], Double::sum);
-            }
-        }
+        lVar.put(u, 1.0);
         if (bounded) {
             Expression dl = model.addExpression("deadline").upper(deadline - lConst);
             lVar.forEach(dl::add);
@@ -829,14 +888,19 @@ public final class Planner {
                 }
             }
             for (int i = 0; i < n; i++) {
-                double cpSum = 0, hxSum = 0;
+                double cpSum = 0, latSum = 0, sideSum = 0;
                 for (int s = 0; s < ns; s++) {
                     cpSum += K * m.cp[s][i];
-                    hxSum += K * m.hx[s][i];
+                    latSum += K * m.hxLat[s][i];
+                    sideSum += K * m.hxSide[s][i];
                 }
                 w.merge(a[i], m.dcpW[i] * cpSum, Double::sum);
-                if (fixed == null && hxSum != 0) {
-                    w.merge(g[i], m.dtxW[i] * hxSum, Double::sum);
+                if (fixed == null && latSum != 0) {
+                    w.merge(g[i], m.dtxW[i] * latSum, Double::sum);
+                }
+                if (fixed == null && integer && sideSum != 0) {
+                    w.merge(up[i], m.dtxW[i] * sideSum, Double::sum);
+                    w.merge(dn[i], m.dtxW[i] * sideSum, Double::sum);
                 }
                 if (i != init) {
                     double p = m.dtxW[i] + m.dtxW[init];

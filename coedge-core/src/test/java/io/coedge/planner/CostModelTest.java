@@ -44,11 +44,13 @@ class CostModelTest {
         CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
                 device("a", 1e9, 2, 6, 3, link), device("b", 2e9, 1, 4, 2, link)), null));
         Prediction p = m.predict(new int[] {6, 4});
-        double halo = 2000 / 1e6 + 0.001;
+        // two devices: each has one neighbour, so receives one side's halo (1000 bytes)
+        double halo = 1000 / 1e6 + 0.001;
         double cpA = 0.6, cpB = 0.2;
         assertThat(p.computeSeconds()[0]).containsExactly(new double[] {cpA, cpB}, within(1e-12));
         assertThat(p.transferSeconds()[0]).containsExactly(new double[] {halo, halo}, within(1e-12));
-        double stage = cpA + halo;
+        // the halo (3 ms) arrives while a computes its interior rows: the stage is a's compute alone
+        double stage = cpA;
         double sg = 4 * (500 + 100) / 1e6 + 2 * 0.001;
         double tail = 1.0;
         assertThat(p.latencySeconds()).isCloseTo(stage + sg + tail, within(1e-12));
@@ -57,6 +59,44 @@ class CostModelTest {
         double eB = 1 * p.latencySeconds() + 3 * cpB + 1 * halo + 1 * sg;
         assertThat(p.energyJoules()).isCloseTo(eA + eB, within(1e-9));
         assertThat(p.deviceEnergy()).containsExactly(new double[] {eA, eB}, within(1e-9));
+    }
+
+    @Test
+    void aHaloSlowerThanTheInteriorCostsItsTimePlusTheBoundaryRows() {
+        LinkProfile slow = new LinkProfile(1e3, 0.001);
+        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, slow), device("b", 2e9, 1, 4, 2, slow)), null));
+        Prediction p = m.predict(new int[] {6, 4});
+        double halo = 1000 / 1e3 + 0.001;
+        // a: 1 boundary row of the conv (1e8 FLOPs) at 1 GFLOP/s after one side's halo; b at 2 GFLOP/s
+        assertThat(p.stageSeconds()[0]).isCloseTo(halo + 0.1, within(1e-12));
+        assertThat(p.transferSeconds()[0]).containsExactly(new double[] {halo, halo}, within(1e-12));
+    }
+
+    @Test
+    void aDeviceBetweenTwoOthersReceivesBothSidesHalosAndTheEdgesOneEach() {
+        LinkProfile link = new LinkProfile(1e6, 0.001);
+        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, link), device("b", 1e9, 1, 4, 2, link), device("c", 1e9, 1, 4, 2, link),
+                device("d", 1e9, 1, 4, 2, link)), null));
+        Prediction p = m.predict(new int[] {3, 4, 0, 3});
+        double one = 1000 / 1e6 + 0.001;
+        double both = 2000 / 1e6 + 0.001;
+        assertThat(p.transferSeconds()[0]).containsExactly(new double[] {one, both, 0, one}, within(1e-12));
+    }
+
+    @Test
+    void scattersAndGathersToSeveralWorkersRunAtTheSameTime() {
+        LinkProfile link = new LinkProfile(1e6, 0.001);
+        CostModel two = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, link), device("b", 1e9, 1, 4, 2, link)), null));
+        CostModel three = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, link), device("b", 1e9, 1, 4, 2, link), device("c", 1e9, 1, 4, 2, link)), null));
+        Prediction p2 = two.predict(new int[] {6, 4});
+        Prediction p3 = three.predict(new int[] {2, 4, 4});
+        double sg = 4 * (500 + 100) / 1e6 + 2 * 0.001;
+        assertThat(p2.scatterSeconds() + p2.gatherSeconds()).isCloseTo(sg, within(1e-12));
+        assertThat(p3.scatterSeconds() + p3.gatherSeconds()).isCloseTo(sg, within(1e-12));
     }
 
     @Test

@@ -21,7 +21,7 @@ import io.coedge.transport.TransportConfiguration;
  * java -cp CLASSPATH io.coedge.bench.eval.Evaluation [--smoke] [--models alexnet,vgg16,resnet18,googlenet]
  *      [--strategies coedge,local,equal,proportional,latency] [--initiator-cpu 0.5] [--cpu 0.5,0.3,0.2]
  *      [--mbit 200,100,50] [--presets rpi4b,jetson-nano,rpi4b,rpi3b+] [--warmups 1] [--runs 3]
- *      [--calibration-runs 2] [--shares 65536] [--period-us 5000]
+ *      [--calibration-runs 5] [--shares 65536] [--period-us 5000]
  *      [--deadline-fraction 0.3] [--order sequential|interleaved] [--out DIR]
  * </pre>
  * {@code scripts/evaluate} builds the class path and calls this. Results go to {@code DIR/evaluation.csv} and
@@ -42,7 +42,7 @@ public final class Evaluation {
         List<String> presets = List.of("rpi4b", "jetson-nano", "rpi4b", "rpi3b+");
         int warmups = 1;
         int runs = 3;
-        int calibrationRuns = 2;
+        int calibrationRuns = 5;
         int shares = 65536;
         long periodUs = 5_000;
         double deadlineFraction = 0.3;
