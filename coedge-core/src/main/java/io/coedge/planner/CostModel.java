@@ -15,11 +15,15 @@ import java.util.List;
  * <ul>
  * <li>{@code t_cp(i, s) = a_i / H * sum_{l in s} flops_l / f_i(type_l)} (rows split in one proportion), of
  *     which {@code cpRest} is the part after the stage's first layer;</li>
- * <li>{@code t_tx(i, s) = k_i haloBytes_s / 2 / b_i + latency_i} when at least two devices own rows and
- *     {@code a_i > 0}, else 0, where {@code k_i} is the number of neighbours the device exchanges with: 1
- *     for the first and last device that own rows (bands follow the device order), 2 in between. All of a
- *     device's halos come over its own link; {@code latency_i} is the measured cost of one halo exchange on
- *     that link (a round of send, driver hops and wake-up), not the wire's latency alone;</li>
+ * <li>{@code t_tx(i, s) = sum_{j in N(i)} haloBytes_s / 2 / min(b_i, b_j) + latency_i} when at least two
+ *     devices own rows and {@code a_i > 0}, else 0, where {@code N(i)} are the device's neighbours: the
+ *     nearest devices before and after it in the device order that own rows (bands follow the device
+ *     order), so {@code k_i = |N(i)|} is 1 for the first and last device that own rows and 2 in between.
+ *     A halo from {@code j} leaves through {@code j}'s link and arrives through {@code i}'s (each link is
+ *     capped in both directions), so it flows at the smaller of the two bandwidths, the pair's;
+ *     {@code latency_i} is the measured cost of one halo exchange on the device's link (a round of send,
+ *     driver hops and wake-up), not the wire's latency alone. A sender's own halos leave in the other
+ *     direction of its link and are not charged to it;</li>
  * <li>{@code t_b(i, s)}: computing the first layer's output rows next to the {@code k_i} boundaries (about
  *     one per halo row).</li>
  * </ul>
@@ -60,9 +64,11 @@ public final class CostModel {
     private final String[] stageNames;
     final double[][] cp;        // [stage][device] seconds per input row
     final double[][] cpRest;    // [stage][device] seconds per input row of the layers after the stage's first
-    final double[][] hx;        // [stage][device] seconds of halo from both sides (latency + both sides' bytes)
-    final double[][] hxLat;     // [stage][device] the fixed per-exchange part of hx
-    final double[][] hxSide;    // [stage][device] seconds of one side's halo bytes
+    final double[][] hxLat;     // [stage][device] the fixed per-exchange cost of a halo exchange
+    final double[] halfHaloBytes; // [stage] one side's halo bytes
+    final double[][] pace;      // [device][device] seconds per halo byte between two devices: 1 / min(b_i, b_j)
+    final double[][] hxSideMax; // [stage][device] seconds of one side's halo bytes from the slowest possible neighbour
+    final double[][] paceRatio; // [device][device] pace[i][j] over the slowest pace device i can have (<= 1)
     final double[][] cbSide;    // [stage][device] seconds of the first layer's rows next to one boundary
     final double[] stageHaloBytes;
     final double[] sgRow;       // scatter+gather seconds per row, 0 for the initiator
@@ -91,15 +97,32 @@ public final class CostModel {
         stageNames = new String[ns];
         cp = new double[ns][n];
         cpRest = new double[ns][n];
-        hx = new double[ns][n];
         hxLat = new double[ns][n];
-        hxSide = new double[ns][n];
+        halfHaloBytes = new double[ns];
+        hxSideMax = new double[ns][n];
+        pace = new double[n][n];
+        paceRatio = new double[n][n];
+        double[] maxPace = new double[n];
+        for (int i = 0; i < n; i++) {
+            double bi = devices.get(i).link().bandwidthBytesPerSecond();
+            maxPace[i] = 1 / bi;
+            for (int j = 0; j < n; j++) {
+                pace[i][j] = 1 / Math.min(bi, devices.get(j).link().bandwidthBytesPerSecond());
+                if (j != i) {
+                    maxPace[i] = Math.max(maxPace[i], pace[i][j]);
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                paceRatio[i][j] = j == i ? 0 : pace[i][j] / maxPace[i];
+            }
+        }
         cbSide = new double[ns][n];
         stageHaloBytes = new double[ns];
         for (int s = 0; s < ns; s++) {
             List<LayerCostTable.Layer> st = stages.get(s);
             stageNames[s] = st.get(0).name() + (st.size() > 1 ? " +" + (st.size() - 1) : "");
             stageHaloBytes[s] = st.get(0).haloBytes();
+            halfHaloBytes[s] = stageHaloBytes[s] / 2;
             for (int i = 0; i < n; i++) {
                 DeviceProfile d = devices.get(i);
                 double sec = 0;
@@ -112,8 +135,7 @@ public final class CostModel {
                 cpRest[s][i] = Math.max(0, sec - firstSec) / h;
                 if (stageHaloBytes[s] > 0) {
                     hxLat[s][i] = d.link().latencySeconds();
-                    hxSide[s][i] = stageHaloBytes[s] / 2 / d.link().bandwidthBytesPerSecond();
-                    hx[s][i] = hxLat[s][i] + 2 * hxSide[s][i];
+                    hxSideMax[s][i] = halfHaloBytes[s] * maxPace[i];
                     // the output rows that read halo rows: about one per halo row at the first layer
                     cbSide[s][i] = Math.min(first.haloRows(), first.outputRows()) * first.flopsPerOutputRow()
                             / d.rate(first.type()) / 2;
@@ -209,7 +231,8 @@ public final class CostModel {
      * Latency and energy of a partition from its geometry's exact accounting instead of the planning
      * model's proportional rows: each graph node is a layer, a device's time at it is its exact FLOPs over
      * its rate for the node's type plus the bytes it receives there (halos, its scatter band, gathered
-     * maps at the tail device) over its link plus one link latency when it receives anything, the halos
+     * maps at the tail device), each message at its sender's and its own pair bandwidth, plus one link
+     * latency of its own link when it receives anything, the halos
      * of a row-split node overlapping its compute ({@code max}) and every other transfer preceding it
      * ({@code +}); {@code T = sum over nodes of the max over devices}, plus the largest fixed per-request
      * cost among the other devices that take part (requests go out together). Energy as in {@link #predict(int[])}, from the
@@ -225,6 +248,11 @@ public final class CostModel {
             throw new IllegalArgumentException("plan has " + acc.devices() + " devices, the cluster " + n);
         }
         List<io.coedge.graph.Node> nodes = g.nodes();
+        // every message crosses the sender's and the receiver's capped links: the pair's bandwidth
+        double[][] rxSeconds = new double[n][nodes.size()];
+        for (io.coedge.partition.Transfer tr : geometry.transfers()) {
+            rxSeconds[tr.to()][tr.stage()] += tr.bytes() * pace[tr.to()][tr.from()];
+        }
         double latency = 0;
         double[] busyCp = new double[n], busyTx = new double[n];
         boolean[] on = new boolean[n];
@@ -240,7 +268,7 @@ public final class CostModel {
                 long f = acc.flops(i, l);
                 long rx = acc.bytesReceived(i, l);
                 double c = f / d.rate(type);
-                double t = rx > 0 ? d.link().transferSeconds(rx) : 0;
+                double t = rx > 0 ? rxSeconds[i][l] + d.link().latencySeconds() : 0;
                 if (f > 0 || rx > 0 || acc.bytesSent(i, l) > 0) {
                     on[i] = true;
                 }
@@ -298,21 +326,52 @@ public final class CostModel {
         return sides(a);
     }
 
-    /** Seconds of halo receive of device {@code i} in stage {@code s} with {@code sides} neighbours. */
-    double haloSeconds(int s, int i, int sides) {
-        return sides > 0 && hx[s][i] > 0 ? hxLat[s][i] + sides * hxSide[s][i] : 0;
+    /**
+     * Seconds per halo byte of each device summed over its neighbours ({@code 1 / min(b_i, b_j)} for each
+     * neighbour {@code j}): the devices that own rows are neighbours of the next one that owns rows in the
+     * device order. 0 for a device without neighbours.
+     */
+    double[] sidePace(double[] a) {
+        double[] out = new double[n];
+        int prev = -1;
+        for (int i = 0; i < n; i++) {
+            if (a[i] > 0) {
+                if (prev >= 0) {
+                    out[i] += pace[i][prev];
+                    out[prev] += pace[prev][i];
+                }
+                prev = i;
+            }
+        }
+        return out;
+    }
+
+    double[] sidePace(int[] rows) {
+        double[] a = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            a[i] = rows[i];
+        }
+        return sidePace(a);
+    }
+
+    /**
+     * Seconds of halo receive of device {@code i} in stage {@code s} with {@code sides} neighbours whose
+     * {@link #sidePace} is {@code sidePace}.
+     */
+    double haloSeconds(int s, int i, int sides, double sidePace) {
+        return sides > 0 && stageHaloBytes[s] > 0 ? hxLat[s][i] + halfHaloBytes[s] * sidePace : 0;
     }
 
     /**
      * Seconds device {@code i} spends in stage {@code s} owning {@code a > 0} rows with {@code sides}
-     * neighbours. When halos are exchanged the device computes the first layer's interior rows while its
-     * neighbours' halos travel, then the rows next to the boundary, then the stage's other layers:
-     * {@code max(cp a, cpRest a + halo + boundary)}; without halos {@code cp a}.
+     * neighbours ({@link #sidePace} {@code sidePace}). When halos are exchanged the device computes the first
+     * layer's interior rows while its neighbours' halos travel, then the rows next to the boundary, then the
+     * stage's other layers: {@code max(cp a, cpRest a + halo + boundary)}; without halos {@code cp a}.
      */
-    double stageSeconds(int s, int i, double a, int sides) {
+    double stageSeconds(int s, int i, double a, int sides, double sidePace) {
         double c = cp[s][i] * a;
-        return sides > 0 && hx[s][i] > 0
-                ? Math.max(c, cpRest[s][i] * a + hxLat[s][i] + sides * (hxSide[s][i] + cbSide[s][i]))
+        return sides > 0 && stageHaloBytes[s] > 0
+                ? Math.max(c, cpRest[s][i] * a + hxLat[s][i] + halfHaloBytes[s] * sidePace + sides * cbSide[s][i])
                 : c;
     }
 
@@ -354,6 +413,7 @@ public final class CostModel {
         }
         boolean split = owners >= 2;
         int[] sides = sides(a);
+        double[] sp = sidePace(a);
         double[] stage = new double[ns];
         double[][] comp = new double[ns][n];
         double[][] tx = new double[ns][n];
@@ -363,8 +423,8 @@ public final class CostModel {
             double m = 0;
             for (int i = 0; i < n; i++) {
                 comp[s][i] = cp[s][i] * a[i];
-                tx[s][i] = haloSeconds(s, i, sides[i]);
-                m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], sides[i]) : 0);
+                tx[s][i] = haloSeconds(s, i, sides[i], sp[i]);
+                m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], sides[i], sp[i]) : 0);
                 busyCp[i] += comp[s][i];
                 busyTx[i] += tx[s][i];
             }

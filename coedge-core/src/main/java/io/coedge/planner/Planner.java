@@ -17,7 +17,10 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * <h2>Formulation (MILP)</h2>
  * Devices {@code i = 1..n} (initiator {@code o}), stages {@code s}, {@code H} input rows; constants from
  * the cost model: {@code c_si} compute seconds per row, {@code c'_si} the part of it after the stage's first
- * layer, {@code x_si} the fixed cost of a halo exchange, {@code y_si} the seconds of one side's halo bytes,
+ * layer, {@code x_si} the fixed cost of a halo exchange, {@code y_si} the seconds of one side's halo bytes
+ * from device i's slowest possible neighbour ({@code haloBytes_s / 2 / min_j min(bw_i, bw_j)}, {@code bw}
+ * the links' bandwidths),
+ * {@code rho_ij <= 1} the pace of the pair (i, j) relative to that slowest one,
  * {@code b_si} seconds of one side's boundary rows, computed once the halo is in,
  * {@code r_i, q_i} scatter plus gather seconds per row and fixed (0 for the initiator), {@code tail}.
  * <pre>
@@ -29,8 +32,13 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  *   up_i, dn_i in [0, 1]        device i has a neighbour that owns rows before / after it (bands follow
  *                               the device order): up_i &gt;= z_i + z_j - 1 (j &lt; i), dn_i &gt;= z_i + z_j - 1
  *                               (j &gt; i), g_i &gt;= up_i, g_i &gt;= dn_i
+ *   vu_i, vd_i in [0, 1]        the pace of device i's halo from its neighbour before / after it, relative
+ *                               to y: for each j &lt; i (j &gt; i), vu_i (vd_i) &gt;= rho_ij (z_i + z_j - 1
+ *                               - sum_{k strictly between i and j} z_k), exact for binary z since then
+ *                               only the nearest owner j on that side has a positive right-hand side
  *   T_s  &gt;= 0                  stage time (epigraph of the max), for all i:
- *                                 T_s &gt;= c_si a_i,  T_s &gt;= c'_si a_i + x_si g_i + (y_si + b_si)(up_i + dn_i)
+ *                                 T_s &gt;= c_si a_i,
+ *                                 T_s &gt;= c'_si a_i + x_si g_i + b_si (up_i + dn_i) + y_si (vu_i + vd_i)
  *   U    &gt;= 0                  scatter plus gather, for all i != o: U &gt;= r_i a_i + q_i z_i
  *   L    = sum_s T_s + U + tail  &lt;= D
  *   sum a_i = H
@@ -41,7 +49,8 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  *
  * <p>Objective {@code latency}: minimise {@code L}. Objective {@code energy}: minimise
  * <pre>
- *   P_idle_o L + sum_{i != o} P_idle_i w_i + sum_i [ (P_cp_i - P_idle_i) sum_s c_si a_i + (P_tx_i - P_idle_i) sum_s x_si g_i ]
+ *   P_idle_o L + sum_{i != o} P_idle_i w_i + sum_i [ (P_cp_i - P_idle_i) sum_s c_si a_i
+ *                                                    + (P_tx_i - P_idle_i) sum_s (x_si g_i + y_si (vu_i + vd_i)) ]
  *   + sum_{i != o} (P_tx_i - P_idle_i + P_tx_o - P_idle_o)(r_i a_i + q_i z_i) + (P_cp_o - P_idle_o) tail
  * </pre>
  * where {@code w_i = z_i L} (idle energy is paid only by devices that take part) is linearised with the
@@ -543,6 +552,7 @@ public final class Planner {
         private final double[] cpTotal = new double[n];
         private double idleSum;
         private int[] sides = new int[n];
+        private double[] pace = new double[n];
 
         Moves(int[] rows) {
             for (int s = 0; s <= ns; s++) {
@@ -557,13 +567,14 @@ public final class Planner {
         /** Device i's time in row s (a stage, or ns: scatter plus gather) owning {@code rows > 0} rows. */
         private double time(int s, int i, int rows) {
             if (s < ns) {
-                return m.stageSeconds(s, i, rows, sides[i]);
+                return m.stageSeconds(s, i, rows, sides[i], pace[i]);
             }
             return i == init ? 0 : m.scatterGatherSeconds(i, rows);
         }
 
         void reset(int[] rows) {
             sides = CostModel.sides(rows);
+            pace = m.sidePace(rows);
             idleSum = m.idleW[init];
             for (int i = 0; i < n; i++) {
                 if (i != init && rows[i] > 0) {
@@ -644,6 +655,7 @@ public final class Planner {
         }
         boolean split = owners >= 2;
         int[] sides = CostModel.sides(rows);
+        double[] pace = m.sidePace(rows);
         double sumStages = 0;
         double energyVar = 0;
         int ns = m.cp.length;
@@ -655,8 +667,8 @@ public final class Planner {
                     continue;
                 }
                 double c = cps[i] * rows[i];
-                double t = m.haloSeconds(s, i, sides[i]);
-                mx = Math.max(mx, m.stageSeconds(s, i, rows[i], sides[i]));
+                double t = m.haloSeconds(s, i, sides[i], pace[i]);
+                mx = Math.max(mx, m.stageSeconds(s, i, rows[i], sides[i], pace[i]));
                 energyVar += m.dcpW[i] * c + m.dtxW[i] * t;
             }
             sumStages += mx;
@@ -720,6 +732,8 @@ public final class Planner {
         Variable[] g = new Variable[n];
         Variable[] up = new Variable[n];
         Variable[] dn = new Variable[n];
+        Variable[] vUp = new Variable[n];
+        Variable[] vDn = new Variable[n];
         double[] zc = new double[n];
         double[] gc = new double[n];
         for (int i = 0; i < n; i++) {
@@ -776,21 +790,36 @@ public final class Planner {
                 model.addExpression("g_dn" + i).lower(0).add(g[i], 1).add(dn[i], -1);
             }
             for (int i = 0; integer && i < n; i++) {
+                vUp[i] = model.addVariable("vup" + i).lower(0).upper(1);
+                vDn[i] = model.addVariable("vdn" + i).lower(0).upper(1);
+            }
+            for (int i = 0; integer && i < n; i++) {
                 for (int j = 0; j < n; j++) {
                     if (j != i) {
                         Variable side = j < i ? up[i] : dn[i];
                         model.addExpression("side" + i + "_" + j).lower(-1).add(side, 1).add(z[i], -1).add(z[j], -1);
+                        // j is i's neighbour on that side when both own rows and no device between them
+                        // does: v_i >= rho_ij (z_i + z_j - 1 - sum_{k between} z_k), exact for binary z
+                        Variable v = j < i ? vUp[i] : vDn[i];
+                        double rho = m.paceRatio[i][j];
+                        Expression e = model.addExpression("pace" + i + "_" + j).lower(-rho)
+                                .add(v, 1).add(z[i], -rho).add(z[j], -rho);
+                        for (int k = Math.min(i, j) + 1; k < Math.max(i, j); k++) {
+                            e.add(z[k], rho);
+                        }
                     }
                 }
             }
         }
         int[] fixedSides = new int[n];
+        double[] fixedPace = new double[n];
         if (fixed != null) {
             double[] sel = new double[n];
             for (int i = 0; i < n; i++) {
                 sel[i] = fixed[i] ? 1 : 0;
             }
             fixedSides = CostModel.sides(sel);
+            fixedPace = m.sidePace(sel);
         }
         Expression rowsSum = model.addExpression("rows").level(h);
         for (int i = 0; i < n; i++) {
@@ -805,21 +834,28 @@ public final class Planner {
                 }
                 // T_s >= c_si a_i (halos hidden behind the interior rows)
                 model.addExpression("stage" + s + "_" + i).lower(0).add(t[s], 1).add(a[i], -K * m.cp[s][i]);
-                if (m.hx[s][i] <= 0 || (fixed != null && fixedSides[i] == 0) || !integer) {
+                if (m.stageHaloBytes[s] <= 0 || (fixed != null && fixedSides[i] == 0) || !integer) {
                     continue;
                 }
-                // T_s >= c'_si a_i + x_si g_i + (y_si + b_si)(up_i + dn_i) (the halo takes longer than the
-                // interior); the MILP only, see the class doc
+                // T_s >= c'_si a_i + x_si g_i + b_si (up_i + dn_i) + y_si (v_up_i + v_dn_i) (the halo takes
+                // longer than the interior); the MILP only, see the class doc
                 Expression e = model.addExpression("late" + s + "_" + i);
                 e.add(t[s], 1);
                 if (m.cpRest[s][i] != 0) {
                     e.add(a[i], -K * m.cpRest[s][i]);
                 }
-                double perSide = K * (m.hxSide[s][i] + m.cbSide[s][i]);
                 if (fixed != null) {
-                    e.lower(K * m.hxLat[s][i] + perSide * fixedSides[i]);
+                    e.lower(K * (m.hxLat[s][i] + m.halfHaloBytes[s] * fixedPace[i] + m.cbSide[s][i] * fixedSides[i]));
                 } else {
-                    e.lower(0).add(up[i], -perSide).add(dn[i], -perSide);
+                    double b = K * m.cbSide[s][i];
+                    double y = K * m.hxSideMax[s][i];
+                    e.lower(0);
+                    if (b != 0) {
+                        e.add(up[i], -b).add(dn[i], -b);
+                    }
+                    if (y != 0) {
+                        e.add(vUp[i], -y).add(vDn[i], -y);
+                    }
                     if (m.hxLat[s][i] != 0) {
                         e.add(g[i], -K * m.hxLat[s][i]);
                     }
@@ -892,15 +928,15 @@ public final class Planner {
                 for (int s = 0; s < ns; s++) {
                     cpSum += K * m.cp[s][i];
                     latSum += K * m.hxLat[s][i];
-                    sideSum += K * m.hxSide[s][i];
+                    sideSum += K * m.hxSideMax[s][i];
                 }
                 w.merge(a[i], m.dcpW[i] * cpSum, Double::sum);
                 if (fixed == null && latSum != 0) {
                     w.merge(g[i], m.dtxW[i] * latSum, Double::sum);
                 }
                 if (fixed == null && integer && sideSum != 0) {
-                    w.merge(up[i], m.dtxW[i] * sideSum, Double::sum);
-                    w.merge(dn[i], m.dtxW[i] * sideSum, Double::sum);
+                    w.merge(vUp[i], m.dtxW[i] * sideSum, Double::sum);
+                    w.merge(vDn[i], m.dtxW[i] * sideSum, Double::sum);
                 }
                 if (i != init) {
                     double p = m.dtxW[i] + m.dtxW[init];

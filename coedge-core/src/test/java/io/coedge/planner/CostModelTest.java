@@ -86,6 +86,50 @@ class CostModelTest {
     }
 
     @Test
+    void aHaloFlowsAtTheSlowerOfTheTwoLinksItCrosses() {
+        LinkProfile fast = new LinkProfile(1e6, 0.001);
+        LinkProfile slow = new LinkProfile(1e5, 0.001);
+        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, fast), device("b", 1e9, 1, 4, 2, fast), device("c", 1e9, 1, 4, 2, slow)), null));
+        Prediction p = m.predict(new int[] {3, 4, 3});
+        double fromFast = 1000 / 1e6;
+        double fromSlow = 1000 / 1e5;
+        // b's halo from c crosses c's 0.1 MB/s link: charged at the pair's bandwidth, not b's own
+        assertThat(p.transferSeconds()[0]).containsExactly(
+                new double[] {fromFast + 0.001, fromFast + fromSlow + 0.001, fromSlow + 0.001}, within(1e-12));
+    }
+
+    @Test
+    void aSlowNeighbourSlowsTheFastDevicesStage() {
+        LinkProfile fast = new LinkProfile(1e6, 0.001);
+        LinkProfile slow = new LinkProfile(1e3, 0.001);
+        CostModel allFast = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, fast), device("b", 1e9, 1, 4, 2, fast), device("c", 1e9, 1, 4, 2, fast)), null));
+        CostModel slowEdge = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, fast), device("b", 1e9, 1, 4, 2, fast), device("c", 1e9, 1, 4, 2, slow)), null));
+        int[] rows = {3, 4, 3};
+        // with fast links the halos hide behind b's 0.4 s of interior rows
+        assertThat(allFast.predict(rows).stageSeconds()[0]).isCloseTo(0.4, within(1e-12));
+        // c's 1 s halo holds b up: halo from a, halo from c, then b's two boundary rows (0.1 s each)
+        double b = 0.001 + 1000 / 1e6 + 1000 / 1e3 + 2 * 0.1;
+        assertThat(slowEdge.predict(rows).stageSeconds()[0]).isCloseTo(b, within(1e-12));
+        // and the planner's move evaluation agrees with the full prediction
+        Planner planner = new Planner(slowEdge);
+        assertThat(planner.quick(rows)[0]).isCloseTo(slowEdge.predict(rows).latencySeconds(), within(1e-12));
+    }
+
+    @Test
+    void devicesThatOwnNoRowsDoNotCountAsNeighbours() {
+        LinkProfile fast = new LinkProfile(1e6, 0.001);
+        LinkProfile slow = new LinkProfile(1e3, 0.001);
+        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, fast), device("b", 1e9, 1, 4, 2, slow), device("c", 1e9, 1, 4, 2, fast)), null));
+        // b owns nothing: a and c exchange with each other over fast links
+        assertThat(m.predict(new int[] {5, 0, 5}).transferSeconds()[0])
+                .containsExactly(new double[] {1000 / 1e6 + 0.001, 0, 1000 / 1e6 + 0.001}, within(1e-12));
+    }
+
+    @Test
     void scattersAndGathersToSeveralWorkersRunAtTheSameTime() {
         LinkProfile link = new LinkProfile(1e6, 0.001);
         CostModel two = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
@@ -138,6 +182,24 @@ class CostModelTest {
         CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(device("a", 1e9, 2, 6, 3, null)), null));
         assertThatThrownBy(() -> m.predict(new int[] {9})).hasMessageContaining("sum to 9");
         assertThatThrownBy(() -> m.predict(new int[] {5, 5})).hasMessageContaining("1 devices");
+    }
+
+    @Test
+    void exactGeometryChargesEveryMessageAtThePairsBandwidth() {
+        Graph g = ModelZoo.build("alexnet");
+        LayerCostTable t = LayerCostTable.fromGraph(g);
+        LinkProfile fast = new LinkProfile(1e9, 0);
+        LinkProfile slow = new LinkProfile(1e6, 0);
+        CostModel fastSlow = new CostModel(t, new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, fast), device("b", 1e9, 1, 4, 2, slow)), null));
+        CostModel slowSlow = new CostModel(t, new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, slow), device("b", 1e9, 1, 4, 2, slow)), null));
+        Geometry geo = Geometry.of(g, Plan.equal(fastSlow.deviceNames(), t.inputRows(), Sync.every()));
+        // two devices: every message crosses b's slow link, so a's fast link changes nothing
+        assertThat(fastSlow.predictExact(geo)[0]).isCloseTo(slowSlow.predictExact(geo)[0], within(1e-12));
+        assertThat(fastSlow.predictExact(geo)[0]).isGreaterThan(
+                new CostModel(t, new DeviceProfiles.Cluster(List.of(device("a", 1e9, 2, 6, 3, fast),
+                        device("b", 1e9, 1, 4, 2, fast)), null)).predictExact(geo)[0]);
     }
 
     @Test
