@@ -27,9 +27,12 @@ import java.util.List;
  * <li>{@code t_b(i, s)}: computing the first layer's output rows next to the {@code k_i} boundaries (about
  *     one per halo row).</li>
  * </ul>
- * The runtime computes a layer's interior rows while the halos travel and the boundary rows after they
- * arrive, so {@code T_s = max_i max(t_cp(i, s), cpRest(i, s) + t_tx(i, s) + t_b(i, s))}: a halo costs
- * time only where it takes longer than the interior.
+ * The runtime sends halo rows as soon as their producer has computed them, computes a layer's interior
+ * rows while the halos travel and the boundary rows after they arrive, so
+ * {@code T_s = max_i max(t_cp(i, s), cpRest(i, s) - hide(i, s) + t_tx(i, s) + t_b(i, s))}: a halo costs time
+ * only where it takes longer than the interior and the layers run between its producer and the stage
+ * ({@code hide(i, s)}, in proportion to {@code a_i} like {@code t_cp}; for most layers 0, for an inception
+ * block's pool branch, which reads the block's input, the other branches).
  *
  * <p><b>Latency</b> {@code T = sum_s T_s + max_i (scatter_i + gather_i) + tail}: the initiator sends each
  * other device its input rows and later receives its last maps over the pair link (smaller bandwidth,
@@ -64,6 +67,8 @@ public final class CostModel {
     private final String[] stageNames;
     final double[][] cp;        // [stage][device] seconds per input row
     final double[][] cpRest;    // [stage][device] seconds per input row of the layers after the stage's first
+    final double[][] hide;      // [stage][device] seconds per input row run between the halo's send and the stage
+    final double[][] cpLate;    // [stage][device] cpRest - hide: the row term of the halo-bound stage time
     final double[][] hxLat;     // [stage][device] the fixed per-exchange cost of a halo exchange
     final double[] halfHaloBytes; // [stage] one side's halo bytes
     final double[][] pace;      // [device][device] seconds per halo byte between two devices: 1 / min(b_i, b_j)
@@ -87,9 +92,13 @@ public final class CostModel {
         this.init = cluster.initiatorIndex();
         this.h = table.inputRows();
         List<List<LayerCostTable.Layer>> stages = new ArrayList<>();
-        for (LayerCostTable.Layer l : table.layers()) {
+        List<Integer> firstIndex = new ArrayList<>();
+        List<LayerCostTable.Layer> all = table.layers();
+        for (int li = 0; li < all.size(); li++) {
+            LayerCostTable.Layer l = all.get(li);
             if (stages.isEmpty() || l.haloRows() > 0) {
                 stages.add(new ArrayList<>());
+                firstIndex.add(li);
             }
             stages.get(stages.size() - 1).add(l);
         }
@@ -97,6 +106,8 @@ public final class CostModel {
         stageNames = new String[ns];
         cp = new double[ns][n];
         cpRest = new double[ns][n];
+        hide = new double[ns][n];
+        cpLate = new double[ns][n];
         hxLat = new double[ns][n];
         halfHaloBytes = new double[ns];
         hxSideMax = new double[ns][n];
@@ -133,6 +144,16 @@ public final class CostModel {
                 double firstSec = first.flops() / d.rate(first.type());
                 cp[s][i] = sec / h;
                 cpRest[s][i] = Math.max(0, sec - firstSec) / h;
+                // the layers that ran since the halo rows were sent (their producer computes and sends them
+                // first); rows split in one proportion, so per input row like cp
+                int f = firstIndex.get(s);
+                double hidden = 0;
+                for (int li = Math.max(0, f - st.get(0).layersSinceInput()); li < f; li++) {
+                    LayerCostTable.Layer l = all.get(li);
+                    hidden += l.flops() / d.rate(l.type());
+                }
+                hide[s][i] = hidden / h;
+                cpLate[s][i] = cpRest[s][i] - hide[s][i];
                 if (stageHaloBytes[s] > 0) {
                     hxLat[s][i] = d.link().latencySeconds();
                     hxSideMax[s][i] = halfHaloBytes[s] * maxPace[i];
@@ -366,12 +387,13 @@ public final class CostModel {
      * Seconds device {@code i} spends in stage {@code s} owning {@code a > 0} rows with {@code sides}
      * neighbours ({@link #sidePace} {@code sidePace}). When halos are exchanged the device computes the first
      * layer's interior rows while its neighbours' halos travel, then the rows next to the boundary, then the
-     * stage's other layers: {@code max(cp a, cpRest a + halo + boundary)}; without halos {@code cp a}.
+     * stage's other layers: {@code max(cp a, (cpRest - hide) a + halo + boundary)}, where {@code hide} are
+     * the layers that ran since the halo was sent; without halos {@code cp a}.
      */
     double stageSeconds(int s, int i, double a, int sides, double sidePace) {
         double c = cp[s][i] * a;
         return sides > 0 && stageHaloBytes[s] > 0
-                ? Math.max(c, cpRest[s][i] * a + hxLat[s][i] + halfHaloBytes[s] * sidePace + sides * cbSide[s][i])
+                ? Math.max(c, cpLate[s][i] * a + hxLat[s][i] + halfHaloBytes[s] * sidePace + sides * cbSide[s][i])
                 : c;
     }
 

@@ -52,12 +52,23 @@ public record LayerCostTable(String model, int inputRows, List<Layer> layers, do
      *                        (0 when the layer shares its input with an earlier layer that already fetched
      *                        at least as many)
      * @param haloBytesPerRow bytes of one input row
+     * @param layersSinceInput how many layers of the table run between the layer that produces this layer's
+     *                        input and this layer (0 when it is the one before, or the input is the model's):
+     *                        the runtime sends halo rows as soon as their producer has computed them, so
+     *                        the halo travels while those layers run (an inception block's pool branch
+     *                        reads the block input, produced before the other branches)
      */
-    public record Layer(String name, LayerType type, long flops, int outputRows, int haloRows, long haloBytesPerRow) {
+    public record Layer(String name, LayerType type, long flops, int outputRows, int haloRows, long haloBytesPerRow,
+                        int layersSinceInput) {
         public Layer {
-            if (flops < 0 || outputRows <= 0 || haloRows < 0 || haloBytesPerRow < 0) {
-                throw new IllegalArgumentException("layer '" + name + "': negative FLOPs, rows or bytes");
+            if (flops < 0 || outputRows <= 0 || haloRows < 0 || haloBytesPerRow < 0 || layersSinceInput < 0) {
+                throw new IllegalArgumentException("layer '" + name + "': negative FLOPs, rows, bytes or layer count");
             }
+        }
+
+        /** A layer whose input comes from the layer before it. */
+        public Layer(String name, LayerType type, long flops, int outputRows, int haloRows, long haloBytesPerRow) {
+            this(name, type, flops, outputRows, haloRows, haloBytesPerRow, 0);
         }
 
         /** FLOPs of one output row ({@code rho_l} in the design). */
@@ -108,6 +119,7 @@ public record LayerCostTable(String model, int inputRows, List<Layer> layers, do
         List<Layer> layers = new ArrayList<>();
         EnumMap<LayerType, Long> tail = new EnumMap<>(LayerType.class);
         Map<String, Integer> haloFetched = new HashMap<>();
+        Map<String, Integer> producedBy = new HashMap<>();
         Set<String> spatialValues = new LinkedHashSet<>();
         spatialValues.add(g.inputs().get(0).name());
         long spatialWeights = 0, tailWeights = 0;
@@ -144,7 +156,9 @@ public record LayerCostTable(String model, int inputRows, List<Layer> layers, do
             int already = haloFetched.getOrDefault(x, 0);
             int halo = Math.max(0, need - already);
             haloFetched.merge(x, need, Math::max);
-            layers.add(new Layer(n.name(), typeOf(g, n), flops, out[2], halo, rowBytes));
+            Integer producer = producedBy.get(x);
+            int since = producer == null ? 0 : layers.size() - 1 - producer;
+            layers.add(new Layer(n.name(), typeOf(g, n), flops, out[2], halo, rowBytes, since));
             double act = (double) out[1] * out[2] * out[3] * Float.BYTES;
             for (String v : n.inputs()) {
                 if (!v.isEmpty() && !g.isConstant(v)) {
@@ -160,6 +174,7 @@ public record LayerCostTable(String model, int inputRows, List<Layer> layers, do
             for (String o : n.outputs()) {
                 if (!o.isEmpty()) {
                     spatialValues.add(o);
+                    producedBy.put(o, layers.size() - 1);
                 }
             }
         }

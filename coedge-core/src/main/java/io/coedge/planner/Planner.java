@@ -17,10 +17,11 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * <h2>Formulation (MILP)</h2>
  * Devices {@code i = 1..n} (initiator {@code o}), stages {@code s}, {@code H} input rows; constants from
  * the cost model: {@code c_si} compute seconds per row, {@code c'_si} the part of it after the stage's first
- * layer, {@code x_si} the fixed cost of a halo exchange, {@code y_si} the seconds of one side's halo bytes
- * from device i's slowest possible neighbour ({@code haloBytes_s / 2 / min_j min(bw_i, bw_j)}, {@code bw}
- * the links' bandwidths),
- * {@code rho_ij <= 1} the pace of the pair (i, j) relative to that slowest one,
+ * layer less the compute per row of the layers run since the stage's halo was sent (may be negative),
+ * {@code x_si} the fixed cost of a halo exchange, {@code y_si} the seconds of one side's halo bytes from
+ * device i's slowest possible neighbour ({@code haloBytes_s / 2 / min_j min(bw_i, bw_j)}, {@code bw} the
+ * links' bandwidths: a halo crosses both links), {@code rho_ij <= 1} the pace of the pair (i, j) relative
+ * to that slowest one,
  * {@code b_si} seconds of one side's boundary rows, computed once the halo is in,
  * {@code r_i, q_i} scatter plus gather seconds per row and fixed (0 for the initiator), {@code tail}.
  * <pre>
@@ -841,8 +842,8 @@ public final class Planner {
                 // longer than the interior); the MILP only, see the class doc
                 Expression e = model.addExpression("late" + s + "_" + i);
                 e.add(t[s], 1);
-                if (m.cpRest[s][i] != 0) {
-                    e.add(a[i], -K * m.cpRest[s][i]);
+                if (m.cpLate[s][i] != 0) {
+                    e.add(a[i], -K * m.cpLate[s][i]);
                 }
                 if (fixed != null) {
                     e.lower(K * (m.hxLat[s][i] + m.halfHaloBytes[s] * fixedPace[i] + m.cbSide[s][i] * fixedSides[i]));

@@ -185,6 +185,42 @@ class CostModelTest {
     }
 
     @Test
+    void aHaloSentBeforeOtherLayersRunHidesBehindThem() {
+        LinkProfile slow = new LinkProfile(1e3, 0.001);
+        for (int since : new int[] {0, 1}) {
+            // conv2 reads conv's output; with since = 1 the layer "mid" runs between them
+            LayerCostTable t = new LayerCostTable("t", 10, List.of(
+                    new LayerCostTable.Layer("conv", LayerType.CONV3X3, 1_000_000_000L, 10, 2, 1000),
+                    new LayerCostTable.Layer("mid", LayerType.CONV3X3, 1_000_000_000L, 10, 0, 1000),
+                    new LayerCostTable.Layer("conv2", LayerType.CONV3X3, 1_000_000_000L, 10, 2, 1000, since)),
+                    500, 100, Map.of(LayerType.FC, 100_000_000L), 1000, 1000, 100, 1000);
+            CostModel m = new CostModel(t, new DeviceProfiles.Cluster(List.of(
+                    device("a", 1e9, 2, 6, 3, slow), device("b", 1e9, 1, 4, 2, slow)), null));
+            int[] rows = {5, 5};
+            // conv2's stage: 1 s of halo plus 0.1 s of boundary rows, less mid's 0.5 s when the halo left before it
+            double expected = 1.0 + 0.001 + 0.1 - (since == 1 ? 0.5 : 0);
+            assertThat(m.predict(rows).stageSeconds()[1]).as("since %d", since).isCloseTo(expected, within(1e-12));
+            assertThat(new Planner(m).quick(rows)[0]).isCloseTo(m.predict(rows).latencySeconds(), within(1e-12));
+        }
+    }
+
+    @Test
+    void anInceptionPoolBranchCountsTheLayersRunSinceTheBlockInput() {
+        LayerCostTable t = LayerCostTable.fromGraph(ModelZoo.build("googlenet"));
+        List<String> names = t.layers().stream().map(LayerCostTable.Layer::name).toList();
+        int pool = names.indexOf("inception3a.branch4.0");
+        int input = names.indexOf("maxpool2");
+        assertThat(pool).isGreaterThan(input + 1);
+        LayerCostTable.Layer l = t.layers().get(pool);
+        assertThat(l.haloRows()).isPositive();
+        // the other branches' first layers run between the block input (maxpool2) and the pool
+        assertThat(l.layersSinceInput()).isEqualTo(pool - input - 1);
+        // a plain chain: every layer reads the one before it
+        assertThat(LayerCostTable.fromGraph(ModelZoo.build("vgg16")).layers())
+                .allSatisfy(x -> assertThat(x.layersSinceInput()).isZero());
+    }
+
+    @Test
     void exactGeometryChargesEveryMessageAtThePairsBandwidth() {
         Graph g = ModelZoo.build("alexnet");
         LayerCostTable t = LayerCostTable.fromGraph(g);
