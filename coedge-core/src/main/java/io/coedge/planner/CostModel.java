@@ -31,8 +31,9 @@ import java.util.List;
  * rows while the halos travel and the boundary rows after they arrive, so
  * {@code T_s = max_i max(t_cp(i, s), cpRest(i, s) - hide(i, s) + t_tx(i, s) + t_b(i, s))}: a halo costs time
  * only where it takes longer than the interior and the layers run between its producer and the stage
- * ({@code hide(i, s)}, in proportion to {@code a_i} like {@code t_cp}; for most layers 0, for an inception
- * block's pool branch, which reads the block's input, the other branches).
+ * ({@code hide(i, s)}, in proportion to {@code a_i} like {@code t_cp}; see
+ * {@link LayerCostTable.Layer#layersSinceInput()}: 0 in a plain chain, in GoogLeNet's inception blocks the
+ * other branches' layers run between a branch's 1x1 and its 3x3 conv).
  *
  * <p><b>Latency</b> {@code T = sum_s T_s + max_i (scatter_i + gather_i) + tail}: the initiator sends each
  * other device its input rows and later receives its last maps over the pair link (smaller bandwidth,

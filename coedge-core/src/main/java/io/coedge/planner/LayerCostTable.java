@@ -7,6 +7,7 @@ import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -53,10 +54,12 @@ public record LayerCostTable(String model, int inputRows, List<Layer> layers, do
      *                        at least as many)
      * @param haloBytesPerRow bytes of one input row
      * @param layersSinceInput how many layers of the table run between the layer that produces this layer's
-     *                        input and this layer (0 when it is the one before, or the input is the model's):
-     *                        the runtime sends halo rows as soon as their producer has computed them, so
-     *                        the halo travels while those layers run (an inception block's pool branch
-     *                        reads the block input, produced before the other branches)
+     *                        input and this layer, when this layer is the first to read that input (else 0,
+     *                        and 0 when the input is the model's): the runtime sends halo rows as soon as
+     *                        their producer has computed them and receives them at the input's first reader,
+     *                        so the halo travels while the layers in between run (in GoogLeNet's inception
+     *                        blocks, the other branches' layers that the topological order puts between a
+     *                        branch's 1x1 and its 3x3 conv)
      */
     public record Layer(String name, LayerType type, long flops, int outputRows, int haloRows, long haloBytesPerRow,
                         int layersSinceInput) {
@@ -120,6 +123,7 @@ public record LayerCostTable(String model, int inputRows, List<Layer> layers, do
         EnumMap<LayerType, Long> tail = new EnumMap<>(LayerType.class);
         Map<String, Integer> haloFetched = new HashMap<>();
         Map<String, Integer> producedBy = new HashMap<>();
+        Set<String> read = new HashSet<>();
         Set<String> spatialValues = new LinkedHashSet<>();
         spatialValues.add(g.inputs().get(0).name());
         long spatialWeights = 0, tailWeights = 0;
@@ -157,7 +161,8 @@ public record LayerCostTable(String model, int inputRows, List<Layer> layers, do
             int halo = Math.max(0, need - already);
             haloFetched.merge(x, need, Math::max);
             Integer producer = producedBy.get(x);
-            int since = producer == null ? 0 : layers.size() - 1 - producer;
+            int since = producer == null || read.contains(x) ? 0 : layers.size() - 1 - producer;
+            read.addAll(n.inputs());
             layers.add(new Layer(n.name(), typeOf(g, n), flops, out[2], halo, rowBytes, since));
             double act = (double) out[1] * out[2] * out[3] * Float.BYTES;
             for (String v : n.inputs()) {

@@ -205,16 +205,21 @@ class CostModelTest {
     }
 
     @Test
-    void anInceptionPoolBranchCountsTheLayersRunSinceTheBlockInput() {
+    void anInceptionBranchCountsTheLayersRunBetweenItsInputAndItsFirstReader() {
         LayerCostTable t = LayerCostTable.fromGraph(ModelZoo.build("googlenet"));
         List<String> names = t.layers().stream().map(LayerCostTable.Layer::name).toList();
-        int pool = names.indexOf("inception3a.branch4.0");
-        int input = names.indexOf("maxpool2");
-        assertThat(pool).isGreaterThan(input + 1);
-        LayerCostTable.Layer l = t.layers().get(pool);
+        int conv = names.indexOf("inception3a.branch3.1.conv");
+        int input = names.indexOf("inception3a.branch3.0.relu");
+        assertThat(input).isNotNegative();
+        LayerCostTable.Layer l = t.layers().get(conv);
         assertThat(l.haloRows()).isPositive();
-        // the other branches' first layers run between the block input (maxpool2) and the pool
-        assertThat(l.layersSinceInput()).isEqualTo(pool - input - 1);
+        // other branches' layers run between the 1x1 reduction and the 3x3 conv that first reads it
+        assertThat(conv).isGreaterThan(input + 1);
+        assertThat(l.layersSinceInput()).isEqualTo(conv - input - 1);
+        // the pool reads the block input, which a 1x1 conv read first: its halo is received there
+        LayerCostTable.Layer pool = t.layers().get(names.indexOf("inception3a.branch4.0"));
+        assertThat(pool.haloRows()).isPositive();
+        assertThat(pool.layersSinceInput()).isZero();
         // a plain chain: every layer reads the one before it
         assertThat(LayerCostTable.fromGraph(ModelZoo.build("vgg16")).layers())
                 .allSatisfy(x -> assertThat(x.layersSinceInput()).isZero());
