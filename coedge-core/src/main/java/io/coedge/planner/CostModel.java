@@ -15,15 +15,18 @@ import java.util.List;
  * <ul>
  * <li>{@code t_cp(i, s) = a_i / H * sum_{l in s} flops_l / f_i(type_l)} (rows split in one proportion), of
  *     which {@code cpRest} is the part after the stage's first layer;</li>
- * <li>{@code t_tx(i, s) = sum_{j in N(i)} haloBytes_s / 2 / min(b_i, b_j) + latency_i} when at least two
+ * <li>{@code t_tx(i, s) = haloBytes_s / 2 * max_{x in {i} + N(i)} k_x / b_x + latency_i} when at least two
  *     devices own rows and {@code a_i > 0}, else 0, where {@code N(i)} are the device's neighbours: the
  *     nearest devices before and after it in the device order that own rows (bands follow the device
- *     order), so {@code k_i = |N(i)|} is 1 for the first and last device that own rows and 2 in between.
- *     A halo from {@code j} leaves through {@code j}'s link and arrives through {@code i}'s (each link is
- *     capped in both directions), so it flows at the smaller of the two bandwidths, the pair's;
- *     {@code latency_i} is the measured cost of one halo exchange on the device's link (a round of send,
- *     driver hops and wake-up), not the wire's latency alone. A sender's own halos leave in the other
- *     direction of its link and are not charged to it;</li>
+ *     order), and {@code k_x = |N(x)|} is 1 for the first and last device that own rows and 2 in between.
+ *     Each link is capped in both directions and a stage's halos travel at the same time: device i's
+ *     {@code k_i} sides come in over its own link, and the side from neighbour {@code j} leaves over
+ *     {@code j}'s link together with {@code j}'s other side. The halos are in when the busiest of those
+ *     links has carried its sides. With two devices this is the pair's bandwidth {@code min(b_i, b_j)};
+ *     a fast device between two slow ones waits for them, and an edge device next to a middle one waits
+ *     for that one's link to carry both of its sides. {@code latency_i} is the measured cost of one halo
+ *     exchange on the device's link (a round of send, driver hops and wake-up), not the wire's latency
+ *     alone. A sender does not wait for its sends (they go into a window of the transport);</li>
  * <li>{@code t_b(i, s)}: computing the first layer's output rows next to the {@code k_i} boundaries (about
  *     one per halo row).</li>
  * </ul>
@@ -72,9 +75,9 @@ public final class CostModel {
     final double[][] cpLate;    // [stage][device] cpRest - hide: the row term of the halo-bound stage time
     final double[][] hxLat;     // [stage][device] the fixed per-exchange cost of a halo exchange
     final double[] halfHaloBytes; // [stage] one side's halo bytes
-    final double[][] pace;      // [device][device] seconds per halo byte between two devices: 1 / min(b_i, b_j)
-    final double[][] hxSideMax; // [stage][device] seconds of one side's halo bytes from the slowest possible neighbour
-    final double[][] paceRatio; // [device][device] pace[i][j] over the slowest pace device i can have (<= 1)
+    final double[] inv;         // [device] seconds per byte of the device's link, 1 / b_i
+    final double refPace;       // the slowest pace a device's halos can have: 2 / min_i b_i (both sides, slowest link)
+    final double[] hxSideRef;   // [stage] one side's halo bytes at refPace
     final double[][] cbSide;    // [stage][device] seconds of the first layer's rows next to one boundary
     final double[] stageHaloBytes;
     final double[] sgRow;       // scatter+gather seconds per row, 0 for the initiator
@@ -111,23 +114,14 @@ public final class CostModel {
         cpLate = new double[ns][n];
         hxLat = new double[ns][n];
         halfHaloBytes = new double[ns];
-        hxSideMax = new double[ns][n];
-        pace = new double[n][n];
-        paceRatio = new double[n][n];
-        double[] maxPace = new double[n];
+        hxSideRef = new double[ns];
+        inv = new double[n];
+        double slowest = 0;
         for (int i = 0; i < n; i++) {
-            double bi = devices.get(i).link().bandwidthBytesPerSecond();
-            maxPace[i] = 1 / bi;
-            for (int j = 0; j < n; j++) {
-                pace[i][j] = 1 / Math.min(bi, devices.get(j).link().bandwidthBytesPerSecond());
-                if (j != i) {
-                    maxPace[i] = Math.max(maxPace[i], pace[i][j]);
-                }
-            }
-            for (int j = 0; j < n; j++) {
-                paceRatio[i][j] = j == i ? 0 : pace[i][j] / maxPace[i];
-            }
+            inv[i] = 1 / devices.get(i).link().bandwidthBytesPerSecond();
+            slowest = Math.max(slowest, inv[i]);
         }
+        refPace = 2 * slowest;
         cbSide = new double[ns][n];
         stageHaloBytes = new double[ns];
         for (int s = 0; s < ns; s++) {
@@ -135,6 +129,7 @@ public final class CostModel {
             stageNames[s] = st.get(0).name() + (st.size() > 1 ? " +" + (st.size() - 1) : "");
             stageHaloBytes[s] = st.get(0).haloBytes();
             halfHaloBytes[s] = stageHaloBytes[s] / 2;
+            hxSideRef[s] = halfHaloBytes[s] * refPace;
             for (int i = 0; i < n; i++) {
                 DeviceProfile d = devices.get(i);
                 double sec = 0;
@@ -157,7 +152,6 @@ public final class CostModel {
                 cpLate[s][i] = cpRest[s][i] - hide[s][i];
                 if (stageHaloBytes[s] > 0) {
                     hxLat[s][i] = d.link().latencySeconds();
-                    hxSideMax[s][i] = halfHaloBytes[s] * maxPace[i];
                     // the output rows that read halo rows: about one per halo row at the first layer
                     cbSide[s][i] = Math.min(first.haloRows(), first.outputRows()) * first.flopsPerOutputRow()
                             / d.rate(first.type()) / 2;
@@ -253,8 +247,8 @@ public final class CostModel {
      * Latency and energy of a partition from its geometry's exact accounting instead of the planning
      * model's proportional rows: each graph node is a layer, a device's time at it is its exact FLOPs over
      * its rate for the node's type plus the bytes it receives there (halos, its scatter band, gathered
-     * maps at the tail device), each message at its sender's and its own pair bandwidth, plus one link
-     * latency of its own link when it receives anything, the halos
+     * maps at the tail device) once its link has carried them all and each sender's link all that sender
+     * sends at the node, plus one link latency of its own link when it receives anything, the halos
      * of a row-split node overlapping its compute ({@code max}) and every other transfer preceding it
      * ({@code +}); {@code T = sum over nodes of the max over devices}, plus the largest fixed per-request
      * cost among the other devices that take part (requests go out together). Energy as in {@link #predict(int[])}, from the
@@ -270,10 +264,13 @@ public final class CostModel {
             throw new IllegalArgumentException("plan has " + acc.devices() + " devices, the cluster " + n);
         }
         List<io.coedge.graph.Node> nodes = g.nodes();
-        // every message crosses the sender's and the receiver's capped links: the pair's bandwidth
+        // a device's messages at a node are in once its own link has carried all of them inbound and each
+        // sender's link all that sender sends there outbound (the messages of one node travel together)
         double[][] rxSeconds = new double[n][nodes.size()];
         for (io.coedge.partition.Transfer tr : geometry.transfers()) {
-            rxSeconds[tr.to()][tr.stage()] += tr.bytes() * pace[tr.to()][tr.from()];
+            int to = tr.to(), l = tr.stage();
+            rxSeconds[to][l] = Math.max(rxSeconds[to][l], Math.max(acc.bytesReceived(to, l) * inv[to],
+                    acc.bytesSent(tr.from(), l) * inv[tr.from()]));
         }
         double latency = 0;
         double[] busyCp = new double[n], busyTx = new double[n];
@@ -349,18 +346,20 @@ public final class CostModel {
     }
 
     /**
-     * Seconds per halo byte of each device summed over its neighbours ({@code 1 / min(b_i, b_j)} for each
-     * neighbour {@code j}): the devices that own rows are neighbours of the next one that owns rows in the
-     * device order. 0 for a device without neighbours.
+     * Seconds per byte of one side's halo of each device: {@code max over x in {i} + N(i) of k_x / b_x}, the
+     * busiest of the links its halos cross (its own inbound, carrying its {@code k_i} sides, and each
+     * neighbour's outbound, carrying that neighbour's {@code k_j} sides); the devices that own rows are
+     * neighbours of the next one that owns rows in the device order. 0 for a device without neighbours.
      */
     double[] sidePace(double[] a) {
+        int[] k = sides(a);
         double[] out = new double[n];
         int prev = -1;
         for (int i = 0; i < n; i++) {
             if (a[i] > 0) {
                 if (prev >= 0) {
-                    out[i] += pace[i][prev];
-                    out[prev] += pace[prev][i];
+                    out[i] = Math.max(out[i], Math.max(k[i] * inv[i], k[prev] * inv[prev]));
+                    out[prev] = Math.max(out[prev], Math.max(k[prev] * inv[prev], k[i] * inv[i]));
                 }
                 prev = i;
             }

@@ -18,10 +18,10 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * Devices {@code i = 1..n} (initiator {@code o}), stages {@code s}, {@code H} input rows; constants from
  * the cost model: {@code c_si} compute seconds per row, {@code c'_si} the part of it after the stage's first
  * layer less the compute per row of the layers run since the stage's halo was sent (may be negative),
- * {@code x_si} the fixed cost of a halo exchange, {@code y_si} the seconds of one side's halo bytes from
- * device i's slowest possible neighbour ({@code haloBytes_s / 2 / min_j min(bw_i, bw_j)}, {@code bw} the
- * links' bandwidths: a halo crosses both links), {@code rho_ij <= 1} the pace of the pair (i, j) relative
- * to that slowest one,
+ * {@code x_si} the fixed cost of a halo exchange, {@code y_s} the seconds of one side's halo bytes at the
+ * slowest pace any device's halos can have ({@code haloBytes_s / 2 * 2 / min_i bw_i}, {@code bw} the links'
+ * bandwidths), {@code rho_i = (1 / bw_i) / (2 / min bw)} the pace of one side over device i's link relative
+ * to it,
  * {@code b_si} seconds of one side's boundary rows, computed once the halo is in,
  * {@code r_i, q_i} scatter plus gather seconds per row and fixed (0 for the initiator), {@code tail}.
  * <pre>
@@ -33,13 +33,15 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  *   up_i, dn_i in [0, 1]        device i has a neighbour that owns rows before / after it (bands follow
  *                               the device order): up_i &gt;= z_i + z_j - 1 (j &lt; i), dn_i &gt;= z_i + z_j - 1
  *                               (j &gt; i), g_i &gt;= up_i, g_i &gt;= dn_i
- *   vu_i, vd_i in [0, 1]        the pace of device i's halo from its neighbour before / after it, relative
- *                               to y: for each j &lt; i (j &gt; i), vu_i (vd_i) &gt;= rho_ij (z_i + z_j - 1
- *                               - sum_{k strictly between i and j} z_k), exact for binary z since then
- *                               only the nearest owner j on that side has a positive right-hand side
+ *   p_i  in [0, 1]              the pace of device i's halos relative to y (see {@link CostModel}: the
+ *                               busiest of its own link, carrying its sides in, and its neighbours' links,
+ *                               carrying their sides out): p_i &gt;= rho_i (up_i + dn_i), and for each j != i
+ *                               with nb_ij = z_i + z_j - 1 - sum_{k strictly between i and j} z_k (1 when j
+ *                               is i's neighbour, else &lt;= 0) and beyond_j = up_j (j &lt; i) or dn_j (j &gt; i):
+ *                               p_i &gt;= rho_j nb_ij + rho_j (nb_ij + beyond_j - 1); exact for binary z
  *   T_s  &gt;= 0                  stage time (epigraph of the max), for all i:
  *                                 T_s &gt;= c_si a_i,
- *                                 T_s &gt;= c'_si a_i + x_si g_i + b_si (up_i + dn_i) + y_si (vu_i + vd_i)
+ *                                 T_s &gt;= c'_si a_i + x_si g_i + b_si (up_i + dn_i) + y_s p_i
  *   U    &gt;= 0                  scatter plus gather, for all i != o: U &gt;= r_i a_i + q_i z_i
  *   L    = sum_s T_s + U + tail  &lt;= D
  *   sum a_i = H
@@ -51,7 +53,7 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * <p>Objective {@code latency}: minimise {@code L}. Objective {@code energy}: minimise
  * <pre>
  *   P_idle_o L + sum_{i != o} P_idle_i w_i + sum_i [ (P_cp_i - P_idle_i) sum_s c_si a_i
- *                                                    + (P_tx_i - P_idle_i) sum_s (x_si g_i + y_si (vu_i + vd_i)) ]
+ *                                                    + (P_tx_i - P_idle_i) sum_s (x_si g_i + y_s p_i) ]
  *   + sum_{i != o} (P_tx_i - P_idle_i + P_tx_o - P_idle_o)(r_i a_i + q_i z_i) + (P_cp_o - P_idle_o) tail
  * </pre>
  * where {@code w_i = z_i L} (idle energy is paid only by devices that take part) is linearised with the
@@ -733,8 +735,7 @@ public final class Planner {
         Variable[] g = new Variable[n];
         Variable[] up = new Variable[n];
         Variable[] dn = new Variable[n];
-        Variable[] vUp = new Variable[n];
-        Variable[] vDn = new Variable[n];
+        Variable[] pace = new Variable[n];
         double[] zc = new double[n];
         double[] gc = new double[n];
         for (int i = 0; i < n; i++) {
@@ -791,22 +792,26 @@ public final class Planner {
                 model.addExpression("g_dn" + i).lower(0).add(g[i], 1).add(dn[i], -1);
             }
             for (int i = 0; integer && i < n; i++) {
-                vUp[i] = model.addVariable("vup" + i).lower(0).upper(1);
-                vDn[i] = model.addVariable("vdn" + i).lower(0).upper(1);
+                // p_i >= rho_i (up_i + dn_i): the device's own link carries its sides inbound
+                pace[i] = model.addVariable("p" + i).lower(0).upper(1);
+                model.addExpression("own_pace" + i).lower(0).add(pace[i], 1)
+                        .add(up[i], -m.inv[i] / m.refPace).add(dn[i], -m.inv[i] / m.refPace);
             }
             for (int i = 0; integer && i < n; i++) {
                 for (int j = 0; j < n; j++) {
                     if (j != i) {
                         Variable side = j < i ? up[i] : dn[i];
                         model.addExpression("side" + i + "_" + j).lower(-1).add(side, 1).add(z[i], -1).add(z[j], -1);
-                        // j is i's neighbour on that side when both own rows and no device between them
-                        // does: v_i >= rho_ij (z_i + z_j - 1 - sum_{k between} z_k), exact for binary z
-                        Variable v = j < i ? vUp[i] : vDn[i];
-                        double rho = m.paceRatio[i][j];
-                        Expression e = model.addExpression("pace" + i + "_" + j).lower(-rho)
-                                .add(v, 1).add(z[i], -rho).add(z[j], -rho);
+                        // j is i's neighbour when both own rows and no device between them does:
+                        // nb = z_i + z_j - 1 - sum_{k between} z_k is then 1, else <= 0. j's link carries its
+                        // side towards i and, when j has a neighbour beyond (up_j for j < i, dn_j for j > i),
+                        // its other side: p_i >= rho_j nb + rho_j (nb + beyond_j - 1), exact for binary z.
+                        Variable beyond = j < i ? up[j] : dn[j];
+                        double rho = m.inv[j] / m.refPace;
+                        Expression e = model.addExpression("pace" + i + "_" + j).lower(-3 * rho)
+                                .add(pace[i], 1).add(z[i], -2 * rho).add(z[j], -2 * rho).add(beyond, -rho);
                         for (int k = Math.min(i, j) + 1; k < Math.max(i, j); k++) {
-                            e.add(z[k], rho);
+                            e.add(z[k], 2 * rho);
                         }
                     }
                 }
@@ -838,7 +843,7 @@ public final class Planner {
                 if (m.stageHaloBytes[s] <= 0 || (fixed != null && fixedSides[i] == 0) || !integer) {
                     continue;
                 }
-                // T_s >= c'_si a_i + x_si g_i + b_si (up_i + dn_i) + y_si (v_up_i + v_dn_i) (the halo takes
+                // T_s >= c'_si a_i + x_si g_i + b_si (up_i + dn_i) + y_s p_i (the halo takes
                 // longer than the interior); the MILP only, see the class doc
                 Expression e = model.addExpression("late" + s + "_" + i);
                 e.add(t[s], 1);
@@ -849,13 +854,13 @@ public final class Planner {
                     e.lower(K * (m.hxLat[s][i] + m.halfHaloBytes[s] * fixedPace[i] + m.cbSide[s][i] * fixedSides[i]));
                 } else {
                     double b = K * m.cbSide[s][i];
-                    double y = K * m.hxSideMax[s][i];
+                    double y = K * m.hxSideRef[s];
                     e.lower(0);
                     if (b != 0) {
                         e.add(up[i], -b).add(dn[i], -b);
                     }
                     if (y != 0) {
-                        e.add(vUp[i], -y).add(vDn[i], -y);
+                        e.add(pace[i], -y);
                     }
                     if (m.hxLat[s][i] != 0) {
                         e.add(g[i], -K * m.hxLat[s][i]);
@@ -929,15 +934,14 @@ public final class Planner {
                 for (int s = 0; s < ns; s++) {
                     cpSum += K * m.cp[s][i];
                     latSum += K * m.hxLat[s][i];
-                    sideSum += K * m.hxSideMax[s][i];
+                    sideSum += K * m.hxSideRef[s];
                 }
                 w.merge(a[i], m.dcpW[i] * cpSum, Double::sum);
                 if (fixed == null && latSum != 0) {
                     w.merge(g[i], m.dtxW[i] * latSum, Double::sum);
                 }
                 if (fixed == null && integer && sideSum != 0) {
-                    w.merge(vUp[i], m.dtxW[i] * sideSum, Double::sum);
-                    w.merge(vDn[i], m.dtxW[i] * sideSum, Double::sum);
+                    w.merge(pace[i], m.dtxW[i] * sideSum, Double::sum);
                 }
                 if (i != init) {
                     double p = m.dtxW[i] + m.dtxW[init];

@@ -74,29 +74,33 @@ class CostModelTest {
     }
 
     @Test
-    void aDeviceBetweenTwoOthersReceivesBothSidesHalosAndTheEdgesOneEach() {
+    void aMiddleDevicesLinkCarriesBothSidesSoItAndItsNeighboursWaitForBoth() {
         LinkProfile link = new LinkProfile(1e6, 0.001);
         CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
                 device("a", 1e9, 2, 6, 3, link), device("b", 1e9, 1, 4, 2, link), device("c", 1e9, 1, 4, 2, link),
                 device("d", 1e9, 1, 4, 2, link)), null));
         Prediction p = m.predict(new int[] {3, 4, 0, 3});
-        double one = 1000 / 1e6 + 0.001;
+        // b receives both sides over its link, and sends both over it: a and d wait for that too
         double both = 2000 / 1e6 + 0.001;
-        assertThat(p.transferSeconds()[0]).containsExactly(new double[] {one, both, 0, one}, within(1e-12));
+        assertThat(p.transferSeconds()[0]).containsExactly(new double[] {both, both, 0, both}, within(1e-12));
     }
 
     @Test
     void aHaloFlowsAtTheSlowerOfTheTwoLinksItCrosses() {
         LinkProfile fast = new LinkProfile(1e6, 0.001);
         LinkProfile slow = new LinkProfile(1e5, 0.001);
-        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+        CostModel two = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, fast), device("b", 1e9, 1, 4, 2, slow)), null));
+        // the fast device's halo leaves over the slow device's link: both at the pair's bandwidth
+        assertThat(two.predict(new int[] {5, 5}).transferSeconds()[0])
+                .containsExactly(new double[] {1000 / 1e5 + 0.001, 1000 / 1e5 + 0.001}, within(1e-12));
+        CostModel three = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
                 device("a", 1e9, 2, 6, 3, fast), device("b", 1e9, 1, 4, 2, fast), device("c", 1e9, 1, 4, 2, slow)), null));
-        Prediction p = m.predict(new int[] {3, 4, 3});
-        double fromFast = 1000 / 1e6;
-        double fromSlow = 1000 / 1e5;
-        // b's halo from c crosses c's 0.1 MB/s link: charged at the pair's bandwidth, not b's own
+        Prediction p = three.predict(new int[] {3, 4, 3});
+        // a: b's link carries two sides out; b: c's slow link carries one side out (slower than b's own
+        // link carrying two in); c: its own slow link
         assertThat(p.transferSeconds()[0]).containsExactly(
-                new double[] {fromFast + 0.001, fromFast + fromSlow + 0.001, fromSlow + 0.001}, within(1e-12));
+                new double[] {2000 / 1e6 + 0.001, 1000 / 1e5 + 0.001, 1000 / 1e5 + 0.001}, within(1e-12));
     }
 
     @Test
@@ -110,8 +114,8 @@ class CostModelTest {
         int[] rows = {3, 4, 3};
         // with fast links the halos hide behind b's 0.4 s of interior rows
         assertThat(allFast.predict(rows).stageSeconds()[0]).isCloseTo(0.4, within(1e-12));
-        // c's 1 s halo holds b up: halo from a, halo from c, then b's two boundary rows (0.1 s each)
-        double b = 0.001 + 1000 / 1e6 + 1000 / 1e3 + 2 * 0.1;
+        // c's 1 s halo holds b up: then b's two boundary rows (0.1 s each)
+        double b = 0.001 + 1000 / 1e3 + 2 * 0.1;
         assertThat(slowEdge.predict(rows).stageSeconds()[0]).isCloseTo(b, within(1e-12));
         // and the planner's move evaluation agrees with the full prediction
         Planner planner = new Planner(slowEdge);
