@@ -82,6 +82,16 @@ static inline __attribute__((always_inline)) void gemm_tile(const int mr, const 
     }
 }
 
+/* The lane masks of a panel of nb <= 32 output columns starting at column j (two 16-lane halves) and
+ * its bias, zero without one. */
+static inline void panel_masks_bias(int nb, const float *bias, int j, __mmask16 *m0, __mmask16 *m1,
+                                    __m512 *bias0, __m512 *bias1) {
+    *m0 = nb >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nb) - 1);
+    *m1 = nb >= 32 ? (__mmask16)0xFFFF : nb > 16 ? (__mmask16)((1u << (nb - 16)) - 1) : (__mmask16)0;
+    *bias0 = bias != NULL ? _mm512_maskz_loadu_ps(*m0, bias + j) : _mm512_setzero_ps();
+    *bias1 = bias != NULL ? _mm512_maskz_loadu_ps(*m1, bias + j + 16) : _mm512_setzero_ps();
+}
+
 #define GEMM_TILE_CASE(r) case r: gemm_tile(r, kc, at, lda, 0, NULL, bpan, ct, ldc, first, last, m0, m1, bias0, bias1, rt, ldr, relu, 0); break;
 
 void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS) {
@@ -96,13 +106,9 @@ void coedge_f32_gemm_packed__avx512(COEDGE_GEMM_ARGS) {
             const int t1 = t0 + GEMM_TILES_PER_GROUP < tiles ? t0 + GEMM_TILES_PER_GROUP : tiles;
             for (int j = j0; j < j1; j += COEDGE_GEMM_NR) {
                 const int nb = j1 - j < COEDGE_GEMM_NR ? j1 - j : COEDGE_GEMM_NR;
-                const __mmask16 m0 = nb >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nb) - 1);
-                const __mmask16 m1 = nb >= 32 ? (__mmask16)0xFFFF : nb > 16 ? (__mmask16)((1u << (nb - 16)) - 1) : (__mmask16)0;
-                __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
-                if (bias != NULL) {
-                    bias0 = _mm512_maskz_loadu_ps(m0, bias + j);
-                    bias1 = _mm512_maskz_loadu_ps(m1, bias + j + 16);
-                }
+                __mmask16 m0, m1;
+                __m512 bias0, bias1;
+                panel_masks_bias(nb, bias, j, &m0, &m1, &bias0, &bias1);
                 const float *bpan = bp + (size_t)k0 * npad + (size_t)(j / COEDGE_GEMM_NR) * kc * COEDGE_GEMM_NR;
                 for (int t = t0; t < t1; t++) {
                     const int r0 = t * base + (t < extra ? t : extra);
@@ -173,13 +179,9 @@ void coedge_f32_conv_packed__avx512(COEDGE_CONV_ARGS) {
                 const int t1 = t0 + GEMM_TILES_PER_GROUP < tiles ? t0 + GEMM_TILES_PER_GROUP : tiles;
                 for (int j = j0; j < j1; j += COEDGE_GEMM_NR) {
                     const int nb = j1 - j < COEDGE_GEMM_NR ? j1 - j : COEDGE_GEMM_NR;
-                    const __mmask16 m0 = nb >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nb) - 1);
-                    const __mmask16 m1 = nb >= 32 ? (__mmask16)0xFFFF : nb > 16 ? (__mmask16)((1u << (nb - 16)) - 1) : (__mmask16)0;
-                    __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
-                    if (bias != NULL) {
-                        bias0 = _mm512_maskz_loadu_ps(m0, bias + j);
-                        bias1 = _mm512_maskz_loadu_ps(m1, bias + j + 16);
-                    }
+                    __mmask16 m0, m1;
+                    __m512 bias0, bias1;
+                    panel_masks_bias(nb, bias, j, &m0, &m1, &bias0, &bias1);
                     const float *bpan = bp + (size_t)k0 * npad + (size_t)(j / COEDGE_GEMM_NR) * kc * COEDGE_GEMM_NR;
                     const int st = stream && nb == COEDGE_GEMM_NR;
                     for (int t = t0; t < t1; t++) {

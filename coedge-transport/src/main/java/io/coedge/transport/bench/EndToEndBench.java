@@ -24,7 +24,8 @@ import java.util.Locale;
  * transfers (scatter and halos).
  *
  * <p>Run: {@code java -Dcoedge.threads=1 -cp ... io.coedge.transport.bench.EndToEndBench [--models vgg16,resnet18]
- * [--repeat 5] [--cpu] [--no-head-split]}. Both configurations split the tail's first fully connected layer by
+ * [--repeat 5] [--cpu] [--no-head-split] [--sync every|fused:K]}. {@code --sync} sets where the two split workers
+ * exchange halos (default {@code every}; {@code fused:K} trades redundant rows for fewer exchanges). Both configurations split the tail's first fully connected layer by
  * output neurons across the devices with rows ({@link Plan#headSplit()}): the one worker computes all of it, the
  * two share it; {@code --no-head-split} leaves it whole on the initiator. Configurations alternate run by run so that load from elsewhere hits both alike.
  * {@code --cpu} adds, per configuration, where the CPU went during its timed runs (Linux): milliseconds per
@@ -50,6 +51,7 @@ public final class EndToEndBench {
         int repeat = 5;
         boolean cpu = false;
         boolean headSplit = true;
+        Sync sync = Sync.every();
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--cpu" -> {
@@ -60,6 +62,7 @@ public final class EndToEndBench {
                     headSplit = false;
                     i--;
                 }
+                case "--sync" -> sync = Sync.parse(args[i + 1]);
                 case "--models" -> models = List.of(args[i + 1].split(","));
                 case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -90,7 +93,7 @@ public final class EndToEndBench {
                         .withTail(CoEdgeCluster.LOCAL_DEVICE).withHeadSplit(headSplit);
                 // Separate workers for the two configurations, so neither re-plans (and re-prepares kernels) per run.
                 Plan two = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "worker2", "worker3"),
-                        new int[] {0, h / 2, h - h / 2}, Sync.every()).withTail(CoEdgeCluster.LOCAL_DEVICE)
+                        new int[] {0, h / 2, h - h / 2}, sync).withTail(CoEdgeCluster.LOCAL_DEVICE)
                         .withHeadSplit(headSplit);
                 try (PartitionedSession s1 = cluster.deploy(ModelSpec.zoo(model, 0), one);
                         PartitionedSession s2 = cluster.deploy(ModelSpec.zoo(model, 0), two)) {
