@@ -247,8 +247,9 @@ public final class CostModel {
      * Latency and energy of a partition from its geometry's exact accounting instead of the planning
      * model's proportional rows: each graph node is a layer, a device's time at it is its exact FLOPs over
      * its rate for the node's type plus the bytes it receives there (halos, its scatter band, gathered
-     * maps at the tail device) once its link has carried them all and each sender's link all that sender
-     * sends at the node, plus one link latency of its own link when it receives anything, the halos
+     * maps at the tail device): halos once its link has carried all of them and each sender's link all the
+     * halos that sender sends at the node, other messages each at the pair's bandwidth; plus one link
+     * latency of its own link when it receives anything, the halos
      * of a row-split node overlapping its compute ({@code max}) and every other transfer preceding it
      * ({@code +}); {@code T = sum over nodes of the max over devices}, plus the largest fixed per-request
      * cost among the other devices that take part (requests go out together). Energy as in {@link #predict(int[])}, from the
@@ -264,13 +265,31 @@ public final class CostModel {
             throw new IllegalArgumentException("plan has " + acc.devices() + " devices, the cluster " + n);
         }
         List<io.coedge.graph.Node> nodes = g.nodes();
-        // a device's messages at a node are in once its own link has carried all of them inbound and each
-        // sender's link all that sender sends there outbound (the messages of one node travel together)
-        double[][] rxSeconds = new double[n][nodes.size()];
+        // a device's halos at a node are in once its own link has carried all of them inbound and each
+        // sender's link all the halos that sender sends there outbound (they travel together); its other
+        // messages (scatter band, gathered maps) each at the pair's bandwidth, as in predict
+        int nn = nodes.size();
+        double[][] haloIn = new double[n][nn], haloOut = new double[n][nn], rxSeconds = new double[n][nn];
         for (io.coedge.partition.Transfer tr : geometry.transfers()) {
-            int to = tr.to(), l = tr.stage();
-            rxSeconds[to][l] = Math.max(rxSeconds[to][l], Math.max(acc.bytesReceived(to, l) * inv[to],
-                    acc.bytesSent(tr.from(), l) * inv[tr.from()]));
+            if (tr.kind() == io.coedge.partition.Transfer.Kind.HALO) {
+                haloIn[tr.to()][tr.stage()] += tr.bytes();
+                haloOut[tr.from()][tr.stage()] += tr.bytes();
+            } else {
+                rxSeconds[tr.to()][tr.stage()] += tr.bytes() * Math.max(inv[tr.to()], inv[tr.from()]);
+            }
+        }
+        double[][] haloSeconds = new double[n][nn];
+        for (io.coedge.partition.Transfer tr : geometry.transfers()) {
+            if (tr.kind() == io.coedge.partition.Transfer.Kind.HALO) {
+                int to = tr.to(), l = tr.stage();
+                haloSeconds[to][l] = Math.max(haloSeconds[to][l],
+                        Math.max(haloIn[to][l] * inv[to], haloOut[tr.from()][l] * inv[tr.from()]));
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            for (int l = 0; l < nn; l++) {
+                rxSeconds[i][l] += haloSeconds[i][l];
+            }
         }
         double latency = 0;
         double[] busyCp = new double[n], busyTx = new double[n];

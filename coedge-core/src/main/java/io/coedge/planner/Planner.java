@@ -340,6 +340,22 @@ public final class Planner {
     private double[] start;
 
     private Candidate selectionSearch(boolean[] sel, Objective obj, double deadline, Map<Long, Candidate> cache) {
+        if (n <= EXHAUSTIVE_MAX_DEVICES) {
+            // Few devices: every selection. A device's halos depend on its neighbours' links, so leaving out two
+            // devices can pay where leaving out either alone does not, which a local search misses.
+            Candidate best = null;
+            for (int mask = 1; mask < 1 << n; mask++) {
+                boolean[] t = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    t[i] = (mask >> i & 1) != 0;
+                }
+                Candidate c = evaluateSelection(t, obj, deadline, cache);
+                if (c != null && c.betterThan(best, obj)) {
+                    best = c;
+                }
+            }
+            return best;
+        }
         Candidate fromLp = localSearch(sel, obj, deadline, cache);
         // One device alone needs no LP: every single-device plan is checked, and the search is run again
         // from the best of them when it beats the LP's neighbourhood (the selection landscape is not convex).
@@ -362,6 +378,9 @@ public final class Planner {
         }
         return fromLp;
     }
+
+    /** Up to this many devices the selection search evaluates every selection. */
+    static final int EXHAUSTIVE_MAX_DEVICES = 5;
 
     /** Above this many devices the selection search only drops and adds devices (no swaps): speed. */
     static final int SWAP_MAX_DEVICES = 6;
