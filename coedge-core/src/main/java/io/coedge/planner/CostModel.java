@@ -1,5 +1,10 @@
 package io.coedge.planner;
 
+import io.coedge.graph.Graph;
+import io.coedge.graph.Node;
+import io.coedge.partition.Accounting;
+import io.coedge.partition.Geometry;
+import io.coedge.partition.Transfer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -258,20 +263,20 @@ public final class CostModel {
      *
      * @return {latencySeconds, energyJoules}
      */
-    public double[] predictExact(io.coedge.partition.Geometry geometry) {
-        io.coedge.graph.Graph g = geometry.graph();
-        io.coedge.partition.Accounting acc = geometry.predicted();
+    public double[] predictExact(Geometry geometry) {
+        Graph g = geometry.graph();
+        Accounting acc = geometry.predicted();
         if (acc.devices() != n) {
             throw new IllegalArgumentException("plan has " + acc.devices() + " devices, the cluster " + n);
         }
-        List<io.coedge.graph.Node> nodes = g.nodes();
+        List<Node> nodes = g.nodes();
         // a device's halos at a node are in once its own link has carried all of them inbound and each
         // sender's link all the halos that sender sends there outbound (they travel together); its other
         // messages (scatter band, gathered maps) each at the pair's bandwidth, as in predict
         int nn = nodes.size();
         double[][] haloIn = new double[n][nn], haloOut = new double[n][nn], rxSeconds = new double[n][nn];
-        for (io.coedge.partition.Transfer tr : geometry.transfers()) {
-            if (tr.kind() == io.coedge.partition.Transfer.Kind.HALO) {
+        for (Transfer tr : geometry.transfers()) {
+            if (tr.kind() == Transfer.Kind.HALO) {
                 haloIn[tr.to()][tr.stage()] += tr.bytes();
                 haloOut[tr.from()][tr.stage()] += tr.bytes();
             } else {
@@ -279,8 +284,8 @@ public final class CostModel {
             }
         }
         double[][] haloSeconds = new double[n][nn];
-        for (io.coedge.partition.Transfer tr : geometry.transfers()) {
-            if (tr.kind() == io.coedge.partition.Transfer.Kind.HALO) {
+        for (Transfer tr : geometry.transfers()) {
+            if (tr.kind() == Transfer.Kind.HALO) {
                 int to = tr.to(), l = tr.stage();
                 haloSeconds[to][l] = Math.max(haloSeconds[to][l],
                         Math.max(haloIn[to][l] * inv[to], haloOut[tr.from()][l] * inv[tr.from()]));
@@ -296,7 +301,7 @@ public final class CostModel {
         boolean[] on = new boolean[n];
         on[init] = true;
         for (int l = 0; l < nodes.size(); l++) {
-            io.coedge.graph.Node node = nodes.get(l);
+            Node node = nodes.get(l);
             LayerType type = LayerCostTable.typeOf(g, node);
             boolean overlap = l > 0 && !node.outputs().isEmpty() && !node.output().isEmpty()
                     && geometry.isSplit(node.output());

@@ -1,6 +1,7 @@
 package io.coedge.transport.bench;
 
 import io.coedge.graph.Graph;
+import io.coedge.partition.Accounting;
 import io.coedge.partition.Plan;
 import io.coedge.partition.Sync;
 import io.coedge.tensor.Tensor;
@@ -195,7 +196,7 @@ public final class EndToEndBench {
 
     /** Kernel time of the initiator's own layers (the tail) in the session's last inference. */
     private static long localComputeNs(PartitionedSession s) {
-        io.coedge.partition.Accounting a = s.lastCounted();
+        Accounting a = s.lastCounted();
         int local = s.plan().devices().indexOf(CoEdgeCluster.LOCAL_DEVICE);
         long ns = 0;
         for (int i = 0; i < a.stages(); i++) {

@@ -13,6 +13,7 @@ import io.coedge.transport.halo.AeronHaloExchange;
 import java.util.ArrayList;
 import java.util.List;
 import io.coedge.tensor.Tensor;
+import io.coedge.transport.AdaptiveIdleStrategy;
 import io.coedge.transport.ControlInbox;
 import io.coedge.transport.ControlPublisher;
 import io.coedge.transport.TransportConfiguration;
@@ -37,6 +38,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -131,7 +134,7 @@ public final class Worker implements AutoCloseable, Runnable {
     /** Longest park of the control loop while an inference computes. */
     static final long COMPUTING_MAX_PARK_MS = 5;
     /** Inferences the compute thread is running (0 or 1): while one is, the control loop idles with {@link #computingIdle}. */
-    private final java.util.concurrent.atomic.AtomicInteger computing = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger computing = new AtomicInteger();
     /** The thread running the control loop, woken when an inference ends so that it idles the short way again. */
     private volatile Thread controlThread;
 
@@ -169,8 +172,8 @@ public final class Worker implements AutoCloseable, Runnable {
                 TransportConfiguration.CONTROL_STREAM_ID);
         this.inbox = new ControlInbox(controlSubscription, new ControlCodec(key), this::onMessage, counters.dropped());
         this.haloSubscription = node.aeron().addSubscription(node.udpChannel(config.endpoint), TransportConfiguration.HALO_STREAM_ID);
-        this.computingIdle = idle instanceof io.coedge.transport.AdaptiveIdleStrategy
-                ? new io.coedge.transport.AdaptiveIdleStrategy(TimeUnit.MICROSECONDS.toNanos(1),
+        this.computingIdle = idle instanceof AdaptiveIdleStrategy
+                ? new AdaptiveIdleStrategy(TimeUnit.MICROSECONDS.toNanos(1),
                         TimeUnit.MILLISECONDS.toNanos(COMPUTING_MAX_PARK_MS))
                 : idle;
         this.compute = Executors.newSingleThreadExecutor(r -> {
@@ -657,7 +660,7 @@ public final class Worker implements AutoCloseable, Runnable {
         computing.decrementAndGet();
         Thread t = controlThread;
         if (t != null) {
-            java.util.concurrent.locks.LockSupport.unpark(t);
+            LockSupport.unpark(t);
         }
     }
 
