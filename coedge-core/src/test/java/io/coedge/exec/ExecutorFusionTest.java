@@ -117,11 +117,14 @@ class ExecutorFusionTest {
         return gb.output(out).build();
     }
 
-    @Test
-    void reluThatIsTheOnlyReaderIsFusedIntoItsProducerAndTheAnswerIsUnchanged() {
-        Random r = new Random(3);
+    /**
+     * Runs {@link #residual} (weights and input from {@code seed}) twice through an executor over {@code rec},
+     * each run equal to the reference bit for bit, and returns the executor; {@code rec.ran} holds the kernels
+     * of the second run.
+     */
+    private static Executor runResidualTwiceAgainstTheReference(long seed, Recording rec) {
+        Random r = new Random(seed);
         Graph g = residual(r);
-        Recording rec = new Recording(false);
         Executor fused = new Executor(g, List.of(rec));
         try (Arena arena = Arena.ofConfined()) {
             Tensor in = Tensor.fromLogical(arena, random(r, 4 * 6 * 5), 1, 4, 6, 5);
@@ -131,6 +134,13 @@ class ExecutorFusionTest {
                 assertThat(fused.run(arena, in).toLogicalArray()).as("run %d", run).containsExactly(expect);
             }
         }
+        return fused;
+    }
+
+    @Test
+    void reluThatIsTheOnlyReaderIsFusedIntoItsProducerAndTheAnswerIsUnchanged() {
+        Recording rec = new Recording(false);
+        Executor fused = runResidualTwiceAgainstTheReference(3, rec);
         // relu3 stays: conv3's output is read by add2 as well.
         assertThat(rec.ran).containsExactly("conv1+relu", "conv2", "add+relu", "conv3", "relu3", "add2");
         assertThat(fused.kernelSources()).containsEntry("relu1", "recording").containsKey("relu2");
@@ -158,18 +168,8 @@ class ExecutorFusionTest {
 
     @Test
     void residualAddIsFusedIntoTheConvThatIsItsOnlyProducerAndItsReluAfterIt() {
-        Random r = new Random(4);
-        Graph g = residual(r);
         Recording rec = new Recording(true);
-        Executor fused = new Executor(g, List.of(rec));
-        try (Arena arena = Arena.ofConfined()) {
-            Tensor in = Tensor.fromLogical(arena, random(r, 4 * 6 * 5), 1, 4, 6, 5);
-            float[] expect = Executor.reference(g).run(arena, in).toLogicalArray();
-            for (int run = 0; run < 2; run++) {
-                rec.ran.clear();
-                assertThat(fused.run(arena, in).toLogicalArray()).as("run %d", run).containsExactly(expect);
-            }
-        }
+        Executor fused = runResidualTwiceAgainstTheReference(4, rec);
         // conv2 + add + relu2 in one kernel; conv3's output has two readers, so nothing fuses there.
         assertThat(rec.ran).containsExactly("conv1+relu", "conv2+add+relu", "conv3", "relu3", "add2");
         assertThat(fused.kernelSources()).containsEntry("add", "recording").containsEntry("relu2", "recording");
