@@ -107,6 +107,7 @@ public final class EndToEndBench {
                     warmUp(s1, s2, arena, in, pids, names);
                     long[] t1 = new long[repeat];
                     long[] t2 = new long[repeat];
+                    List<java.util.Map<String, Long>> opsBefore = computeByOp(cluster);
                     long[] waitBefore = waits(cluster);
                     long[] computeBefore = computes(cluster);
                     ThreadCpu cpu1 = new ThreadCpu();
@@ -123,6 +124,7 @@ public final class EndToEndBench {
                             cpu2.add(middle, ThreadCpu.snapshot(pids, names));
                         }
                     }
+                    List<java.util.Map<String, Long>> opsAfter = computeByOp(cluster);
                     long[] waitAfter = waits(cluster);
                     long[] computeAfter = computes(cluster);
                     double wait = 0;
@@ -138,6 +140,7 @@ public final class EndToEndBench {
                     if (cpu) {
                         System.out.print(cpu1.table(model + ", 1 worker (worker1)"));
                         System.out.print(cpu2.table(model + ", 2 workers (worker2, worker3)"));
+                        System.out.print(opTable(opsBefore, opsAfter, workers.names(), repeat));
                         System.out.printf(Locale.ROOT, "  initiator's layers (tail), 2 workers: %.1f ms (median)%n",
                                 median(tail2) / 1e6);
                         // on a machine others use, the fastest run of each shows what the configuration can do
@@ -203,6 +206,44 @@ public final class EndToEndBench {
             ns += a.computeNs(local, i);
         }
         return ns;
+    }
+
+    /** Each worker's compute time so far by operator type (the "all" total left out). */
+    private static List<java.util.Map<String, Long>> computeByOp(CoEdgeCluster c) {
+        List<java.util.Map<String, Long>> out = new ArrayList<>();
+        for (String dir : c.workerDirectories().values()) {
+            java.util.Map<String, Long> m = new java.util.TreeMap<>();
+            try (LiveCounters l = LiveCounters.open(dir)) {
+                for (LiveCounters.Sample x : l.snapshot()) {
+                    if (x.typeId() == CounterTypes.COMPUTE_NS && !x.subject().equals("all")) {
+                        m.merge(x.subject(), x.value(), Long::sum);
+                    }
+                }
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** Compute per inference by operator type, per worker: where a split worker's extra time goes. */
+    private static String opTable(List<java.util.Map<String, Long>> before, List<java.util.Map<String, Long>> after,
+                                  List<String> names, int runs) {
+        java.util.Set<String> ops = new java.util.TreeSet<>();
+        after.forEach(m -> ops.addAll(m.keySet()));
+        StringBuilder b = new StringBuilder("  compute by operator (ms per inference)");
+        for (String n : names) {
+            b.append(String.format(Locale.ROOT, " %9s", n));
+        }
+        b.append('\n');
+        for (String op : ops) {
+            b.append(String.format(Locale.ROOT, "  %-38s", op));
+            for (int w = 0; w < after.size(); w++) {
+                long d = after.get(w).getOrDefault(op, 0L) - before.get(w).getOrDefault(op, 0L);
+                b.append(String.format(Locale.ROOT, " %9.2f", d / 1e6 / runs));
+            }
+            b.append('\n');
+        }
+        return b.toString();
     }
 
     private static long[] waits(CoEdgeCluster c) {
