@@ -188,9 +188,10 @@ public final class HaloBench {
             sub = rx.aeron().addSubscription(channel, 4242);
             pub = tx.aeron().addExclusivePublication(channel, 4242);
             sender = new HaloSender(pub, 0, TransportNode.waitIdleStrategy(), new SystemNanoClock(), TimeUnit.SECONDS.toNanos(30), null)
-                    .afterSend(tx::wakeDriver); // as the runtime does
+                    .afterSend(tx::wakeDriver).driverDutyCycle(tx::driverDutyCycle); // as the runtime does
 
             receiver = new HaloReceiver(sub, TransportNode.waitIdleStrategy(), new SystemNanoClock(), null, null);
+            receiver.driverDutyCycle(rx::driverDutyCycle);
         }
 
         static TransportContext ctx(Path base, String name, int size) {
