@@ -173,7 +173,8 @@ public final class TransportNode implements AutoCloseable {
      */
     public void wakeDriver() {
         if (driverInvoker != null) {
-            // INVOKER mode: send it on this thread now. A duty cycle sends up to an MTU per stream, so a few.
+            // INVOKER mode: send it on this thread now, all of it the flow control window allows: a duty cycle
+            // sends about an MTU per stream, and what is left would wait for the background thread's next cycle.
             for (int i = 0; i < MAX_SEND_CYCLES && driverDutyCycle() > 0; i++) {
                 Thread.onSpinWait();
             }
@@ -184,8 +185,11 @@ public final class TransportNode implements AutoCloseable {
         }
     }
 
-    /** Duty cycles at most per {@link #wakeDriver} in INVOKER mode (a 4 MiB message of 64 KiB datagrams, plus some). */
-    private static final int MAX_SEND_CYCLES = 80;
+    /**
+     * Duty cycles at most per {@link #wakeDriver} in INVOKER mode: a 4 MiB message in 1408-byte datagrams and some
+     * more; a bound only in case the driver kept finding other work.
+     */
+    private static final int MAX_SEND_CYCLES = 4096;
 
     /**
      * One duty cycle of the embedded driver on the calling thread, in INVOKER mode (see the class comment): moves
