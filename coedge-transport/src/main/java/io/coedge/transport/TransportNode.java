@@ -169,7 +169,8 @@ public final class TransportNode implements AutoCloseable {
     /**
      * Wakes this process's embedded driver threads from their idle park, so that what was just written to a
      * publication goes out now rather than when the driver next wakes by itself (up to its park, 1 ms by
-     * default). Call after offering a message; a no-op with an external driver. One system call at most.
+     * default). Call after offering a message; a no-op with an external driver. One system call at most, except in
+     * INVOKER mode, where the calling thread sends what was written itself.
      */
     public void wakeDriver() {
         if (driverInvoker != null) {
