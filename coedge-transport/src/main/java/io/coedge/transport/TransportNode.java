@@ -46,12 +46,16 @@ public final class TransportNode implements AutoCloseable {
         this.dutyThread = dutyThread;
     }
 
-    /** Runs an INVOKER-mode driver's duty cycle at the relaxed pace until closed. */
+    /**
+     * Runs an INVOKER-mode driver's duty cycle at the relaxed pace until closed, or only as a backup every
+     * {@value #BACKUP_PARK_MS} ms while a loop of the process runs it ({@link #driverDutyCycleInLoop}).
+     */
     private static final class DriverDutyThread extends Thread {
         private final AgentInvoker invoker;
         private final ReentrantLock lock;
         private final IdleStrategy idle = driverIdleStrategy();
         private volatile boolean running = true;
+        private volatile boolean backupOnly;
 
         DriverDutyThread(String name, AgentInvoker invoker, ReentrantLock lock) {
             super("coedge-driver-" + name);
@@ -63,7 +67,12 @@ public final class TransportNode implements AutoCloseable {
         @Override
         public void run() {
             while (running && !invoker.isClosed()) {
-                idle.idle(dutyCycle(invoker, lock));
+                int work = dutyCycle(invoker, lock);
+                if (backupOnly) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(BACKUP_PARK_NS);
+                } else {
+                    idle.idle(work);
+                }
             }
         }
 
@@ -77,6 +86,10 @@ public final class TransportNode implements AutoCloseable {
             }
         }
     }
+
+    /** Park of the background thread while a loop of the process runs the duty cycle. */
+    static final long BACKUP_PARK_MS = 20;
+    private static final long BACKUP_PARK_NS = TimeUnit.MILLISECONDS.toNanos(BACKUP_PARK_MS);
 
     private static int dutyCycle(AgentInvoker invoker, ReentrantLock lock) {
         if (!lock.tryLock()) {
@@ -200,6 +213,20 @@ public final class TransportNode implements AutoCloseable {
      */
     public int driverDutyCycle() {
         return driverInvoker == null ? 0 : dutyCycle(driverInvoker, driverLock);
+    }
+
+    /**
+     * Says that a loop of this process (a worker's control loop) calls {@link #driverDutyCycle} on every turn, parking
+     * at most a few milliseconds between turns, from now ({@code true}) or no longer ({@code false}). Meanwhile
+     * the background thread of an INVOKER driver only backs it up, waking every {@value #BACKUP_PARK_MS} ms instead
+     * of every millisecond: on a board with a core per device each wake-up takes the core from the compute
+     * thread. No effect in the other threading modes.
+     */
+    public void driverDutyCycleInLoop(boolean inLoop) {
+        if (dutyThread != null) {
+            dutyThread.backupOnly = inLoop;
+            java.util.concurrent.locks.LockSupport.unpark(dutyThread);
+        }
     }
 
     /** True when the embedded driver runs on the threads of this process that send and wait (INVOKER mode). */

@@ -25,9 +25,8 @@ import java.util.Locale;
  * transfers (scatter and halos).
  *
  * <p>Run: {@code java -Dcoedge.threads=1 -cp ... io.coedge.transport.bench.EndToEndBench [--models vgg16,resnet18]
- * [--repeat 5] [--cpu] [--pin] [--no-head-split] [--sync every|fused:K]}. {@code --pin} gives each computing worker a core
- * of its own ({@code taskset}; the one worker and the first of the two share CPU 0, the second has CPU 1), threads
- * its JVM starts later included; the initiator is not pinned. {@code --sync} sets where the two split workers
+ * [--repeat 5] [--cpu] [--pin] [--no-head-split] [--sync every|fused:K]}. {@code --pin} holds each worker that
+ * computes in an inference on a core of its own ({@link Pinning}); the initiator is not pinned. {@code --sync} sets where the two split workers
  * exchange halos (default {@code every}; {@code fused:K} trades redundant rows for fewer exchanges). Both configurations split the tail's first fully connected layer by
  * output neurons across the devices with rows ({@link Plan#headSplit()}): the one worker computes all of it, the
  * two share it; {@code --no-head-split} leaves it whole on the initiator. Configurations alternate run by run so that load from elsewhere hits both alike.
@@ -91,13 +90,8 @@ public final class EndToEndBench {
         try (LocalWorkers workers = LocalWorkers.start(3, null, flags);
                 CoEdgeCluster cluster = CoEdgeCluster.connect(workers.clusterConfig());
                 Arena arena = Arena.ofConfined()) {
-            if (pin) {
-                // worker1 (alone) and worker2 share CPU 0, worker3 has CPU 1: one core per computing worker
-                int[] cpuOf = {0, 0, Runtime.getRuntime().availableProcessors() > 1 ? 1 : 0};
-                for (int w = 0; w < 3; w++) {
-                    pinProcess(workers.process(w).pid(), cpuOf[w]);
-                }
-            }
+            Pinning pinning = pin ? new Pinning(workers.process(0).pid(), workers.process(1).pid(),
+                    workers.process(2).pid()) : null;
             for (String model : models) {
                 Graph g = ModelZoo.build(model);
                 int h = g.inputs().get(0).shape()[2];
@@ -118,7 +112,7 @@ public final class EndToEndBench {
                         pids.add(workers.process(w).pid());
                         names.add(workers.names().get(w));
                     }
-                    warmUp(s1, s2, arena, in, pids, names);
+                    warmUp(s1, s2, arena, in, pids, names, pinning);
                     long[] t1 = new long[repeat];
                     long[] t2 = new long[repeat];
                     List<java.util.Map<String, Long>> opsBefore = computeByOp(cluster);
@@ -129,8 +123,10 @@ public final class EndToEndBench {
                     long[] tail2 = new long[repeat];
                     for (int r = 0; r < repeat; r++) {
                         var before = cpu ? ThreadCpu.snapshot(pids, names) : null;
+                        pin(pinning, 1);
                         t1[r] = time(s1, arena, in);
                         var middle = cpu ? ThreadCpu.snapshot(pids, names) : null;
+                        pin(pinning, 2);
                         t2[r] = time(s2, arena, in);
                         tail2[r] = localComputeNs(s2);
                         if (cpu) {
@@ -180,14 +176,16 @@ public final class EndToEndBench {
      * @return the rounds run
      */
     private static int warmUp(PartitionedSession s1, PartitionedSession s2, Arena arena, Tensor in, List<Long> pids,
-                              List<String> names) {
+                              List<String> names, Pinning pinning) {
         int rounds = 0;
         long batchStart = -1;
         while (rounds < MAX_WARM_UP) {
             // snapshots every round, as the timed runs take them: their own code is then compiled here, not there
             ThreadCpu.snapshot(pids, names);
+            pin(pinning, 1);
             s1.infer(arena, in);
             ThreadCpu.snapshot(pids, names);
+            pin(pinning, 2);
             s2.infer(arena, in);
             long jit = ThreadCpu.jitNs(ThreadCpu.snapshot(pids, names));
             rounds++;
@@ -205,13 +203,47 @@ public final class EndToEndBench {
         return rounds;
     }
 
-    /** Pins every thread of process {@code pid} to CPU {@code cpu} (Linux {@code taskset}). */
-    private static void pinProcess(long pid, int cpu) throws java.io.IOException, InterruptedException {
-        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", Integer.toString(cpu), Long.toString(pid))
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("could not pin process " + pid + " to CPU " + cpu + ": " + out.trim());
+    /**
+     * {@code --pin}: before each inference, the workers that compute in it get a core each (the one worker CPU 0;
+     * the two split workers CPU 0 and CPU 1) and the idle ones every core, so that neither configuration's idle
+     * workers are held on a computing worker's core. Linux {@code taskset}, all threads of the process.
+     */
+    private record Pinning(long worker1, long worker2, long worker3) {
+        void apply(int configuration) {
+            String all = "0-" + (Runtime.getRuntime().availableProcessors() - 1);
+            String second = Runtime.getRuntime().availableProcessors() > 1 ? "1" : "0";
+            if (configuration == 1) {
+                pinProcess(worker2, all);
+                pinProcess(worker3, all);
+                pinProcess(worker1, "0");
+            } else {
+                pinProcess(worker1, all);
+                pinProcess(worker2, "0");
+                pinProcess(worker3, second);
+            }
+        }
+    }
+
+    private static void pin(Pinning pinning, int configuration) {
+        if (pinning != null) {
+            pinning.apply(configuration);
+        }
+    }
+
+    /** Sets the CPUs of every thread of process {@code pid} (Linux {@code taskset}). */
+    private static void pinProcess(long pid, String cpus) {
+        try {
+            Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("could not pin process " + pid + " to CPUs " + cpus + ": " + out.trim());
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("--pin needs taskset (util-linux): " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while pinning", e);
         }
     }
 

@@ -205,22 +205,30 @@ public final class Worker implements AutoCloseable, Runnable {
     @Override
     public void run() {
         controlThread = Thread.currentThread();
-        while (running.get()) {
-            int work = doWork();
-            if (work > 0) {
-                idle.reset();
-                computingIdle.reset();
-            } else if (computing.get() > 0) {
-                computingIdle.idle();
-            } else {
-                idle.idle();
+        node.driverDutyCycleInLoop(true); // doWork runs it
+        try {
+            while (running.get()) {
+                int work = doWork();
+                if (work > 0) {
+                    idle.reset();
+                    computingIdle.reset();
+                } else if (computing.get() > 0) {
+                    computingIdle.idle();
+                } else {
+                    idle.idle();
+                }
             }
+        } finally {
+            node.driverDutyCycleInLoop(false);
         }
     }
 
     /** One duty cycle: poll control, send a heartbeat when due. Returns work done (0 lets the caller idle). */
     public int doWork() {
-        int work = node.driverDutyCycle() + inbox.poll(16);
+        // The driver's own work (timers, status messages) does not count: it would restart the idle strategy's
+        // spinning every millisecond. What it takes off the socket for this loop, the poll below counts.
+        node.driverDutyCycle();
+        int work = inbox.poll(16);
         long now = System.nanoTime();
         ControlPublisher r = reply;
         if (r != null && now - lastHeartbeatNs > node.context().heartbeatIntervalNs()) {
