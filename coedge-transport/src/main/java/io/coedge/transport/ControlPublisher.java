@@ -41,6 +41,16 @@ public final class ControlPublisher implements AutoCloseable {
     }
 
     private Runnable onSent = () -> { };
+    private java.util.function.IntSupplier whileWaiting = () -> 0;
+
+    /**
+     * Work to do while waiting for a subscriber or for back pressure to clear (e.g.
+     * {@link TransportNode#driverDutyCycle}: the driver that drains the publication may run on this thread).
+     */
+    public ControlPublisher whileWaiting(java.util.function.IntSupplier dutyCycle) {
+        this.whileWaiting = dutyCycle;
+        return this;
+    }
 
     /** Runs {@code action} after each message that went into the publication (e.g. {@link TransportNode#wakeDriver}). */
     public ControlPublisher onSent(Runnable action) {
@@ -65,7 +75,7 @@ public final class ControlPublisher implements AutoCloseable {
             if (System.nanoTime() - deadline > 0) {
                 return false;
             }
-            idle.idle();
+            idle.idle(whileWaiting.getAsInt());
         }
         return true;
     }
@@ -91,7 +101,7 @@ public final class ControlPublisher implements AutoCloseable {
             if (System.nanoTime() - deadline > 0) {
                 return r == Publication.NOT_CONNECTED ? NOT_CONNECTED : FAILED;
             }
-            idle.idle();
+            idle.idle(whileWaiting.getAsInt());
         }
     }
 

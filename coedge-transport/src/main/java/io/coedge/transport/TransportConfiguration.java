@@ -24,9 +24,17 @@ public final class TransportConfiguration {
      */
     public static final String EXTERNAL_DRIVER_DIR_PROP = "coedge.transport.externalDriverDir";
 
-    /** Threading of the embedded driver: SHARED (one thread, default: small boards), SHARED_NETWORK, DEDICATED. */
+    /**
+     * Threading of the embedded driver: SHARED (one thread, the default of an application's coordinator),
+     * INVOKER (the default of a worker: the driver runs on the threads that send and wait, see
+     * {@link TransportNode}), SHARED_NETWORK, DEDICATED. INVOKER is not the coordinator's default because its
+     * waits run on the application's threads, and an interrupt that lands while such a thread is inside a socket
+     * call closes the socket (and with it the driver) for good.
+     */
     public static final String THREADING_MODE_PROP = "coedge.transport.threadingMode";
     public static final String THREADING_MODE_DEFAULT = "SHARED";
+    /** A worker's threading mode when {@value #THREADING_MODE_PROP} is not set: its own threads are never interrupted. */
+    public static final String WORKER_THREADING_MODE_DEFAULT = "INVOKER";
 
     /**
      * Term buffer length for publications, bytes (power of two, 64 KiB..1 GiB). Three terms are mapped per

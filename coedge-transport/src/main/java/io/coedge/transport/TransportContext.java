@@ -15,6 +15,7 @@ public final class TransportContext implements Cloneable {
     private String externalDriverDir = System.getProperty(TransportConfiguration.EXTERNAL_DRIVER_DIR_PROP);
     private String threadingMode = System.getProperty(TransportConfiguration.THREADING_MODE_PROP,
             TransportConfiguration.THREADING_MODE_DEFAULT);
+    private boolean threadingModeChosen = System.getProperty(TransportConfiguration.THREADING_MODE_PROP) != null;
     private int termLengthBytes = TransportConfiguration.intProperty(TransportConfiguration.TERM_LENGTH_PROP,
             TransportConfiguration.TERM_LENGTH_DEFAULT);
     private int udpMtuBytes = TransportConfiguration.intProperty(TransportConfiguration.UDP_MTU_PROP,
@@ -68,6 +69,15 @@ public final class TransportContext implements Cloneable {
 
     public TransportContext threadingMode(String mode) {
         this.threadingMode = mode;
+        this.threadingModeChosen = true;
+        return this;
+    }
+
+    /** Sets the threading mode unless one was chosen (by {@link #threadingMode(String)} or the system property). */
+    public TransportContext defaultThreadingMode(String mode) {
+        if (!threadingModeChosen) {
+            this.threadingMode = mode;
+        }
         return this;
     }
 
@@ -193,7 +203,7 @@ public final class TransportContext implements Cloneable {
         try {
             threadingMode();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("threading mode '" + threadingMode + "' must be SHARED, SHARED_NETWORK or DEDICATED");
+            throw new IllegalArgumentException("threading mode '" + threadingMode + "' must be SHARED, INVOKER, SHARED_NETWORK or DEDICATED");
         }
         if (Integer.bitCount(termLengthBytes) != 1 || termLengthBytes < 64 * 1024 || termLengthBytes > (1 << 30)) {
             throw new IllegalArgumentException("term length " + termLengthBytes + " must be a power of two between 64 KiB and 1 GiB");

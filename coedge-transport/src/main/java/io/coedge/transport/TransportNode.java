@@ -5,12 +5,20 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.exceptions.DriverTimeoutException;
 import java.io.File;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
  * One process's Aeron: an embedded media driver in its own directory (or an external one) and a client.
  * Also builds the channel strings so MTU and term length are set in one place.
+ *
+ * <p>In the {@code INVOKER} threading mode the embedded driver has no thread of its own to wake: the threads that
+ * send or wait run its duty cycle themselves ({@link #driverDutyCycle}), right when there is something to move,
+ * and one background thread runs it at the relaxed pace for what nobody waits for (heartbeats, timers, client
+ * commands). A frame then leaves on the sender's thread as it is written and is taken off the socket by the
+ * thread waiting for it, with no thread wake-up on either side.
  */
 public final class TransportNode implements AutoCloseable {
     private final TransportContext ctx;
@@ -19,14 +27,66 @@ public final class TransportNode implements AutoCloseable {
     private final Thread[] driverThreads;
     /** Threads of this process waiting for a message now: the embedded driver polls often while it is not 0. */
     private final ExpectingIdleStrategy.Expectation expecting;
+    /** The embedded driver's agents in INVOKER mode, else null. */
+    private final AgentInvoker driverInvoker;
+    /** One thread at a time runs the invoker's duty cycle: its agents are not thread safe. */
+    private final ReentrantLock driverLock;
+    /** Runs the invoker's duty cycle at the relaxed pace in INVOKER mode, else null. */
+    private final DriverDutyThread dutyThread;
 
     private TransportNode(TransportContext ctx, MediaDriver driver, Aeron aeron, Thread[] driverThreads,
-                          ExpectingIdleStrategy.Expectation expecting) {
+                          ExpectingIdleStrategy.Expectation expecting, ReentrantLock driverLock, DriverDutyThread dutyThread) {
         this.ctx = ctx;
         this.driver = driver;
         this.aeron = aeron;
         this.driverThreads = driverThreads;
         this.expecting = expecting;
+        this.driverInvoker = dutyThread == null ? null : driver.sharedAgentInvoker();
+        this.driverLock = driverLock;
+        this.dutyThread = dutyThread;
+    }
+
+    /** Runs an INVOKER-mode driver's duty cycle at the relaxed pace until closed. */
+    private static final class DriverDutyThread extends Thread {
+        private final AgentInvoker invoker;
+        private final ReentrantLock lock;
+        private final IdleStrategy idle = driverIdleStrategy();
+        private volatile boolean running = true;
+
+        DriverDutyThread(String name, AgentInvoker invoker, ReentrantLock lock) {
+            super("coedge-driver-" + name);
+            this.invoker = invoker;
+            this.lock = lock;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (running && !invoker.isClosed()) {
+                idle.idle(dutyCycle(invoker, lock));
+            }
+        }
+
+        void shutdown() {
+            running = false;
+            java.util.concurrent.locks.LockSupport.unpark(this);
+            try {
+                join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static int dutyCycle(AgentInvoker invoker, ReentrantLock lock) {
+        if (!lock.tryLock()) {
+            return 0; // another thread is running it right now
+        }
+        try {
+            return invoker.invoke();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Starts the embedded driver (unless an external one is configured) and connects a client to it. */
@@ -43,6 +103,8 @@ public final class TransportNode implements AutoCloseable {
             threads.add(t);
             return t;
         };
+        ReentrantLock driverLock = new ReentrantLock();
+        DriverDutyThread dutyThread = null;
         if (ctx.embeddedDriver()) {
             new File(ctx.baseDir()).mkdirs();
             MediaDriver.Context dc = new MediaDriver.Context()
@@ -79,14 +141,23 @@ public final class TransportNode implements AutoCloseable {
                 throw new IllegalStateException("another process named '" + ctx.name() + "' is running with directory "
                         + dir + "; give this one another --name, or stop the other first");
             }
+            if (ctx.threadingMode() == io.aeron.driver.ThreadingMode.INVOKER) {
+                // before the client connects: it waits for the driver to answer
+                dutyThread = new DriverDutyThread(ctx.name(), driver.sharedAgentInvoker(), driverLock);
+                threads.add(dutyThread);
+                dutyThread.start();
+            }
         }
         try {
             Aeron.Context ac = new Aeron.Context()
                     .aeronDirectoryName(dir)
                     .errorHandler(t -> System.err.println("[" + ctx.name() + "] aeron: " + t));
             Aeron aeron = Aeron.connect(ac);
-            return new TransportNode(ctx, driver, aeron, threads.toArray(Thread[]::new), expecting);
+            return new TransportNode(ctx, driver, aeron, threads.toArray(Thread[]::new), expecting, driverLock, dutyThread);
         } catch (DriverTimeoutException e) {
+            if (dutyThread != null) {
+                dutyThread.shutdown();
+            }
             if (driver != null) {
                 driver.close();
             }
@@ -98,12 +169,42 @@ public final class TransportNode implements AutoCloseable {
     /**
      * Wakes this process's embedded driver threads from their idle park, so that what was just written to a
      * publication goes out now rather than when the driver next wakes by itself (up to its park, 1 ms by
-     * default). Call after offering a message; a no-op with an external driver. One system call at most.
+     * default). Call after offering a message; a no-op with an external driver. One system call at most, except in
+     * INVOKER mode, where the calling thread sends what was written itself.
      */
     public void wakeDriver() {
+        if (driverInvoker != null) {
+            // INVOKER mode: send it on this thread now, all of it the flow control window allows: a duty cycle
+            // sends about an MTU per stream, and what is left would wait for the background thread's next cycle.
+            for (int i = 0; i < MAX_SEND_CYCLES && driverDutyCycle() > 0; i++) {
+                Thread.onSpinWait();
+            }
+            return;
+        }
         for (Thread t : driverThreads) {
             java.util.concurrent.locks.LockSupport.unpark(t);
         }
+    }
+
+    /**
+     * Duty cycles at most per {@link #wakeDriver} in INVOKER mode: a 4 MiB message in 1408-byte datagrams and some
+     * more; a bound only in case the driver kept finding other work.
+     */
+    private static final int MAX_SEND_CYCLES = 4096;
+
+    /**
+     * One duty cycle of the embedded driver on the calling thread, in INVOKER mode (see the class comment): moves
+     * frames between the sockets and the log buffers. For loops that wait for a message or for back pressure to
+     * clear; returns the work done (0 when there was none, another thread is running the cycle, or the driver has
+     * threads of its own).
+     */
+    public int driverDutyCycle() {
+        return driverInvoker == null ? 0 : dutyCycle(driverInvoker, driverLock);
+    }
+
+    /** True when the embedded driver runs on the threads of this process that send and wait (INVOKER mode). */
+    public boolean invokesDriver() {
+        return driverInvoker != null;
     }
 
     /**
@@ -113,6 +214,9 @@ public final class TransportNode implements AutoCloseable {
      * socket as soon as it lands. Wakes the driver if it is the first waiter.
      */
     public void expect() {
+        if (driverInvoker != null) {
+            return; // the waiting thread runs the driver itself
+        }
         if (expecting.begin()) {
             wakeDriver();
         }
@@ -120,6 +224,9 @@ public final class TransportNode implements AutoCloseable {
 
     /** Ends a wait begun with {@link #expect}. */
     public void expectDone() {
+        if (driverInvoker != null) {
+            return;
+        }
         expecting.end();
     }
 
@@ -192,6 +299,9 @@ public final class TransportNode implements AutoCloseable {
     @Override
     public void close() {
         aeron.close();
+        if (dutyThread != null) {
+            dutyThread.shutdown();
+        }
         if (driver != null) {
             driver.close();
         }

@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One halo from a sender's NHWC rows into a receiver's rows over Aeron IPC, on one thread: send (claim,
+ * One halo from a sender's NHWC rows into a receiver's rows over Aeron IPC (or UDP, see {@link #path}), on one thread: send (claim,
  * header, copy) then receive (poll, copy into the destination). Run with {@code -prof gc}: the
  * {@code gc.alloc.rate.norm} column must be ~0 B/op, i.e. no allocation per halo.
  *
@@ -43,6 +43,13 @@ public class HaloExchangeBenchmark {
     @Param({"4096", "65536", "1048576"})
     int bytes;
 
+    /**
+     * {@code ipc}: Aeron IPC, the driver on its own thread. {@code udp-invoker}: UDP over loopback with the driver
+     * run by this thread as a worker runs it (INVOKER mode), so the driver's duty cycles are in the allocation count.
+     */
+    @Param({"ipc", "udp-invoker"})
+    String path;
+
     private TransportNode node;
     private Publication pub;
     private Subscription sub;
@@ -56,18 +63,30 @@ public class HaloExchangeBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
+        boolean invoker = path.equals("udp-invoker");
         node = TransportNode.start(new TransportContext().name("halo-jmh")
-                .baseDir(Files.createTempDirectory("coedge-jmh").toString()).termLengthBytes(16 << 20));
-        sub = node.aeron().addSubscription(node.ipcChannel(), 77);
-        pub = node.aeron().addExclusivePublication(node.ipcChannel(), 77);
+                .baseDir(Files.createTempDirectory("coedge-jmh").toString()).termLengthBytes(16 << 20)
+                .threadingMode(invoker ? "INVOKER" : "SHARED"));
+        String channel;
+        if (invoker) {
+            try (var s = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+                channel = node.udpChannel("127.0.0.1:" + s.getLocalPort());
+            }
+        } else {
+            channel = node.ipcChannel();
+        }
+        sub = node.aeron().addSubscription(channel, 77);
+        pub = node.aeron().addExclusivePublication(channel, 77);
         sender = new HaloSender(pub, 0, TransportNode.waitIdleStrategy(), new SystemNanoClock(), TimeUnit.SECONDS.toNanos(5), null);
         receiver = new HaloReceiver(sub, TransportNode.waitIdleStrategy(), new SystemNanoClock(), null, null);
-        sender.whileWaiting(() -> receiver.poll(64));
+        sender.whileWaiting(() -> receiver.poll(64)).afterSend(node::wakeDriver).driverDutyCycle(node::driverDutyCycle);
+        receiver.driverDutyCycle(node::driverDutyCycle);
         arena = Arena.ofShared();
         src = arena.allocate(bytes, 64);
         dst = arena.allocate(bytes, 64);
         slot = receiver.addSlot(1, 0, 1, bytes);
         while (!pub.isConnected()) {
+            node.driverDutyCycle();
             Thread.onSpinWait();
         }
     }

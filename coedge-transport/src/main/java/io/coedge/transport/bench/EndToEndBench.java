@@ -25,7 +25,9 @@ import java.util.Locale;
  * transfers (scatter and halos).
  *
  * <p>Run: {@code java -Dcoedge.threads=1 -cp ... io.coedge.transport.bench.EndToEndBench [--models vgg16,resnet18]
- * [--repeat 5] [--cpu] [--no-head-split] [--sync every|fused:K]}. {@code --sync} sets where the two split workers
+ * [--repeat 5] [--cpu] [--pin] [--no-head-split] [--sync every|fused:K]}. {@code --pin} gives each computing worker a core
+ * of its own ({@code taskset}; the one worker and the first of the two share CPU 0, the second has CPU 1), threads
+ * its JVM starts later included; the initiator is not pinned. {@code --sync} sets where the two split workers
  * exchange halos (default {@code every}; {@code fused:K} trades redundant rows for fewer exchanges). Both configurations split the tail's first fully connected layer by
  * output neurons across the devices with rows ({@link Plan#headSplit()}): the one worker computes all of it, the
  * two share it; {@code --no-head-split} leaves it whole on the initiator. Configurations alternate run by run so that load from elsewhere hits both alike.
@@ -52,11 +54,16 @@ public final class EndToEndBench {
         int repeat = 5;
         boolean cpu = false;
         boolean headSplit = true;
+        boolean pin = false;
         Sync sync = Sync.every();
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--cpu" -> {
                     cpu = true;
+                    i--;
+                }
+                case "--pin" -> {
+                    pin = true;
                     i--;
                 }
                 case "--no-head-split" -> {
@@ -84,6 +91,13 @@ public final class EndToEndBench {
         try (LocalWorkers workers = LocalWorkers.start(3, null, flags);
                 CoEdgeCluster cluster = CoEdgeCluster.connect(workers.clusterConfig());
                 Arena arena = Arena.ofConfined()) {
+            if (pin) {
+                // worker1 (alone) and worker2 share CPU 0, worker3 has CPU 1: one core per computing worker
+                int[] cpuOf = {0, 0, Runtime.getRuntime().availableProcessors() > 1 ? 1 : 0};
+                for (int w = 0; w < 3; w++) {
+                    pinProcess(workers.process(w).pid(), cpuOf[w]);
+                }
+            }
             for (String model : models) {
                 Graph g = ModelZoo.build(model);
                 int h = g.inputs().get(0).shape()[2];
@@ -189,6 +203,16 @@ public final class EndToEndBench {
             }
         }
         return rounds;
+    }
+
+    /** Pins every thread of process {@code pid} to CPU {@code cpu} (Linux {@code taskset}). */
+    private static void pinProcess(long pid, int cpu) throws java.io.IOException, InterruptedException {
+        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", Integer.toString(cpu), Long.toString(pid))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("could not pin process " + pid + " to CPU " + cpu + ": " + out.trim());
+        }
     }
 
     private static long time(PartitionedSession s, Arena arena, Tensor in) {

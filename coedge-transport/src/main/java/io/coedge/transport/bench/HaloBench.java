@@ -30,7 +30,8 @@ import org.agrona.concurrent.SystemNanoClock;
 /**
  * Halo exchange harness: one-way latency percentiles (HdrHistogram) and throughput of moving one halo of
  * 4 KiB..4 MiB from a sender's rows into a receiver's rows, for Aeron IPC, Aeron UDP over loopback (two
- * drivers) and a plain NIO TCP socket, all in the same run. Sender and receiver are two threads of this
+ * drivers, each on its own thread: {@code aeron-udp}; run by the sending and the receiving thread, as workers run
+ * them: {@code aeron-udp-inv}) and a plain NIO TCP socket, all in the same run. Sender and receiver are two threads of this
  * process, so one clock gives one-way latency.
  *
  * <p>Run: {@code java -cp ... io.coedge.transport.bench.HaloBench [--sizes 4096,65536,1048576,4194304]
@@ -62,14 +63,14 @@ public final class HaloBench {
         }
         Path base = Files.createTempDirectory("coedge-halobench");
         try {
-            System.out.printf(Locale.ROOT, "%-10s %9s %10s %10s %10s %10s %12s%n", "transport", "bytes", "p50 us", "p90 us",
+            System.out.printf(Locale.ROOT, "%-13s %9s %10s %10s %10s %10s %12s%n", "transport", "bytes", "p50 us", "p90 us",
                     "p99 us", "max us", "MB/s");
             for (int size : sizes) {
                 int n = size >= (1 << 20) ? Math.max(30, samples / 5) : samples;
-                for (String mode : List.of("aeron-ipc", "aeron-udp", "nio-tcp")) {
+                for (String mode : List.of("aeron-ipc", "aeron-udp", "aeron-udp-inv", "nio-tcp")) {
                     try (Link link = open(mode, base, mtu, size)) {
                         Result r = measure(link, size, n);
-                        System.out.printf(Locale.ROOT, "%-10s %9d %10.1f %10.1f %10.1f %10.1f %12.1f%n", mode, size,
+                        System.out.printf(Locale.ROOT, "%-13s %9d %10.1f %10.1f %10.1f %10.1f %12.1f%n", mode, size,
                                 r.latency.getValueAtPercentile(50) / 1e3, r.latency.getValueAtPercentile(90) / 1e3,
                                 r.latency.getValueAtPercentile(99) / 1e3, r.latency.getMaxValue() / 1e3, r.mbPerSecond);
                     }
@@ -161,7 +162,8 @@ public final class HaloBench {
     static Link open(String mode, Path base, int mtu, int size) throws IOException {
         return switch (mode) {
             case "aeron-ipc" -> AeronLink.ipc(base, size);
-            case "aeron-udp" -> AeronLink.udp(base, mtu, size);
+            case "aeron-udp" -> AeronLink.udp(base, mtu, size, "SHARED");
+            case "aeron-udp-inv" -> AeronLink.udp(base, mtu, size, "INVOKER");
             case "nio-tcp" -> new TcpLink();
             default -> throw new IllegalArgumentException(mode);
         };
@@ -188,9 +190,10 @@ public final class HaloBench {
             sub = rx.aeron().addSubscription(channel, 4242);
             pub = tx.aeron().addExclusivePublication(channel, 4242);
             sender = new HaloSender(pub, 0, TransportNode.waitIdleStrategy(), new SystemNanoClock(), TimeUnit.SECONDS.toNanos(30), null)
-                    .afterSend(tx::wakeDriver); // as the runtime does
+                    .afterSend(tx::wakeDriver).driverDutyCycle(tx::driverDutyCycle); // as the runtime does
 
             receiver = new HaloReceiver(sub, TransportNode.waitIdleStrategy(), new SystemNanoClock(), null, null);
+            receiver.driverDutyCycle(rx::driverDutyCycle);
         }
 
         static TransportContext ctx(Path base, String name, int size) {
@@ -204,9 +207,11 @@ public final class HaloBench {
             return new AeronLink(n, n, n.ipcChannel(), false);
         }
 
-        static AeronLink udp(Path base, int mtu, int size) {
-            TransportNode a = TransportNode.start(ctx(base, "udp-a", size).udpMtuBytes(mtu).loopbackMtuBytes(mtu));
-            TransportNode b = TransportNode.start(ctx(base, "udp-b", size).udpMtuBytes(mtu).loopbackMtuBytes(mtu));
+        static AeronLink udp(Path base, int mtu, int size, String threadingMode) {
+            TransportNode a = TransportNode.start(ctx(base, "udp-a", size).udpMtuBytes(mtu).loopbackMtuBytes(mtu)
+                    .threadingMode(threadingMode));
+            TransportNode b = TransportNode.start(ctx(base, "udp-b", size).udpMtuBytes(mtu).loopbackMtuBytes(mtu)
+                    .threadingMode(threadingMode));
             int port;
             try (var s = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
                 port = s.getLocalPort();

@@ -22,7 +22,7 @@ final class ThreadCpu {
             return "compute";
         }
         if (comm.startsWith("[sender") || comm.contains("conductor]") || comm.startsWith("[receiver")
-                || comm.startsWith("driver-")) {
+                || comm.startsWith("driver-") || comm.startsWith("coedge-driver")) {
             return "media driver";
         }
         if (comm.startsWith("aeron-client")) {

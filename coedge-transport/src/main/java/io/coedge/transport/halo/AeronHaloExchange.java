@@ -209,6 +209,25 @@ public final class AeronHaloExchange implements HaloExchange {
         }
     }
 
+    /**
+     * Runs the driver's duty cycle in every wait (for a halo, or for back pressure to clear) when the driver runs
+     * on the waiting threads ({@link io.coedge.transport.TransportNode#driverDutyCycle}).
+     */
+    public void driverDutyCycle(java.util.function.IntSupplier dutyCycle) {
+        for (HaloReceiver r : receivers) {
+            if (r != null) {
+                r.driverDutyCycle(dutyCycle);
+            }
+        }
+        for (HaloSender[] row : senders) {
+            for (HaloSender s : row) {
+                if (s != null) {
+                    s.driverDutyCycle(dutyCycle);
+                }
+            }
+        }
+    }
+
     /** Frames dropped by the local receivers (malformed, stale or unexpected). */
     public long droppedFrames() {
         long n = 0;

@@ -49,6 +49,7 @@ public final class HaloReceiver implements ControlledFragmentHandler {
 
     private volatile boolean aborted;
     private java.util.function.IntSupplier whileWaiting = () -> 0;
+    private java.util.function.IntSupplier driverDuty = () -> 0;
     private long planVersion = Long.MIN_VALUE;
     private long requestId = Long.MIN_VALUE;
 
@@ -185,6 +186,14 @@ public final class HaloReceiver implements ControlledFragmentHandler {
         this.whileWaiting = dutyCycle;
     }
 
+    /**
+     * The driver's duty cycle, run while waiting when the driver runs on the waiting threads
+     * ({@link io.coedge.transport.TransportNode#driverDutyCycle}): it takes the awaited frames off the socket.
+     */
+    public void driverDutyCycle(java.util.function.IntSupplier dutyCycle) {
+        this.driverDuty = dutyCycle;
+    }
+
     /** Polls once; returns the number of fragments handled. */
     public int poll(int fragmentLimit) {
         return subscription.controlledPoll(this, fragmentLimit);
@@ -211,7 +220,7 @@ public final class HaloReceiver implements ControlledFragmentHandler {
                 if (clock.nanoTime() - deadline > 0 || aborted) {
                     return false;
                 }
-                idle.idle(whileWaiting.getAsInt());
+                idle.idle(driverDuty.getAsInt() + whileWaiting.getAsInt());
             }
         }
         return true;

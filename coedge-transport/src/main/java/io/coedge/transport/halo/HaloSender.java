@@ -40,6 +40,7 @@ public final class HaloSender {
     private final UnsafeBuffer source = new UnsafeBuffer(0, 0);
     private final AtomicCounter bytesSent;
     private IntSupplier whileWaiting = () -> 0;
+    private IntSupplier driverDuty = () -> 0;
     private Runnable afterSend = () -> { };
 
     /**
@@ -67,6 +68,12 @@ public final class HaloSender {
      */
     public HaloSender whileWaiting(IntSupplier dutyCycle) {
         this.whileWaiting = dutyCycle;
+        return this;
+    }
+
+    /** The driver's duty cycle, run while waiting when the driver runs on this thread (it drains the publication). */
+    public HaloSender driverDutyCycle(IntSupplier dutyCycle) {
+        this.driverDuty = dutyCycle;
         return this;
     }
 
@@ -133,7 +140,7 @@ public final class HaloSender {
             if (clock.nanoTime() - deadline > 0) {
                 return r == Publication.NOT_CONNECTED ? TIMEOUT_NOT_CONNECTED : TIMEOUT_BACK_PRESSURED;
             }
-            idle.idle(whileWaiting.getAsInt());
+            idle.idle(driverDuty.getAsInt() + whileWaiting.getAsInt());
         }
     }
 

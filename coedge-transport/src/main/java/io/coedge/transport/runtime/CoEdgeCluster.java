@@ -126,7 +126,7 @@ public final class CoEdgeCluster implements AutoCloseable {
             while (resolved == null && System.nanoTime() < deadline) {
                 resolved = replies.resolvedEndpoint();
                 if (resolved == null) {
-                    idle.idle();
+                    idle.idle(node.driverDutyCycle());
                 }
             }
             if (resolved == null) {
@@ -141,7 +141,8 @@ public final class CoEdgeCluster implements AutoCloseable {
                 Member mm = new Member(i, m.name(), m.endpoint());
                 Publication p = node.aeron().addPublication(node.udpChannel(m.endpoint()), TransportConfiguration.CONTROL_STREAM_ID);
                 mm.control = new ControlPublisher(p, new ControlCodec(key), COORDINATOR_ID, ctx.controlMaxMessageBytes(),
-                        ctx.sendTimeoutNs()).onSent(node::wakeDriver);
+                        ctx.sendTimeoutNs()).onSent(node::wakeDriver)
+                        .whileWaiting(node::driverDutyCycle);
                 members.put(m.name(), mm);
                 byId[i] = mm;
             }
@@ -392,7 +393,7 @@ public final class CoEdgeCluster implements AutoCloseable {
                 if (System.nanoTime() - deadlineNs > 0) {
                     return done.getAsBoolean();
                 }
-                idle.idle();
+                idle.idle(node.driverDutyCycle());
             }
         }
         return true;

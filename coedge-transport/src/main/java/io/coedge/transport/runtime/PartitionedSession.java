@@ -80,6 +80,7 @@ public final class PartitionedSession implements AutoCloseable {
             return pub;
         }, cluster.ctx, cluster.counters());
         exchange.afterSend(cluster.node::wakeDriver);
+        exchange.driverDutyCycle(cluster.node::driverDutyCycle);
         exchange.aroundWaits(cluster.node::expect, cluster.node::expectDone);
         List<CoEdgeCluster.Member> remote = new ArrayList<>();
         for (String name : versioned.devices()) {

@@ -166,7 +166,8 @@ public final class Worker implements AutoCloseable, Runnable {
             System.err.println("[" + config.name + "] warning: no --cluster-key-file given; using the public development key."
                     + " Anyone on the network can control this worker.");
         }
-        this.node = TransportNode.start(config.transport.name(config.name));
+        this.node = TransportNode.start(config.transport.name(config.name)
+                .defaultThreadingMode(TransportConfiguration.WORKER_THREADING_MODE_DEFAULT));
         this.counters = new WorkerCounters(node.aeron(), config.name);
         this.controlSubscription = node.aeron().addSubscription(node.udpChannel(config.endpoint),
                 TransportConfiguration.CONTROL_STREAM_ID);
@@ -219,7 +220,7 @@ public final class Worker implements AutoCloseable, Runnable {
 
     /** One duty cycle: poll control, send a heartbeat when due. Returns work done (0 lets the caller idle). */
     public int doWork() {
-        int work = inbox.poll(16);
+        int work = node.driverDutyCycle() + inbox.poll(16);
         long now = System.nanoTime();
         ControlPublisher r = reply;
         if (r != null && now - lastHeartbeatNs > node.context().heartbeatIntervalNs()) {
@@ -274,7 +275,8 @@ public final class Worker implements AutoCloseable, Runnable {
             closeSession();
             Publication p = node.aeron().addPublication(node.udpChannel(endpoint), TransportConfiguration.REPLY_STREAM_ID);
             reply = new ControlPublisher(p, new ControlCodec(key), member, node.context().controlMaxMessageBytes(),
-                    node.context().sendTimeoutNs()).onSent(node::wakeDriver);
+                    node.context().sendTimeoutNs()).onSent(node::wakeDriver)
+                    .whileWaiting(node::driverDutyCycle);
             replyEndpoint = endpoint;
             System.err.println("[" + config.name + "] joined by " + coordinator + " (reply to " + endpoint + ")");
         }
@@ -516,6 +518,7 @@ public final class Worker implements AutoCloseable, Runnable {
                 return p;
             }, node.context(), counters);
             exchange.afterSend(node::wakeDriver);
+            exchange.driverDutyCycle(node::driverDutyCycle);
             exchange.aroundWaits(node::expect, node::expectDone);
             // Layer classes as the planner's profiles name them (conv3x3, fc, pool, ...).
             this.opTypes = graph.nodes().stream().map(x -> LayerCostTable.typeOf(graph, x).key()).toArray(String[]::new);

@@ -78,7 +78,12 @@ public class AeronHaloExchangeTest {
     }
 
     private void checkIpc(Graph graph, List<Plan> plans, int runs) throws Exception {
-        try (TransportNode node = TransportNode.start(TestNodes.context(dir, "ipc")); Arena arena = Arena.ofConfined()) {
+        checkIpc(graph, plans, runs, "SHARED");
+    }
+
+    private void checkIpc(Graph graph, List<Plan> plans, int runs, String threadingMode) throws Exception {
+        try (TransportNode node = TransportNode.start(TestNodes.context(dir, "ipc").threadingMode(threadingMode));
+                Arena arena = Arena.ofConfined()) {
             Tensor in = randomInput(arena, graph.inputs().get(0).shape(), 3);
             Tensor ref = Executor.create(graph).run(arena, in);
             int base = STREAM_BASE;
@@ -86,6 +91,7 @@ public class AeronHaloExchangeTest {
                 List<AutoCloseable> open = new ArrayList<>();
                 PartitionedExecutor px = PartitionedExecutor.create(graph, plan);
                 AeronHaloExchange ex = ipcExchange(node, px.geometry(), open, base);
+                ex.driverDutyCycle(node::driverDutyCycle);
                 base += plan.deviceCount();
                 for (int run = 1; run <= runs; run++) {
                     ex.begin(plan.version(), run);
@@ -120,13 +126,28 @@ public class AeronHaloExchangeTest {
     /** Devices on their own threads in two "processes" (two drivers), UDP between them, like workers. */
     @Test
     void devicesOnSeparateDriversOverUdpEqualOneDevice() throws Exception {
+        checkUdp("SHARED");
+    }
+
+    /** The same with drivers run by the sending and waiting threads themselves, as workers run them by default. */
+    @Test
+    void devicesOnSeparateInvokerDriversOverUdpEqualOneDevice() throws Exception {
+        checkUdp("INVOKER");
+    }
+
+    @Test
+    void tinyModelOverIpcOnAnInvokerDriverEqualsOneDevice() throws Exception {
+        checkIpc(TestModels.tiny(), List.of(Plan.explicit(Plan.deviceNames(3), new int[] {6, 9, 5}, Sync.every())), 3, "INVOKER");
+    }
+
+    private void checkUdp(String threadingMode) throws Exception {
         Graph graph = TestModels.tiny();
         Plan plan = Plan.explicit(Plan.deviceNames(3), new int[] {6, 9, 5}, Sync.every()).withVersion(2);
         String[] endpoints = {"127.0.0.1:" + TestNodes.freeUdpPort(), "127.0.0.1:" + TestNodes.freeUdpPort(),
                 "127.0.0.1:" + TestNodes.freeUdpPort()};
         int[] nodeOf = {0, 1, 1};
-        try (TransportNode a = TransportNode.start(TestNodes.context(dir, "a"));
-                TransportNode b = TransportNode.start(TestNodes.context(dir, "b"));
+        try (TransportNode a = TransportNode.start(TestNodes.context(dir, "a").threadingMode(threadingMode));
+                TransportNode b = TransportNode.start(TestNodes.context(dir, "b").threadingMode(threadingMode));
                 Arena arena = Arena.ofShared()) {
             TransportNode[] nodes = {a, b};
             Tensor in = randomInput(arena, graph.inputs().get(0).shape(), 5);
@@ -143,6 +164,9 @@ public class AeronHaloExchangeTest {
                 }
                 ex[k] = new AeronHaloExchange(geo, subs,
                         (from, to) -> node.aeron().addExclusivePublication(node.udpChannel(endpoints[to]), 1002), node.context(), null);
+                // as the runtime wires it
+                ex[k].afterSend(node::wakeDriver);
+                ex[k].driverDutyCycle(node::driverDutyCycle);
             }
             for (long request = 1; request <= 3; request++) {
                 ex[0].begin(2, request);
