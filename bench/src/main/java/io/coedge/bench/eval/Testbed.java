@@ -163,11 +163,27 @@ final class Testbed {
         return CGROUP_CPU.resolve(PREFIX + "-testbed/w" + i);
     }
 
+    /**
+     * The CFS period of a device with {@code cores} of quota: {@code periodUs}, lengthened where needed so that
+     * the quota is at least the kernel's 1 ms minimum (a 0.2-core device needs 5 ms).
+     */
+    static long periodFor(double cores, long periodUs) {
+        if (!(cores > 0)) {
+            throw new IllegalArgumentException("a CPU quota must be positive, got " + cores);
+        }
+        // the small slack keeps 1000 / 0.2 at 5000 whatever the last bit of 0.2
+        return Math.max(periodUs, (long) Math.ceil(MIN_QUOTA_US / Math.min(1, cores) - 1e-6));
+    }
+
+    /** The kernel's smallest CFS quota. */
+    static final long MIN_QUOTA_US = 1000;
+
     private static void configure(Path cg, double cores, long periodUs, int shares) throws IOException {
+        long period = periodFor(cores, periodUs);
         // lower the quota first: the kernel refuses a period change that would exceed the parent's bandwidth
         Files.writeString(cg.resolve("cpu.cfs_quota_us"), "-1");
-        Files.writeString(cg.resolve("cpu.cfs_period_us"), String.valueOf(periodUs));
-        Files.writeString(cg.resolve("cpu.cfs_quota_us"), String.valueOf(Math.max(1000, (long) (cores * periodUs))));
+        Files.writeString(cg.resolve("cpu.cfs_period_us"), String.valueOf(period));
+        Files.writeString(cg.resolve("cpu.cfs_quota_us"), String.valueOf(Math.max(MIN_QUOTA_US, Math.round(cores * period))));
         Files.writeString(cg.resolve("cpu.shares"), String.valueOf(shares));
     }
 

@@ -58,13 +58,14 @@ final class ThreadPlacement implements AutoCloseable {
     /**
      * The role of a thread by its name as the kernel keeps it ({@code /proc/PID/task/TID/comm}, at most 15
      * characters): Aeron's driver agents ({@code [sender,receiver,driver-conductor]} in the shared threading mode,
-     * {@code [sender,receiver]}, {@code sender}, {@code receiver}, {@code driver-conductor} otherwise) and HotSpot's
+     * {@code [sender,receiver]}, {@code sender}, {@code receiver}, {@code driver-conductor} otherwise, and the relaxed
+     * duty-cycle thread {@code coedge-driver-NAME} of the INVOKER mode) and HotSpot's
      * compiler threads ({@code C1 CompilerThread0}, {@code C2 CompilerThread0}); null for every other thread.
      */
     static Role role(String comm) {
         String c = comm.strip();
         if (c.startsWith("[sender") || c.startsWith("[receiver") || c.equals("sender") || c.equals("receiver")
-                || c.startsWith("driver-conducto")) {
+                || c.startsWith("driver-conducto") || c.startsWith("coedge-driver-")) {
             return Role.NET;
         }
         String l = c.toLowerCase(Locale.ROOT);
