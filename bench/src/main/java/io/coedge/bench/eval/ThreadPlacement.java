@@ -75,7 +75,7 @@ final class ThreadPlacement implements AutoCloseable {
         return null;
     }
 
-    /** Helper threads moved so far, e.g. "net 4, jit 8". */
+    /** Helper threads moved so far, e.g. "driver threads 4, compiler threads 8". */
     synchronized String summary() {
         return "driver threads " + net + ", compiler threads " + jit;
     }
