@@ -22,7 +22,7 @@ import io.coedge.transport.TransportConfiguration;
  *      [--strategies coedge,local,equal,proportional,latency] [--initiator-cpu 0.5] [--cpu 0.5,0.3,0.2]
  *      [--mbit 200,100,50] [--presets rpi4b,jetson-nano,rpi4b,rpi3b+] [--warmups 1] [--runs 3]
  *      [--calibration-runs 5] [--shares 65536] [--period-us 5000]
- *      [--deadline-fraction 0.3] [--order sequential|interleaved] [--out DIR]
+ *      [--deadline-fraction 0.3] [--order sequential|interleaved] [--helper-threads apart|in-quota] [--out DIR]
  * </pre>
  * {@code scripts/evaluate} builds the class path and calls this. Results go to {@code DIR/evaluation.csv} and
  * {@code DIR/evaluation-tables.md}; progress to standard output.
@@ -53,6 +53,11 @@ public final class Evaluation {
          * the reference tables in docs/evaluation.md were measured so).
          */
         boolean interleave;
+        /**
+         * Leave the device processes' driver and compiler threads inside the device's quota (true), or move them to
+         * cgroups of their own (false, the default; see {@link ThreadPlacement}).
+         */
+        boolean helpersInQuota;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -93,6 +98,12 @@ public final class Evaluation {
                         }
                         o.interleave = v.equals("interleaved");
                     }
+                    case "--helper-threads" -> {
+                        if (!v.equals("apart") && !v.equals("in-quota")) {
+                            throw new IllegalArgumentException("--helper-threads takes apart or in-quota, got " + v);
+                        }
+                        o.helpersInQuota = v.equals("in-quota");
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -123,7 +134,8 @@ public final class Evaluation {
                     "--initiator-cpu", fmt(initiatorCpu), "--cpu", fmtList(cpu), "--mbit", fmtList(mbit),
                     "--presets", String.join(",", presets), "--warmups", String.valueOf(warmups), "--runs",
                     String.valueOf(runs), "--calibration-runs", String.valueOf(calibrationRuns), "--shares",
-                    String.valueOf(shares), "--order", interleave ? "interleaved" : "sequential", "--period-us", String.valueOf(periodUs), "--deadline-fraction", fmt(deadlineFraction), "--out",
+                    String.valueOf(shares), "--order", interleave ? "interleaved" : "sequential",
+                    "--helper-threads", helpersInQuota ? "in-quota" : "apart", "--period-us", String.valueOf(periodUs), "--deadline-fraction", fmt(deadlineFraction), "--out",
                     out.toAbsolutePath().toString());
         }
 
@@ -172,6 +184,15 @@ public final class Evaluation {
         }
         // One compute thread per emulated device: every quota is at most one core.
         jvm.addAll(List.of("-XX:ActiveProcessorCount=1", "-Dcoedge.threads=1", "-Dcoedge.transport.baseDir=" + base));
+        // the compiler threads live as long as the JVM, so ThreadPlacement moves each of them once
+        jvm.add("-XX:-UseDynamicNumberOfCompilerThreads");
+        // The driver on a thread of its own, which ThreadPlacement moves out of the device's quota. In the workers'
+        // INVOKER default the driver's work runs on the compute thread and would come out of the quota again.
+        if (System.getProperty(TransportConfiguration.THREADING_MODE_PROP) == null) {
+            jvm.add("-D" + TransportConfiguration.THREADING_MODE_PROP + "=SHARED");
+        } else {
+            jvm.add("-D" + TransportConfiguration.THREADING_MODE_PROP + "=" + System.getProperty(TransportConfiguration.THREADING_MODE_PROP));
+        }
         if (System.getProperty("coedge.kernels") != null) {
             jvm.add("-Dcoedge.kernels=" + System.getProperty("coedge.kernels"));
         }
@@ -182,7 +203,11 @@ public final class Evaluation {
                 + " io.coedge.transport.runtime.WorkerMain");
         Testbed bed = new Testbed(root, env);
         Process[] child = new Process[1];
+        ThreadPlacement[] placement = new ThreadPlacement[1];
         Thread hook = new Thread(() -> {
+            if (placement[0] != null) {
+                placement[0].close();
+            }
             if (child[0] != null) {
                 child[0].destroyForcibly();
             }
@@ -196,6 +221,18 @@ public final class Evaluation {
             bed.up(o.cpu, o.mbit);
             Testbed.configureWorkers(o.cpu, o.periodUs, o.shares);
             Testbed.makeInitiatorCgroup(o.initiatorCpu, o.periodUs, o.shares);
+            List<java.nio.file.Path> deviceCgroups = new ArrayList<>();
+            if (!o.helpersInQuota) {
+                double cores = o.initiatorCpu;
+                for (int i = 1; i <= o.cpu.size(); i++) {
+                    deviceCgroups.add(Testbed.workerCgroup(i));
+                    cores += o.cpu.get(i - 1);
+                }
+                deviceCgroups.add(Testbed.INITIATOR_CGROUP);
+                Testbed.makeHelperCgroups(cores, o.periodUs, o.shares);
+                // the workers' threads move before any profiling, the coordinator's as they start
+                placement[0] = ThreadPlacement.start(deviceCgroups);
+            }
             List<String> cmd = new ArrayList<>(List.of("sh", "-c", "echo $$ > " + Testbed.INITIATOR_CGROUP
                     + "/cgroup.procs && exec \"$@\"", "sh", "ip", "netns", "exec", Testbed.HUB, java, "-Xmx4g",
                     // a worker on a small quota builds a large zoo model slowly: allow it two minutes
@@ -215,6 +252,10 @@ public final class Evaluation {
             }
             return child[0].exitValue();
         } finally {
+            if (placement[0] != null) {
+                placement[0].close();
+                System.out.println("evaluation: moved out of the device quotas: " + placement[0].summary());
+            }
             if (child[0] != null && child[0].isAlive()) {
                 child[0].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }

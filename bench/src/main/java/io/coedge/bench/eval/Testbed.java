@@ -20,6 +20,16 @@ final class Testbed {
     /** The initiator's cgroup; outside the script's own folder so that {@code down} never trips over it. */
     static final Path INITIATOR_CGROUP = CGROUP_CPU.resolve("coedge-eval-initiator");
     /**
+     * The Aeron media driver threads of every device process: outside the devices' quotas (see {@link ThreadPlacement}),
+     * unthrottled, weighted like the devices.
+     */
+    static final Path NET_CGROUP = CGROUP_CPU.resolve("coedge-eval-net");
+    /**
+     * The JIT compiler threads of every device process: outside the devices' quotas, on the cores the quotas leave
+     * free, and weighted below the devices so that compiling never takes CPU time a device's quota grants it.
+     */
+    static final Path JIT_CGROUP = CGROUP_CPU.resolve("coedge-eval-jit");
+    /**
      * The testbed's name prefix ({@code COEDGE_TESTBED_PREFIX} of scripts/testbed): namespaces and cgroup of the
      * evaluation never meet a testbed someone else brought up with the default prefix.
      */
@@ -119,7 +129,7 @@ final class Testbed {
      */
     static void configureWorkers(List<Double> cpus, long periodUs, int shares) throws IOException {
         for (int i = 1; i <= cpus.size(); i++) {
-            Path cg = CGROUP_CPU.resolve(PREFIX + "-testbed/w" + i);
+            Path cg = workerCgroup(i);
             if (Files.readString(cg.resolve("cgroup.procs")).isBlank()) {
                 throw new IllegalStateException("worker w" + i + " is not inside its CPU cgroup " + cg
                         + " (see its log in the testbed state folder): its quota would not apply");
@@ -134,22 +144,59 @@ final class Testbed {
         configure(INITIATOR_CGROUP, cores, periodUs, shares);
     }
 
+    /**
+     * Makes the cgroups for the device processes' helper threads ({@link ThreadPlacement}): {@link #NET_CGROUP}
+     * without a quota, {@link #JIT_CGROUP} with the cores the device quotas leave free on this machine (at least
+     * 0.1 core) and the default weight.
+     */
+    static void makeHelperCgroups(double deviceCores, long periodUs, int shares) throws IOException {
+        Files.createDirectories(NET_CGROUP);
+        Files.writeString(NET_CGROUP.resolve("cpu.cfs_quota_us"), "-1");
+        Files.writeString(NET_CGROUP.resolve("cpu.shares"), String.valueOf(shares));
+        Files.createDirectories(JIT_CGROUP);
+        double free = Math.max(0.1, Runtime.getRuntime().availableProcessors() - deviceCores);
+        configure(JIT_CGROUP, free, periodUs, 1024);
+    }
+
+    /** Path of a worker's device cgroup made by scripts/testbed. */
+    static Path workerCgroup(int i) {
+        return CGROUP_CPU.resolve(PREFIX + "-testbed/w" + i);
+    }
+
+    /**
+     * The CFS period of a device with {@code cores} of quota: {@code periodUs}, lengthened where needed so that
+     * the quota is at least the kernel's 1 ms minimum (a 0.2-core device needs 5 ms).
+     */
+    static long periodFor(double cores, long periodUs) {
+        if (!(cores > 0)) {
+            throw new IllegalArgumentException("a CPU quota must be positive, got " + cores);
+        }
+        // the small slack keeps 1000 / 0.2 at 5000 whatever the last bit of 0.2
+        return Math.max(periodUs, (long) Math.ceil(MIN_QUOTA_US / Math.min(1, cores) - 1e-6));
+    }
+
+    /** The kernel's smallest CFS quota. */
+    static final long MIN_QUOTA_US = 1000;
+
     private static void configure(Path cg, double cores, long periodUs, int shares) throws IOException {
+        long period = periodFor(cores, periodUs);
         // lower the quota first: the kernel refuses a period change that would exceed the parent's bandwidth
         Files.writeString(cg.resolve("cpu.cfs_quota_us"), "-1");
-        Files.writeString(cg.resolve("cpu.cfs_period_us"), String.valueOf(periodUs));
-        Files.writeString(cg.resolve("cpu.cfs_quota_us"), String.valueOf(Math.max(1000, (long) (cores * periodUs))));
+        Files.writeString(cg.resolve("cpu.cfs_period_us"), String.valueOf(period));
+        Files.writeString(cg.resolve("cpu.cfs_quota_us"), String.valueOf(Math.max(MIN_QUOTA_US, Math.round(cores * period))));
         Files.writeString(cg.resolve("cpu.shares"), String.valueOf(shares));
     }
 
-    /** Removes the initiator's cgroup (its processes must have ended). */
+    /** Removes the initiator's and the helper threads' cgroups (their processes must have ended). */
     static void removeInitiatorCgroup() {
-        try {
-            if (Files.isDirectory(INITIATOR_CGROUP)) {
-                Files.delete(INITIATOR_CGROUP); // rmdir; cgroupfs refuses while a process is inside
+        for (Path cg : List.of(INITIATOR_CGROUP, NET_CGROUP, JIT_CGROUP)) {
+            try {
+                if (Files.isDirectory(cg)) {
+                    Files.delete(cg); // rmdir; cgroupfs refuses while a thread is inside
+                }
+            } catch (IOException e) {
+                System.err.println("evaluation: could not remove " + cg + ": " + e.getMessage());
             }
-        } catch (IOException e) {
-            System.err.println("evaluation: could not remove " + INITIATOR_CGROUP + ": " + e.getMessage());
         }
     }
 

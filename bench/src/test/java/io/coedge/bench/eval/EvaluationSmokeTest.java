@@ -45,5 +45,7 @@ class EvaluationSmokeTest {
         assertThat(Files.readString(out.resolve("evaluation-tables.md"))).contains("| alexnet | coedge |");
         assertThat(Testbed.busy()).as("testbed namespaces left behind").isFalse();
         assertThat(Files.exists(Testbed.INITIATOR_CGROUP)).as("initiator cgroup left behind").isFalse();
+        assertThat(Files.exists(Testbed.NET_CGROUP)).as("driver threads' cgroup left behind").isFalse();
+        assertThat(Files.exists(Testbed.JIT_CGROUP)).as("compiler threads' cgroup left behind").isFalse();
     }
 }

@@ -1,0 +1,32 @@
+package io.coedge.bench.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+/** The CFS period the harness gives each device cgroup. */
+class TestbedTest {
+    @Test
+    void periodStaysAsGivenWhileTheQuotaIsAtLeastTheKernelsMinimum() {
+        assertThat(Testbed.periodFor(0.5, 5000)).isEqualTo(5000);
+        assertThat(Testbed.periodFor(0.2, 5000)).isEqualTo(5000);
+        assertThat(Testbed.periodFor(2.0, 1000)).isEqualTo(1000);
+    }
+
+    @Test
+    void periodGrowsSoThatASmallQuotaKeepsItsShareOfACore() {
+        // 0.2 core of a 2 ms period would be 0.4 ms, below the kernel's 1 ms minimum: the old rounding up to 1 ms
+        // gave the device half a core
+        long p = Testbed.periodFor(0.2, 2000);
+        assertThat(p).isEqualTo(5000);
+        assertThat(Math.round(0.2 * p)).isGreaterThanOrEqualTo(Testbed.MIN_QUOTA_US);
+        assertThat(Testbed.periodFor(0.3, 1000)).isEqualTo(3334);
+    }
+
+    @Test
+    void nonPositiveQuotaIsRejected() {
+        assertThatThrownBy(() -> Testbed.periodFor(0, 5000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("positive");
+    }
+}
