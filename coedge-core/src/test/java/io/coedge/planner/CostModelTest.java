@@ -23,6 +23,12 @@ class CostModelTest {
     }
 
     /** One 3x3 conv, 10 rows, 1e9 FLOPs, 2 halo rows of 1000 bytes; FC tail 1e8 FLOPs. */
+    /** Device a (1 GFLOP/s) and device b (2 GFLOP/s) on the links given, with the power figures the tests assume. */
+    private static CostModel twoDevices(LinkProfile linkA, LinkProfile linkB) {
+        return new CostModel(table(), new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, linkA), device("b", 2e9, 1, 4, 2, linkB)), null));
+    }
+
     private static LayerCostTable table() {
         return new LayerCostTable("t", 10, List.of(new LayerCostTable.Layer("conv", LayerType.CONV3X3, 1_000_000_000L, 10, 2, 1000)),
                 500, 100, Map.of(LayerType.FC, 100_000_000L), 1000, 1000, 100, 1000);
@@ -41,8 +47,7 @@ class CostModelTest {
     @Test
     void twoDevicesPayHalosScatterGatherAndIdleAsTheDesignSays() {
         LinkProfile link = new LinkProfile(1e6, 0.001);
-        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
-                device("a", 1e9, 2, 6, 3, link), device("b", 2e9, 1, 4, 2, link)), null));
+        CostModel m = twoDevices(link, link);
         Prediction p = m.predict(new int[] {6, 4});
         // two devices: each has one neighbour, so receives one side's halo (1000 bytes)
         double halo = 1000 / 1e6 + 0.001;
@@ -64,8 +69,7 @@ class CostModelTest {
     @Test
     void aHaloSlowerThanTheInteriorCostsItsTimePlusTheBoundaryRows() {
         LinkProfile slow = new LinkProfile(1e3, 0.001);
-        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
-                device("a", 1e9, 2, 6, 3, slow), device("b", 2e9, 1, 4, 2, slow)), null));
+        CostModel m = twoDevices(slow, slow);
         Prediction p = m.predict(new int[] {6, 4});
         double halo = 1000 / 1e3 + 0.001;
         // a: 1 boundary row of the conv (1e8 FLOPs) at 1 GFLOP/s after one side's halo; b at 2 GFLOP/s
@@ -151,10 +155,8 @@ class CostModelTest {
     void aWorkersPerRequestCostIsPaidOnceWhenItTakesPartAndNeverWhenItSitsOut() {
         LinkProfile link = new LinkProfile(1e6, 0.001);
         LinkProfile slowRequests = link.withRequestSeconds(0.25);
-        CostModel plain = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
-                device("a", 1e9, 2, 6, 3, link), device("b", 2e9, 1, 4, 2, link)), null));
-        CostModel costly = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
-                device("a", 1e9, 2, 6, 3, link), device("b", 2e9, 1, 4, 2, slowRequests)), null));
+        CostModel plain = twoDevices(link, link);
+        CostModel costly = twoDevices(link, slowRequests);
         assertThat(costly.predict(new int[] {6, 4}).latencySeconds())
                 .isCloseTo(plain.predict(new int[] {6, 4}).latencySeconds() + 0.25, within(1e-12));
         assertThat(costly.predict(new int[] {6, 4}).scatterSeconds())
@@ -162,8 +164,7 @@ class CostModelTest {
         assertThat(costly.predict(new int[] {10, 0}).latencySeconds())
                 .isEqualTo(plain.predict(new int[] {10, 0}).latencySeconds());
         // the initiator's own request cost is not a transfer: it never counts
-        CostModel initiatorCost = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
-                device("a", 1e9, 2, 6, 3, slowRequests), device("b", 2e9, 1, 4, 2, link)), null));
+        CostModel initiatorCost = twoDevices(slowRequests, link);
         assertThat(initiatorCost.predict(new int[] {10, 0}).latencySeconds())
                 .isEqualTo(plain.predict(new int[] {10, 0}).latencySeconds());
     }
@@ -172,12 +173,10 @@ class CostModelTest {
     void thePlannerLeavesOutAWorkerWhoseRequestCostOutweighsItsHelp() {
         LinkProfile fast = new LinkProfile(1e12, 0);
         // b is twice as fast, but a request to it costs more than the whole inference on a
-        CostModel m = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
-                device("a", 1e9, 2, 6, 3, fast), device("b", 2e9, 1, 4, 2, fast.withRequestSeconds(5))), null));
+        CostModel m = twoDevices(fast, fast.withRequestSeconds(5));
         PlanResult r = new Planner(m).latencyMinimal(Double.POSITIVE_INFINITY);
         assertThat(r.rows()).containsExactly(10, 0);
-        CostModel cheap = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
-                device("a", 1e9, 2, 6, 3, fast), device("b", 2e9, 1, 4, 2, fast.withRequestSeconds(0.01))), null));
+        CostModel cheap = twoDevices(fast, fast.withRequestSeconds(0.01));
         assertThat(new Planner(cheap).latencyMinimal(Double.POSITIVE_INFINITY).rows()[1]).isPositive();
     }
 
