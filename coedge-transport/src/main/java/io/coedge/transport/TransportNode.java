@@ -157,7 +157,6 @@ public final class TransportNode implements AutoCloseable {
             if (ctx.threadingMode() == io.aeron.driver.ThreadingMode.INVOKER) {
                 // before the client connects: it waits for the driver to answer
                 dutyThread = new DriverDutyThread(ctx.name(), driver.sharedAgentInvoker(), driverLock);
-                threads.add(dutyThread);
                 dutyThread.start();
             }
         }

@@ -79,8 +79,8 @@ public final class EndToEndBench {
             System.setProperty("coedge.threads", "1");
         }
         List<String> flags = new java.util.ArrayList<>(List.of("-Xmx2g", "-Dcoedge.threads=1", "-XX:ActiveProcessorCount=1"));
-        for (String p : List.of("coedge.transport.idle", "coedge.transport.driverIdle", "coedge.transport.threadingMode",
-                "coedge.transport.udpMtuBytes", "coedge.transport.loopbackMtuBytes")) {
+        // LocalWorkers passes the threading mode and idle strategies on itself
+        for (String p : List.of("coedge.transport.udpMtuBytes", "coedge.transport.loopbackMtuBytes")) {
             if (System.getProperty(p) != null) {
                 flags.add("-D" + p + "=" + System.getProperty(p));
             }
