@@ -20,7 +20,7 @@ import java.util.List;
  * <ul>
  * <li>{@code t_cp(i, s) = a_i / H * sum_{l in s} flops_l / f_i(type_l)} (rows split in one proportion), of
  *     which {@code cpRest} is the part after the stage's first layer;</li>
- * <li>{@code t_tx(i, s) = haloBytes_s / 2 * max_{x in {i} + N(i)} k_x / b_x + latency_i} when at least two
+ * <li>{@code t_tx(i, s) = haloBytes_s / 2 * max_{x in {i} + N(i)} k_x / b_x} when at least two
  *     devices own rows and {@code a_i > 0}, else 0, where {@code N(i)} are the device's neighbours: the
  *     nearest devices before and after it in the device order that own rows (bands follow the device
  *     order), and {@code k_x = |N(x)|} is 1 for the first and last device that own rows and 2 in between.
@@ -29,15 +29,21 @@ import java.util.List;
  *     {@code j}'s link together with {@code j}'s other side. The halos are in when the busiest of those
  *     links has carried its sides. With two devices this is the pair's bandwidth {@code min(b_i, b_j)};
  *     a fast device between two slow ones waits for them, and an edge device next to a middle one waits
- *     for that one's link to carry both of its sides. {@code latency_i} is the measured cost of one halo
- *     exchange on the device's link (a round of send, driver hops and wake-up), not the wire's latency
- *     alone. A sender does not wait for its sends (they go into a window of the transport);</li>
+ *     for that one's link to carry both of its sides. A sender does not wait for its sends (they go into a
+ *     window of the transport);</li>
+ * <li>{@code x_i = latency_i}, the measured fixed cost of one halo exchange with one neighbour on the
+ *     device's link (a round of send, driver hops and wake-up), not the wire's latency alone. It is the
+ *     device's own time, spent on its compute thread (sending its boundary rows, taking the halo in,
+ *     resuming after the wait, on a CPU quota at its next scheduling slot), so it does not hide behind the
+ *     interior rows, and a device between two neighbours pays it twice. A stage's reported transfer time,
+ *     charged at transmit power, is {@code k_i x_i + t_tx(i, s)};</li>
  * <li>{@code t_b(i, s)}: computing the first layer's output rows next to the {@code k_i} boundaries (about
  *     one per halo row).</li>
  * </ul>
  * The runtime sends halo rows as soon as their producer has computed them, computes a layer's interior
  * rows while the halos travel and the boundary rows after they arrive, so
- * {@code T_s = max_i max(t_cp(i, s), cpRest(i, s) - hide(i, s) + t_tx(i, s) + t_b(i, s))}: a halo costs time
+ * {@code T_s = max_i (k_i x_i + max(t_cp(i, s), cpRest(i, s) - hide(i, s) + t_tx(i, s) + t_b(i, s)))} for a device
+ * that exchanges halos ({@code t_cp(i, s)} for one that does not): a halo's bytes cost time
  * only where it takes longer than the interior and the layers run between its producer and the stage
  * ({@code hide(i, s)}, in proportion to {@code a_i} like {@code t_cp}; see
  * {@link LayerCostTable.Layer#layersSinceInput()}: 0 in a plain chain, in GoogLeNet's inception blocks the
@@ -47,7 +53,10 @@ import java.util.List;
  * other device its input rows and later receives its last maps over the pair link (smaller bandwidth,
  * larger latency); every device has a link of its own, so these transfers run at the same time and the
  * slowest one counts. Each other device that takes part adds its link's fixed per-request cost
- * ({@link LinkProfile#requestSeconds()}) to its scatter. The initiator then runs the tail alone. (A shared
+ * ({@link LinkProfile#requestSeconds()}) to its scatter. A link with a burst ({@link LinkProfile#burstBytes()},
+ * a token bucket) carries the first {@code burst} bytes of a scatter and of a gather at line speed: the link sat
+ * idle through the layers since the last one and its bucket is full, so each is charged
+ * {@code max(0, bytes - burst) / bandwidth}, a convex piecewise-linear term in {@code a_i}. The initiator then runs the tail alone. (A shared
  * medium, where the initiator's link carries all scatters one after the other, is not modelled: give the
  * devices the share of that medium they get.)
  *
@@ -85,10 +94,12 @@ public final class CostModel {
     final double[] hxSideRef;   // [stage] one side's halo bytes at refPace
     final double[][] cbSide;    // [stage][device] seconds of the first layer's rows next to one boundary
     final double[] stageHaloBytes;
-    final double[] sgRow;       // scatter+gather seconds per row, 0 for the initiator
+    final double[] sgRow;       // scatter+gather seconds per row at the link's pace, 0 for the initiator
+    final double[] scRow;       // the scatter's part of sgRow
+    final double[] gaRow;       // the gather's part of sgRow
+    final double[] credit;      // seconds of pacing the link's burst saves a scatter and a gather each, 0 without burst
     final double[] sgLat;       // scatter+gather fixed seconds (with the request cost), 0 for the initiator
     final double[] request;     // the fixed per-request part of sgLat
-    final double scatterRowFraction[]; // share of sgRow that is scatter (reporting)
     final double tail;
     final double[] idleW, dcpW, dtxW;
     final double[] memRow, memFixedWhenRows, memHalo, memBudget;
@@ -165,18 +176,20 @@ public final class CostModel {
         }
         DeviceProfile id = devices.get(init);
         sgRow = new double[n];
+        scRow = new double[n];
+        gaRow = new double[n];
+        credit = new double[n];
         sgLat = new double[n];
         request = new double[n];
-        scatterRowFraction = new double[n];
         for (int i = 0; i < n; i++) {
             if (i == init) {
                 continue;
             }
             LinkProfile pair = id.link().pairWith(devices.get(i).link());
-            double sc = table.scatterBytesPerRow() / pair.bandwidthBytesPerSecond();
-            double ga = table.gatherBytesPerRow() / pair.bandwidthBytesPerSecond();
-            sgRow[i] = sc + ga;
-            scatterRowFraction[i] = sgRow[i] > 0 ? sc / sgRow[i] : 0;
+            scRow[i] = table.scatterBytesPerRow() / pair.bandwidthBytesPerSecond();
+            gaRow[i] = table.gatherBytesPerRow() / pair.bandwidthBytesPerSecond();
+            sgRow[i] = scRow[i] + gaRow[i];
+            credit[i] = pair.burstBytes() / pair.bandwidthBytesPerSecond();
             // two message latencies (scatter, gather) and the worker's fixed cost per request
             request[i] = devices.get(i).link().requestSeconds();
             sgLat[i] = (table.gatherBytesPerRow() > 0 ? 2 : 1) * pair.latencySeconds() + request[i];
@@ -280,7 +293,9 @@ public final class CostModel {
                 haloIn[tr.to()][tr.stage()] += tr.bytes();
                 haloOut[tr.from()][tr.stage()] += tr.bytes();
             } else {
-                rxSeconds[tr.to()][tr.stage()] += tr.bytes() * Math.max(inv[tr.to()], inv[tr.from()]);
+                // a scatter band or gathered map: after the link sat idle, its burst goes at line speed
+                rxSeconds[tr.to()][tr.stage()] += devices.get(tr.to()).link().pairWith(devices.get(tr.from()).link())
+                        .pacedSecondsAfterIdle(tr.bytes());
             }
         }
         double[][] haloSeconds = new double[n][nn];
@@ -311,15 +326,17 @@ public final class CostModel {
                 long f = acc.flops(i, l);
                 long rx = acc.bytesReceived(i, l);
                 double c = f / d.rate(type);
-                double t = rx > 0 ? rxSeconds[i][l] + d.link().latencySeconds() : 0;
+                double lat = rx > 0 ? d.link().latencySeconds() : 0;
+                double paced = rx > 0 ? rxSeconds[i][l] : 0;
+                double t = paced + lat;
                 if (f > 0 || rx > 0 || acc.bytesSent(i, l) > 0) {
                     on[i] = true;
                 }
                 busyCp[i] += c;
                 busyTx[i] += t;
-                // halos arrive while the interior rows are computed; the scatter band and gathered maps
-                // must be in before anything is computed on them
-                mx = Math.max(mx, overlap ? Math.max(c, t) : c + t);
+                // halos arrive while the interior rows are computed (the exchange's fixed cost is the device's
+                // own time); the scatter band and gathered maps must be in before anything is computed on them
+                mx = Math.max(mx, overlap ? lat + Math.max(c, paced) : c + t);
             }
             latency += mx;
         }
@@ -404,26 +421,53 @@ public final class CostModel {
      * {@link #sidePace} is {@code sidePace}.
      */
     double haloSeconds(int s, int i, int sides, double sidePace) {
-        return sides > 0 && stageHaloBytes[s] > 0 ? hxLat[s][i] + halfHaloBytes[s] * sidePace : 0;
+        return sides > 0 && stageHaloBytes[s] > 0 ? sides * hxLat[s][i] + halfHaloBytes[s] * sidePace : 0;
     }
 
     /**
      * Seconds device {@code i} spends in stage {@code s} owning {@code a > 0} rows with {@code sides}
      * neighbours ({@link #sidePace} {@code sidePace}). When halos are exchanged the device computes the first
      * layer's interior rows while its neighbours' halos travel, then the rows next to the boundary, then the
-     * stage's other layers: {@code max(cp a, (cpRest - hide) a + halo + boundary)}, where {@code hide} are
-     * the layers that ran since the halo was sent; without halos {@code cp a}.
+     * stage's other layers: {@code sides x + max(cp a, (cpRest - hide) a + halo + boundary)}, where
+     * {@code hide} are the layers that ran since the halo was sent and {@code x} the fixed cost of the exchange
+     * with one neighbour; without halos {@code cp a}.
      */
     double stageSeconds(int s, int i, double a, int sides, double sidePace) {
         double c = cp[s][i] * a;
         return sides > 0 && stageHaloBytes[s] > 0
-                ? Math.max(c, cpLate[s][i] * a + hxLat[s][i] + halfHaloBytes[s] * sidePace + sides * cbSide[s][i])
+                ? sides * hxLat[s][i] + Math.max(c, cpLate[s][i] * a + halfHaloBytes[s] * sidePace + sides * cbSide[s][i])
                 : c;
     }
 
     /** Scatter plus gather seconds of device {@code i != initiator} owning {@code a > 0} rows. */
     double scatterGatherSeconds(int i, double a) {
-        return sgRow[i] * a + sgLat[i];
+        return scatterPacing(i, a) + gatherPacing(i, a) + sgLat[i];
+    }
+
+    /** Seconds device {@code i}'s scatter of {@code a} rows is paced by its link, beyond the link's burst. */
+    double scatterPacing(int i, double a) {
+        return Math.max(0, scRow[i] * a - credit[i]);
+    }
+
+    /** The same for its gather. */
+    double gatherPacing(int i, double a) {
+        return Math.max(0, gaRow[i] * a - credit[i]);
+    }
+
+    /**
+     * The linear pieces whose maximum is {@code scatterGatherSeconds(i, a)}: {@code {perRow, fixed}} with
+     * {@code seconds = max_k (perRow_k a + fixed_k)} for {@code a > 0} ({@code max(0, x) + max(0, y) =
+     * max(0, x, y, x + y)}); one piece for a link without burst.
+     */
+    double[][] scatterGatherPieces(int i) {
+        if (credit[i] <= 0) {
+            return new double[][] {{sgRow[i], sgLat[i]}};
+        }
+        return new double[][] {
+            {sgRow[i], sgLat[i] - 2 * credit[i]},
+            {scRow[i], sgLat[i] - credit[i]},
+            {gaRow[i], sgLat[i] - credit[i]},
+            {0, sgLat[i]}};
     }
 
     /** Predicts latency, energy and memory of a split of the input rows. */
@@ -482,9 +526,9 @@ public final class CostModel {
         double[] sg = new double[n];
         for (int i = 0; i < n; i++) {
             if (i != init && a[i] > 0) {
-                sg[i] = sgRow[i] * a[i] + sgLat[i];
+                sg[i] = scatterGatherSeconds(i, a[i]);
                 if (sg[i] > scatter + gather) {
-                    scatter = sgRow[i] * a[i] * scatterRowFraction[i]
+                    scatter = scatterPacing(i, a[i])
                             + (sgLat[i] - request[i]) / (table.gatherBytesPerRow() > 0 ? 2 : 1) + request[i];
                     gather = sg[i] - scatter;
                 }

@@ -24,6 +24,7 @@ import java.util.Set;
  * link.bandwidth: 100 Mbit/s     # optional default link for every device
  * link.latency: 1 ms
  * link.request: 0 ms             # optional fixed cost per request per device (control, wake-up)
+ * link.burst: 0 KB               # optional bytes a shaped link passes at line speed after idling (tbf burst)
  * initiator: cam                 # optional; default: the first device
  * devices:
  *   - name: cam
@@ -162,7 +163,7 @@ public final class DeviceProfiles {
                 defaults.put(e.getKey(), e.getValue());
             } else {
                 throw new IllegalArgumentException(source + ": unknown top-level key '" + e.getKey()
-                        + "' (known: initiator, link.bandwidth, link.latency, link.request, devices)");
+                        + "' (known: initiator, link.bandwidth, link.latency, link.request, link.burst, devices)");
             }
         }
         List<DeviceProfile> devices = new ArrayList<>();
@@ -200,6 +201,7 @@ public final class DeviceProfiles {
         double bw = base == null ? LinkProfile.DEFAULT.bandwidthBytesPerSecond() : base.link().bandwidthBytesPerSecond();
         double lat = base == null ? LinkProfile.DEFAULT.latencySeconds() : base.link().latencySeconds();
         double req = base == null ? LinkProfile.DEFAULT.requestSeconds() : base.link().requestSeconds();
+        double burst = base == null ? LinkProfile.DEFAULT.burstBytes() : base.link().burstBytes();
         if (defaults.containsKey("link.bandwidth")) {
             bw = Units.bandwidth(source + " link.bandwidth", defaults.get("link.bandwidth"));
         }
@@ -208,6 +210,9 @@ public final class DeviceProfiles {
         }
         if (defaults.containsKey("link.request")) {
             req = Units.seconds(source + " link.request", defaults.get("link.request"));
+        }
+        if (defaults.containsKey("link.burst")) {
+            burst = Units.memory(source + " link.burst", defaults.get("link.burst"));
         }
         for (Map.Entry<String, String> e : item.entrySet()) {
             String k = e.getKey();
@@ -223,6 +228,7 @@ public final class DeviceProfiles {
                 case "link.bandwidth" -> bw = Units.bandwidth(what, v);
                 case "link.latency" -> lat = Units.seconds(what, v);
                 case "link.request" -> req = Units.seconds(what, v);
+                case "link.burst" -> burst = Units.memory(what, v);
                 default -> {
                     if (k.startsWith("rate.")) {
                         rates.put(LayerType.fromKey(k.substring(5)), Units.rate(what, v));
@@ -231,7 +237,7 @@ public final class DeviceProfiles {
                     } else {
                         throw new IllegalArgumentException(where + ": unknown key '" + k + "' (known: name, preset, description,"
                                 + " memory, power.idle, power.compute, power.transmit, link.bandwidth, link.latency,"
-                                + " link.request, rate.<type>, source.<figure>)");
+                                + " link.request, link.burst, rate.<type>, source.<figure>)");
                     }
                 }
             }
@@ -239,7 +245,7 @@ public final class DeviceProfiles {
         if (memory < 0 || Double.isNaN(idle) || Double.isNaN(compute) || Double.isNaN(tx)) {
             throw new IllegalArgumentException(where + ": give a preset, or memory, power.idle, power.compute and power.transmit");
         }
-        return new DeviceProfile(name, description, rates, memory, idle, compute, tx, new LinkProfile(bw, lat, req), sources);
+        return new DeviceProfile(name, description, rates, memory, idle, compute, tx, new LinkProfile(bw, lat, req, burst), sources);
     }
 
     /** Writes one cluster in the format {@link #parse} reads (every figure explicit, no presets). */
@@ -264,6 +270,9 @@ public final class DeviceProfiles {
             sb.append("    link.latency: ").append(Units.fmt(d.link().latencySeconds() * 1e3)).append(" ms\n");
             if (d.link().requestSeconds() > 0) {
                 sb.append("    link.request: ").append(Units.fmt(d.link().requestSeconds() * 1e3)).append(" ms\n");
+            }
+            if (d.link().burstBytes() > 0) {
+                sb.append("    link.burst: ").append(Units.fmt(d.link().burstBytes())).append(" B\n");
             }
             for (Map.Entry<String, String> e : d.sources().entrySet()) {
                 sb.append("    source.").append(e.getKey()).append(": ").append(MiniYaml.scalar(e.getValue())).append('\n');

@@ -2,8 +2,15 @@ package io.coedge.planner;
 
 /**
  * A device's network link as the planner sees it: the bandwidth and one-way latency of the device's
- * access link to the LAN, and the fixed time one request costs the device beyond its bytes. A transfer
- * between two devices runs at the smaller bandwidth and the larger latency of the two links.
+ * access link to the LAN, the fixed time one request costs the device beyond its bytes, and the burst the
+ * link passes at line speed. A transfer between two devices runs at the smaller bandwidth and the larger
+ * latency of the two links.
+ *
+ * <p>The burst is the depth of a token bucket: a shaped link ({@code tc tbf}, a rate-limited switch port,
+ * a metered uplink) lets that many bytes through at line speed after an idle spell and paces the rest at
+ * its rate. Scatter and gather messages come after the link sat idle through a layer sequence, so the
+ * cost model charges them {@code max(0, bytes - burst) / bandwidth}; halos come in quick succession and are
+ * charged at the rate. 0 (the default) for a link that paces every byte, such as Wi-Fi.
  *
  * <p>The request cost is what a device adds to every inference it takes part in whatever its share:
  * receiving the request and its plan version, waking its compute thread, reporting back. It is measured
@@ -12,8 +19,10 @@ package io.coedge.planner;
  * @param bandwidthBytesPerSecond sustained payload bandwidth, bytes/s
  * @param latencySeconds          one-way latency of one message, seconds
  * @param requestSeconds          fixed seconds one request costs the device beyond its messages' bytes
+ * @param burstBytes              bytes the link passes at line speed after an idle spell (token bucket depth)
  */
-public record LinkProfile(double bandwidthBytesPerSecond, double latencySeconds, double requestSeconds) {
+public record LinkProfile(double bandwidthBytesPerSecond, double latencySeconds, double requestSeconds,
+                          double burstBytes) {
     /**
      * The link assumed when none is given: 100 Mbit/s and 1 ms one way, a switched LAN where the boards
      * reach it through 802.11ac Wi-Fi or a 100 Mbit/s port (the Raspberry Pi 3B+'s gigabit port sits
@@ -24,6 +33,11 @@ public record LinkProfile(double bandwidthBytesPerSecond, double latencySeconds,
     /** A link with no per-request cost beyond its messages. */
     public LinkProfile(double bandwidthBytesPerSecond, double latencySeconds) {
         this(bandwidthBytesPerSecond, latencySeconds, 0);
+    }
+
+    /** A link that paces every byte (no burst). */
+    public LinkProfile(double bandwidthBytesPerSecond, double latencySeconds, double requestSeconds) {
+        this(bandwidthBytesPerSecond, latencySeconds, requestSeconds, 0);
     }
 
     public LinkProfile {
@@ -37,35 +51,53 @@ public record LinkProfile(double bandwidthBytesPerSecond, double latencySeconds,
         if (!(requestSeconds >= 0) || Double.isInfinite(requestSeconds)) {
             throw new IllegalArgumentException("per-request cost must be >= 0 s, got " + requestSeconds);
         }
+        if (!(burstBytes >= 0) || Double.isInfinite(burstBytes)) {
+            throw new IllegalArgumentException("link burst must be >= 0 bytes, got " + burstBytes);
+        }
     }
 
     /**
-     * The effective link between two devices: the slower bandwidth and the larger latency. The request
-     * cost stays this link's: it belongs to the device, not to the pair.
+     * The effective link between two devices: the slower bandwidth and the larger latency; the burst of the
+     * slower link, which paces the transfer (the smaller burst when both are as fast). The request cost
+     * stays this link's: it belongs to the device, not to the pair.
      */
     public LinkProfile pairWith(LinkProfile other) {
+        double burst = bandwidthBytesPerSecond < other.bandwidthBytesPerSecond ? burstBytes
+                : other.bandwidthBytesPerSecond < bandwidthBytesPerSecond ? other.burstBytes
+                : Math.min(burstBytes, other.burstBytes);
         return new LinkProfile(Math.min(bandwidthBytesPerSecond, other.bandwidthBytesPerSecond),
-                Math.max(latencySeconds, other.latencySeconds), requestSeconds);
+                Math.max(latencySeconds, other.latencySeconds), requestSeconds, burst);
     }
 
     /** This link with a fixed per-request cost of {@code seconds}. */
     public LinkProfile withRequestSeconds(double seconds) {
-        return new LinkProfile(bandwidthBytesPerSecond, latencySeconds, seconds);
+        return new LinkProfile(bandwidthBytesPerSecond, latencySeconds, seconds, burstBytes);
     }
 
-    /** Seconds to send {@code bytes} in one message over this link. */
+    /** This link with a burst of {@code bytes} at line speed. */
+    public LinkProfile withBurstBytes(double bytes) {
+        return new LinkProfile(bandwidthBytesPerSecond, latencySeconds, requestSeconds, bytes);
+    }
+
+    /** Seconds to send {@code bytes} in one message over this link, paced at its rate. */
     public double transferSeconds(double bytes) {
         return bytes / bandwidthBytesPerSecond + latencySeconds;
     }
 
+    /** Seconds of pacing of one message of {@code bytes} sent after the link sat idle: the part beyond the burst. */
+    public double pacedSecondsAfterIdle(double bytes) {
+        return Math.max(0, bytes - burstBytes) / bandwidthBytesPerSecond;
+    }
+
     /** This link with the bandwidth scaled by {@code factor} (live re-planning). */
     public LinkProfile scaleBandwidth(double factor) {
-        return new LinkProfile(bandwidthBytesPerSecond * factor, latencySeconds, requestSeconds);
+        return new LinkProfile(bandwidthBytesPerSecond * factor, latencySeconds, requestSeconds, burstBytes);
     }
 
     @Override
     public String toString() {
         return Units.formatBandwidth(bandwidthBytesPerSecond) + " " + Units.formatSeconds(latencySeconds)
-                + (requestSeconds > 0 ? " +" + Units.formatSeconds(requestSeconds) + "/request" : "");
+                + (requestSeconds > 0 ? " +" + Units.formatSeconds(requestSeconds) + "/request" : "")
+                + (burstBytes > 0 ? " burst " + Units.fmt(burstBytes / 1e3) + " kB" : "");
     }
 }

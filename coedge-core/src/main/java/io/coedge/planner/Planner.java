@@ -18,7 +18,8 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * Devices {@code i = 1..n} (initiator {@code o}), stages {@code s}, {@code H} input rows; constants from
  * the cost model: {@code c_si} compute seconds per row, {@code c'_si} the part of it after the stage's first
  * layer less the compute per row of the layers run since the stage's halo was sent (may be negative),
- * {@code x_si} the fixed cost of a halo exchange, {@code y_s} the seconds of one side's halo bytes at the
+ * {@code x_si} the fixed cost of a halo exchange with one neighbour (the device's own time, see
+ * {@link CostModel}), {@code y_s} the seconds of one side's halo bytes at the
  * slowest pace any device's halos can have ({@code haloBytes_s / 2 * 2 / min_i bw_i}, {@code bw} the links'
  * bandwidths), {@code rho_i = (1 / bw_i) / (2 / min bw)} the pace of one side over device i's link relative
  * to it,
@@ -40,8 +41,8 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  *                               is i's neighbour, else &lt;= 0) and beyond_j = up_j (j &lt; i) or dn_j (j &gt; i):
  *                               p_i &gt;= rho_j nb_ij + rho_j (nb_ij + beyond_j - 1); exact for binary z
  *   T_s  &gt;= 0                  stage time (epigraph of the max), for all i:
- *                                 T_s &gt;= c_si a_i,
- *                                 T_s &gt;= c'_si a_i + x_si g_i + b_si (up_i + dn_i) + y_s p_i
+ *                                 T_s &gt;= c_si a_i + x_si (up_i + dn_i),
+ *                                 T_s &gt;= c'_si a_i + (x_si + b_si) (up_i + dn_i) + y_s p_i
  *   U    &gt;= 0                  scatter plus gather, for all i != o: U &gt;= r_i a_i + q_i z_i
  *   L    = sum_s T_s + U + tail  &lt;= D
  *   sum a_i = H
@@ -53,7 +54,7 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * <p>Objective {@code latency}: minimise {@code L}. Objective {@code energy}: minimise
  * <pre>
  *   P_idle_o L + sum_{i != o} P_idle_i w_i + sum_i [ (P_cp_i - P_idle_i) sum_s c_si a_i
- *                                                    + (P_tx_i - P_idle_i) sum_s (x_si g_i + y_s p_i) ]
+ *                                                    + (P_tx_i - P_idle_i) sum_s (x_si (up_i + dn_i) + y_s p_i) ]
  *   + sum_{i != o} (P_tx_i - P_idle_i + P_tx_o - P_idle_o)(r_i a_i + q_i z_i) + (P_cp_o - P_idle_o) tail
  * </pre>
  * where {@code w_i = z_i L} (idle energy is paid only by devices that take part) is linearised with the
@@ -646,10 +647,10 @@ public final class Planner {
             }
             double dEnergyVar = -m.dcpW[j] * cpTotal[j] * step + m.dcpW[k] * cpTotal[k] * step;
             if (j != init) {
-                dEnergyVar -= (m.dtxW[j] + m.dtxW[init]) * m.sgRow[j] * step;
+                dEnergyVar -= (m.dtxW[j] + m.dtxW[init]) * (m.scatterGatherSeconds(j, cur.rows[j]) - m.scatterGatherSeconds(j, rj));
             }
             if (k != init) {
-                dEnergyVar += (m.dtxW[k] + m.dtxW[init]) * m.sgRow[k] * step;
+                dEnergyVar += (m.dtxW[k] + m.dtxW[init]) * (m.scatterGatherSeconds(k, rk) - m.scatterGatherSeconds(k, cur.rows[k]));
             }
             double excess = cur.excess - excess(j, cur.rows[j]) - excess(k, cur.rows[k])
                     + excess(j, cur.rows[j] - step) + excess(k, cur.rows[k] + step);
@@ -722,6 +723,18 @@ public final class Planner {
     // ---- LP / MILP -----------------------------------------------------------------------------------
 
     private record Lp(double[] a, double objective) {
+    }
+
+    /**
+     * Adds the fixed cost of a device's halo exchanges, {@code coefficient} per neighbour: {@code up + dn} in the
+     * MILP; the fast path's relaxation has no neighbour variables and charges one exchange when {@code g}.
+     */
+    private static void exchangeCost(Expression e, boolean integer, Variable g, Variable up, Variable dn, double coefficient) {
+        if (integer) {
+            e.add(up, coefficient).add(dn, coefficient);
+        } else {
+            e.add(g, coefficient);
+        }
     }
 
     /**
@@ -857,12 +870,22 @@ public final class Planner {
                 if (fixed != null && !fixed[i]) {
                     continue;
                 }
-                // T_s >= c_si a_i (halos hidden behind the interior rows)
-                model.addExpression("stage" + s + "_" + i).lower(0).add(t[s], 1).add(a[i], -K * m.cp[s][i]);
+                // T_s >= c_si a_i + x_si (up_i + dn_i) (halos hidden behind the interior rows; the exchanges' fixed
+                // cost is the device's own time, see CostModel#stageSeconds)
+                Expression st = model.addExpression("stage" + s + "_" + i).add(t[s], 1).add(a[i], -K * m.cp[s][i]);
+                boolean exchanges = m.stageHaloBytes[s] > 0 && m.hxLat[s][i] != 0;
+                if (fixed != null) {
+                    st.lower(exchanges ? K * m.hxLat[s][i] * fixedSides[i] : 0);
+                } else {
+                    st.lower(0);
+                    if (exchanges) {
+                        exchangeCost(st, integer, g[i], up[i], dn[i], -K * m.hxLat[s][i]);
+                    }
+                }
                 if (m.stageHaloBytes[s] <= 0 || (fixed != null && fixedSides[i] == 0) || !integer) {
                     continue;
                 }
-                // T_s >= c'_si a_i + x_si g_i + b_si (up_i + dn_i) + y_s p_i (the halo takes
+                // T_s >= c'_si a_i + (x_si + b_si) (up_i + dn_i) + y_s p_i (the halo takes
                 // longer than the interior); the MILP only, see the class doc
                 Expression e = model.addExpression("late" + s + "_" + i);
                 e.add(t[s], 1);
@@ -870,7 +893,7 @@ public final class Planner {
                     e.add(a[i], -K * m.cpLate[s][i]);
                 }
                 if (fixed != null) {
-                    e.lower(K * (m.hxLat[s][i] + m.halfHaloBytes[s] * fixedPace[i] + m.cbSide[s][i] * fixedSides[i]));
+                    e.lower(K * ((m.hxLat[s][i] + m.cbSide[s][i]) * fixedSides[i] + m.halfHaloBytes[s] * fixedPace[i]));
                 } else {
                     double b = K * m.cbSide[s][i];
                     double y = K * m.hxSideRef[s];
@@ -882,22 +905,36 @@ public final class Planner {
                         e.add(pace[i], -y);
                     }
                     if (m.hxLat[s][i] != 0) {
-                        e.add(g[i], -K * m.hxLat[s][i]);
+                        exchangeCost(e, integer, g[i], up[i], dn[i], -K * m.hxLat[s][i]);
                     }
                 }
             }
         }
-        // U >= r_i a_i + q_i z_i: scatters and gathers run at the same time, the slowest counts
+        // U >= r_i a_i + q_i z_i: scatters and gathers run at the same time, the slowest counts. A link with a
+        // burst has four pieces (CostModel#scatterGatherPieces); their maximum is the convex scatter plus gather
+        // time, and U, being minimised through L, settles on it. With energy, v_i is device i's own (epigraph).
         Variable u = model.addVariable("U").lower(0);
+        Variable[] sgv = new Variable[n];
         for (int i = 0; i < n; i++) {
             if (i == init || (fixed != null && !fixed[i])) {
                 continue;
             }
-            Expression e = model.addExpression("sg" + i).add(u, 1).add(a[i], -K * m.sgRow[i]);
-            if (fixed != null) {
-                e.lower(K * m.sgLat[i] * zc[i]);
-            } else {
-                e.lower(0).add(z[i], -K * m.sgLat[i]);
+            double[][] pieces = m.scatterGatherPieces(i);
+            if (energy && pieces.length > 1) {
+                sgv[i] = model.addVariable("v" + i).lower(0);
+            }
+            for (int k = 0; k < pieces.length; k++) {
+                for (Variable target : sgv[i] == null ? new Variable[] {u} : new Variable[] {u, sgv[i]}) {
+                    Expression e = model.addExpression("sg" + i + "_" + k + target.getName()).add(target, 1);
+                    if (pieces[k][0] != 0) {
+                        e.add(a[i], -K * pieces[k][0]);
+                    }
+                    if (fixed != null) {
+                        e.lower(K * pieces[k][1] * zc[i]);
+                    } else {
+                        e.lower(0).add(z[i], -K * pieces[k][1]);
+                    }
+                }
             }
         }
         // L = Lvar + lConst
@@ -956,13 +993,18 @@ public final class Planner {
                     sideSum += K * m.hxSideRef[s];
                 }
                 w.merge(a[i], m.dcpW[i] * cpSum, Double::sum);
-                if (fixed == null && latSum != 0) {
+                if (fixed == null && latSum != 0 && integer) {
+                    w.merge(up[i], m.dtxW[i] * latSum, Double::sum);
+                    w.merge(dn[i], m.dtxW[i] * latSum, Double::sum);
+                } else if (fixed == null && latSum != 0) {
                     w.merge(g[i], m.dtxW[i] * latSum, Double::sum);
                 }
                 if (fixed == null && integer && sideSum != 0) {
                     w.merge(pace[i], m.dtxW[i] * sideSum, Double::sum);
                 }
-                if (i != init) {
+                if (i != init && sgv[i] != null) {
+                    w.merge(sgv[i], m.dtxW[i] + m.dtxW[init], Double::sum);
+                } else if (i != init) {
                     double p = m.dtxW[i] + m.dtxW[init];
                     w.merge(a[i], p * K * m.sgRow[i], Double::sum);
                     if (fixed == null) {

@@ -54,8 +54,9 @@ class CostModelTest {
         double cpA = 0.6, cpB = 0.2;
         assertThat(p.computeSeconds()[0]).containsExactly(new double[] {cpA, cpB}, within(1e-12));
         assertThat(p.transferSeconds()[0]).containsExactly(new double[] {halo, halo}, within(1e-12));
-        // the halo (3 ms) arrives while a computes its interior rows: the stage is a's compute alone
-        double stage = cpA;
+        // the halo's bytes (1 ms) arrive while a computes its interior rows: the stage is a's compute and the
+        // exchange's fixed cost (1 ms), which a spends itself
+        double stage = cpA + 0.001;
         double sg = 4 * (500 + 100) / 1e6 + 2 * 0.001;
         double tail = 1.0;
         assertThat(p.latencySeconds()).isCloseTo(stage + sg + tail, within(1e-12));
@@ -64,6 +65,47 @@ class CostModelTest {
         double eB = 1 * p.latencySeconds() + 3 * cpB + 1 * halo + 1 * sg;
         assertThat(p.energyJoules()).isCloseTo(eA + eB, within(1e-9));
         assertThat(p.deviceEnergy()).containsExactly(new double[] {eA, eB}, within(1e-9));
+    }
+
+    @Test
+    void aLinksBurstCarriesTheStartOfAScatterAndOfAGatherAtLineSpeed() {
+        LinkProfile link = new LinkProfile(1e6, 0.001);
+        LinkProfile initiator = new LinkProfile(1e9, 0.001); // faster: b's shaped link paces the pair
+        // b's 4 rows: scatter 2000 bytes, gather 400 bytes (table: 500 and 100 per row)
+        CostModel plain = twoDevices(initiator, link);
+        CostModel burst = twoDevices(initiator, link.withBurstBytes(1500));
+        Prediction p = plain.predict(new int[] {6, 4});
+        Prediction q = burst.predict(new int[] {6, 4});
+        // the scatter is paced beyond the first 1500 bytes; the whole gather fits the burst
+        assertThat(q.scatterSeconds()).isCloseTo(p.scatterSeconds() - 1500 / 1e6, within(1e-12));
+        assertThat(q.gatherSeconds()).isCloseTo(p.gatherSeconds() - 400 / 1e6, within(1e-12));
+        assertThat(q.latencySeconds()).isCloseTo(p.latencySeconds() - 1900 / 1e6, within(1e-12));
+        // halos come one after the other through the layers: still paced (the bucket has no time to refill)
+        assertThat(q.transferSeconds()[0]).containsExactly(p.transferSeconds()[0], within(1e-15));
+        // a burst larger than both leaves only the two message latencies
+        Prediction r = twoDevices(initiator, link.withBurstBytes(1e6)).predict(new int[] {6, 4});
+        assertThat(r.scatterSeconds() + r.gatherSeconds()).isCloseTo(2 * 0.001, within(1e-12));
+        // and the planner's piecewise form agrees with the prediction at every row count
+        for (int rows = 1; rows < 10; rows++) {
+            double mx = Double.NEGATIVE_INFINITY;
+            for (double[] piece : burst.scatterGatherPieces(1)) {
+                mx = Math.max(mx, piece[0] * rows + piece[1]);
+            }
+            assertThat(mx).as("%d rows", rows).isCloseTo(burst.scatterGatherSeconds(1, rows), within(1e-15));
+        }
+    }
+
+    @Test
+    void aPairOfLinksTakesTheBurstOfTheSlowerOne() {
+        LinkProfile fast = new LinkProfile(1e9, 0, 0, 0);
+        LinkProfile shaped = new LinkProfile(1e6, 0, 0, 4000);
+        assertThat(fast.pairWith(shaped).burstBytes()).isEqualTo(4000);
+        assertThat(shaped.pairWith(fast).burstBytes()).isEqualTo(4000);
+        assertThat(shaped.pairWith(shaped.withBurstBytes(100)).burstBytes()).isEqualTo(100);
+        assertThat(shaped.pacedSecondsAfterIdle(3000)).isZero();
+        assertThat(shaped.pacedSecondsAfterIdle(5000)).isCloseTo(1000 / 1e6, within(1e-15));
+        assertThatThrownBy(() -> fast.withBurstBytes(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("burst");
     }
 
     @Test
@@ -84,9 +126,11 @@ class CostModelTest {
                 device("a", 1e9, 2, 6, 3, link), device("b", 1e9, 1, 4, 2, link), device("c", 1e9, 1, 4, 2, link),
                 device("d", 1e9, 1, 4, 2, link)), null));
         Prediction p = m.predict(new int[] {3, 4, 0, 3});
-        // b receives both sides over its link, and sends both over it: a and d wait for that too
-        double both = 2000 / 1e6 + 0.001;
-        assertThat(p.transferSeconds()[0]).containsExactly(new double[] {both, both, 0, both}, within(1e-12));
+        // b receives both sides over its link, and sends both over it: a and d wait for that too; b has two
+        // exchanges' fixed cost, a and d one
+        double both = 2000 / 1e6;
+        assertThat(p.transferSeconds()[0]).containsExactly(new double[] {both + 0.001, both + 0.002, 0, both + 0.001},
+                within(1e-12));
     }
 
     @Test
@@ -104,7 +148,7 @@ class CostModelTest {
         // a: b's link carries two sides out; b: c's slow link carries one side out (slower than b's own
         // link carrying two in); c: its own slow link
         assertThat(p.transferSeconds()[0]).containsExactly(
-                new double[] {2000 / 1e6 + 0.001, 1000 / 1e5 + 0.001, 1000 / 1e5 + 0.001}, within(1e-12));
+                new double[] {2000 / 1e6 + 0.001, 1000 / 1e5 + 0.002, 1000 / 1e5 + 0.001}, within(1e-12));
     }
 
     @Test
@@ -116,10 +160,11 @@ class CostModelTest {
         CostModel slowEdge = new CostModel(table(), new DeviceProfiles.Cluster(List.of(
                 device("a", 1e9, 2, 6, 3, fast), device("b", 1e9, 1, 4, 2, fast), device("c", 1e9, 1, 4, 2, slow)), null));
         int[] rows = {3, 4, 3};
-        // with fast links the halos hide behind b's 0.4 s of interior rows
-        assertThat(allFast.predict(rows).stageSeconds()[0]).isCloseTo(0.4, within(1e-12));
+        // with fast links the halos hide behind b's 0.4 s of interior rows; b spends its two exchanges' 1 ms
+        // each itself
+        assertThat(allFast.predict(rows).stageSeconds()[0]).isCloseTo(0.4 + 0.002, within(1e-12));
         // c's 1 s halo holds b up: then b's two boundary rows (0.1 s each)
-        double b = 0.001 + 1000 / 1e3 + 2 * 0.1;
+        double b = 0.002 + 1000 / 1e3 + 2 * 0.1;
         assertThat(slowEdge.predict(rows).stageSeconds()[0]).isCloseTo(b, within(1e-12));
         // and the planner's move evaluation agrees with the full prediction
         Planner planner = new Planner(slowEdge);

@@ -58,6 +58,7 @@ class DeviceProfilesTest {
                     power.compute: 5
                     power.transmit: 2
                     link.latency: 2 ms
+                    link.burst: 64 KiB
                     source.power: "own meter, 2026"
                 """;
         DeviceProfiles.Cluster c = DeviceProfiles.parse("test.yaml", text, DeviceProfiles.presets());
@@ -71,6 +72,8 @@ class DeviceProfilesTest {
         assertThat(box.rate(LayerType.FC)).as("falls back to other").isCloseTo(0.8e9, within(1.0));
         assertThat(box.memoryBytes()).isEqualTo(2_000_000_000L);
         assertThat(box.link().latencySeconds()).isEqualTo(0.002);
+        assertThat(box.link().burstBytes()).isEqualTo(65536);
+        assertThat(cam.link().burstBytes()).as("unshaped unless given").isZero();
         assertThat(box.sources()).containsEntry("power", "own meter, 2026");
     }
 
@@ -78,7 +81,7 @@ class DeviceProfilesTest {
     void formatAndParseRoundTrip() {
         DeviceProfiles.Cluster given = DeviceProfiles.resolve("rpi3b+,jetson-tx2,desktop");
         List<DeviceProfile> ds = new java.util.ArrayList<>(given.devices());
-        ds.set(1, ds.get(1).withLink(ds.get(1).link().withRequestSeconds(0.0075)));
+        ds.set(1, ds.get(1).withLink(ds.get(1).link().withRequestSeconds(0.0075).withBurstBytes(262_144)));
         DeviceProfiles.Cluster c = new DeviceProfiles.Cluster(ds, given.devices().get(0).name());
         DeviceProfiles.Cluster back = DeviceProfiles.parse("x", DeviceProfiles.format(c), Map.of());
         assertThat(back.devices().get(1).link().requestSeconds()).isCloseTo(0.0075, within(1e-12));

@@ -18,15 +18,28 @@ class PlannerOptimalityGapTest {
 
     @Test
     void fastPathIsFeasibleWheneverTheMilpIsAndWithinThreePercentOfItsEnergy() {
-        Random rnd = new Random(20260611);
+        gapDistribution("", INSTANCES, new Random(20260611), RandomInstances::model);
+    }
+
+    /** The same on shaped links (a burst per link: the scatter and gather costs are piecewise linear). */
+    @Test
+    void theSameOnLinksWithABurst() {
+        gapDistribution("links with a burst: ", 300, new Random(20261126), RandomInstances::modelWithBursts);
+    }
+
+    interface Instances {
+        CostModel model(Random rnd, int devices, int h);
+    }
+
+    private static void gapDistribution(String label, int instances, Random rnd, Instances source) {
         List<Double> gaps = new ArrayList<>();
         int milpFeasible = 0;
         int fastFeasibleWhenMilp = 0;
         int tightDeadlines = 0;
-        for (int k = 0; k < INSTANCES; k++) {
+        for (int k = 0; k < instances; k++) {
             int n = 1 + rnd.nextInt(4);
             int h = 8 + rnd.nextInt(41);
-            CostModel m = RandomInstances.model(rnd, n, h);
+            CostModel m = source.model(rnd, n, h);
             Planner p = new Planner(m);
             PlanResult exactLatency = p.exact(Planner.Objective.LATENCY, Double.POSITIVE_INFINITY);
             // deadlines from just below the minimum latency (infeasible) to well above it
@@ -51,22 +64,30 @@ class PlannerOptimalityGapTest {
         }
         double[] g = gaps.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         double mean = Arrays.stream(g).average().orElse(0);
-        System.out.printf(Locale.ROOT, "optimality gap over %d feasible of %d instances (%d with deadline below the"
+        System.out.printf(Locale.ROOT, "%soptimality gap over %d feasible of %d instances (%d with deadline below the"
                         + " minimum latency): min %.6f%%, mean %.6f%%, median %.6f%%, p95 %.6f%%, max %.6f%%, exact matches %d%n",
-                milpFeasible, INSTANCES, tightDeadlines, g[0] * 100, mean * 100, g[g.length / 2] * 100,
+                label, milpFeasible, instances, tightDeadlines, g[0] * 100, mean * 100, g[g.length / 2] * 100,
                 g[(int) Math.floor(0.95 * (g.length - 1))] * 100, g[g.length - 1] * 100,
                 Arrays.stream(g).filter(x -> x <= 1e-9).count());
-        assertThat(milpFeasible).isGreaterThan(INSTANCES / 2);
+        assertThat(milpFeasible).isGreaterThan(instances / 2);
         assertThat(fastFeasibleWhenMilp).isEqualTo(milpFeasible);
     }
 
     @Test
     void milpMatchesExhaustiveEnumerationOnSmallInstances() {
-        Random rnd = new Random(7);
+        milpAgainstEnumeration(new Random(7), RandomInstances::model);
+    }
+
+    @Test
+    void milpMatchesExhaustiveEnumerationOnLinksWithABurst() {
+        milpAgainstEnumeration(new Random(11), RandomInstances::modelWithBursts);
+    }
+
+    private static void milpAgainstEnumeration(Random rnd, Instances source) {
         for (int k = 0; k < 60; k++) {
             int n = 1 + rnd.nextInt(3);
             int h = 4 + rnd.nextInt(13);
-            CostModel m = RandomInstances.model(rnd, n, h);
+            CostModel m = source.model(rnd, n, h);
             Planner p = new Planner(m);
             double deadline = p.exact(Planner.Objective.LATENCY, Double.POSITIVE_INFINITY).latencySeconds()
                     * (1 + rnd.nextDouble());

@@ -47,4 +47,18 @@ final class RandomInstances {
         }
         return new CostModel(table(rnd, h), new DeviceProfiles.Cluster(ds, null));
     }
+
+    /**
+     * The same with shaped links: each device's link gets a burst of up to the scatter of the whole map, so
+     * scatters and gathers fall on either side of the piecewise cost's kinks.
+     */
+    static CostModel modelWithBursts(Random rnd, int devices, int h) {
+        LayerCostTable t = table(rnd, h);
+        List<DeviceProfile> ds = new ArrayList<>();
+        for (int i = 0; i < devices; i++) {
+            DeviceProfile d = device(rnd, "d" + i);
+            ds.add(d.withLink(d.link().withBurstBytes(rnd.nextDouble() * t.scatterBytesPerRow() * h)));
+        }
+        return new CostModel(t, new DeviceProfiles.Cluster(ds, null));
+    }
 }

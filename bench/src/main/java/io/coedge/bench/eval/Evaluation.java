@@ -58,6 +58,11 @@ public final class Evaluation {
          * cgroups of their own (false, the default; see {@link ThreadPlacement}).
          */
         boolean helpersInQuota;
+        /**
+         * Each worker link's token bucket depth in bytes, as the cost model's {@code LinkProfile#burstBytes}; read
+         * from the testbed's tbf after it comes up unless given.
+         */
+        List<Double> bursts = List.of();
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -84,6 +89,7 @@ public final class Evaluation {
                     case "--initiator-cpu" -> o.initiatorCpu = Double.parseDouble(v);
                     case "--cpu" -> o.cpu = doubles(v);
                     case "--mbit" -> o.mbit = doubles(v);
+                    case "--link-burst" -> o.bursts = doubles(v);
                     case "--presets" -> o.presets = List.of(v.split(","));
                     case "--warmups" -> o.warmups = Integer.parseInt(v);
                     case "--runs" -> o.runs = Integer.parseInt(v);
@@ -110,6 +116,9 @@ public final class Evaluation {
             if (o.cpu.size() != o.mbit.size()) {
                 throw new IllegalArgumentException("--cpu and --mbit need one value per worker: " + o.cpu + " vs " + o.mbit);
             }
+            if (!o.bursts.isEmpty() && o.bursts.size() != o.cpu.size()) {
+                throw new IllegalArgumentException("--link-burst needs one value per worker: " + o.bursts);
+            }
             if (o.presets.size() != o.cpu.size() + 1) {
                 throw new IllegalArgumentException("--presets needs the initiator's preset and one per worker ("
                         + (o.cpu.size() + 1) + " names), got " + o.presets);
@@ -130,13 +139,17 @@ public final class Evaluation {
 
         /** The arguments that reproduce these options. */
         List<String> toArgs() {
-            return List.of("--models", String.join(",", models), "--strategies", String.join(",", strategies),
+            List<String> args = new ArrayList<>(List.of("--models", String.join(",", models), "--strategies", String.join(",", strategies),
                     "--initiator-cpu", fmt(initiatorCpu), "--cpu", fmtList(cpu), "--mbit", fmtList(mbit),
                     "--presets", String.join(",", presets), "--warmups", String.valueOf(warmups), "--runs",
                     String.valueOf(runs), "--calibration-runs", String.valueOf(calibrationRuns), "--shares",
                     String.valueOf(shares), "--order", interleave ? "interleaved" : "sequential",
                     "--helper-threads", helpersInQuota ? "in-quota" : "apart", "--period-us", String.valueOf(periodUs), "--deadline-fraction", fmt(deadlineFraction), "--out",
-                    out.toAbsolutePath().toString());
+                    out.toAbsolutePath().toString()));
+            if (!bursts.isEmpty()) {
+                args.addAll(List.of("--link-burst", fmtList(bursts)));
+            }
+            return args;
         }
 
         static String fmt(double d) {
@@ -219,6 +232,10 @@ public final class Evaluation {
             System.out.printf(Locale.ROOT, "evaluation: testbed up: initiator %s core(s); workers cpu %s, Mbit/s %s%n",
                     Options.fmt(o.initiatorCpu), Options.fmtList(o.cpu), Options.fmtList(o.mbit));
             bed.up(o.cpu, o.mbit);
+            if (o.bursts.isEmpty()) {
+                o.bursts = Testbed.linkBursts(o.cpu.size());
+                System.out.println("evaluation: link bursts (tbf) " + Options.fmtList(o.bursts) + " bytes");
+            }
             Testbed.configureWorkers(o.cpu, o.periodUs, o.shares);
             Testbed.makeInitiatorCgroup(o.initiatorCpu, o.periodUs, o.shares);
             List<java.nio.file.Path> deviceCgroups = new ArrayList<>();

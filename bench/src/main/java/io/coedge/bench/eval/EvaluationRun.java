@@ -107,6 +107,11 @@ public final class EvaluationRun {
         try (CoEdgeCluster cluster = CoEdgeCluster.connect(config);
                 Arena arena = Arena.ofShared()) {
             Map<String, LinkProfile> links = probeLinks(cluster, arena);
+            // The tbf's bucket is the link's burst: the probe's bandwidth is the paced rate, the bucket is given
+            List<String> ws = cluster.workers();
+            for (int w = 0; w < ws.size() && w < o.bursts.size(); w++) {
+                links.put(ws.get(w), links.get(ws.get(w)).withBurstBytes(o.bursts.get(w)));
+            }
             links.forEach((w, l) -> latency.put(w, l.latencySeconds()));
             for (String model : o.models) {
                 // A worker on a small quota of a loaded machine can miss its heartbeats and be dropped for one
@@ -226,8 +231,8 @@ public final class EvaluationRun {
             // charges them) and of the initiator's tail. The worker's own compute counter leaves out work around
             // the layers that still delays the answer; it is shown for comparison.
             LinkProfile link = links.get(name);
-            double transfers = (table.scatterBytesPerRow() + table.gatherBytesPerRow()) * h / link.bandwidthBytesPerSecond()
-                    + 2 * link.latencySeconds() + link.requestSeconds();
+            double transfers = link.pacedSecondsAfterIdle(table.scatterBytesPerRow() * h)
+                    + link.pacedSecondsAfterIdle(table.gatherBytesPerRow() * h) + 2 * link.latencySeconds() + link.requestSeconds();
             double net = alone[w + 1] / 1e3 - transfers - tailSeconds;
             rate[w + 1] = table.spatialFlops() / (net > counted ? net : counted);
             System.out.printf(Locale.ROOT, "  profile %-6s alone %9.1f ms  %6.2f GFLOP/s effective (%.1f ms net of transfers and"
@@ -291,7 +296,9 @@ public final class EvaluationRun {
                 }
                 request = lo;
             } else {
-                double lo = 0, hi = l.latencySeconds();
+                // Not capped at the probe's figure: inside a model a device that waits for a halo resumes at its
+                // next CFS slot, which the probe's layers, short enough to run within one slot, never wait for.
+                double lo = 0, hi = measured;
                 for (int it = 0; it < 40; it++) {
                     double mid = (lo + hi) / 2;
                     if (pairLatency(table, initiatorAlone, name, o, w, rate[w + 1], l, mid, request, pairRows) < measured) {
@@ -302,7 +309,7 @@ public final class EvaluationRun {
                 }
                 perHalo = lo;
             }
-            links.put(name, new LinkProfile(l.bandwidthBytesPerSecond(), perHalo, request));
+            links.put(name, new LinkProfile(l.bandwidthBytesPerSecond(), perHalo, request, l.burstBytes()));
             double lo = perHalo;
             System.out.printf(Locale.ROOT, "  split  local+%-4s %d/%d rows %7.1f ms: %s computes at %.2f GFLOP/s (alone %.2f);"
                     + " %.2f ms per halo exchange (probe %.2f ms), %.2f ms per request (probe %.2f ms)%n", name, pairRows[0],
@@ -421,12 +428,20 @@ public final class EvaluationRun {
             System.out.printf(Locale.ROOT, "  %-12s rows %-28s predicted %8.1f ms (exact %8.1f)  measured %8.1f ms [%8.1f..%8.1f]"
                     + "  error %+6.1f%%  energy %6.2f J (at measured times %6.2f J)%n", r.strategy(), rs, pr.latencyMs(),
                     exact * 1e3, t.medianMs, t.minMs, t.maxMs, out.errorPercent(), pr.energyJoules(), energy);
+            {
+                double predLocal = pr.tailSeconds();
+                for (double[] st : pr.computeSeconds()) {
+                    predLocal += st[init];
+                }
+                per.insert(0, String.format(Locale.ROOT, " %s %.1f/%.1f", LOCAL,
+                        t.computeNs.getOrDefault(LOCAL, Double.NaN) / 1e6, predLocal * 1e3));
+            }
             if (!per.isEmpty()) {
                 double stages = 0;
                 for (double st : pr.stageSeconds()) {
                     stages += st;
                 }
-                System.out.println("      worker compute ms, counted/predicted:" + per + String.format(Locale.ROOT,
+                System.out.println("      compute ms (initiator: rows and tail), counted/predicted:" + per + String.format(Locale.ROOT,
                         "; predicted stages %.1f ms, scatter+gather %.1f ms, tail %.1f ms", stages * 1e3,
                         (pr.scatterSeconds() + pr.gatherSeconds()) * 1e3, pr.tailSeconds() * 1e3));
             }
@@ -436,7 +451,7 @@ public final class EvaluationRun {
     /** The cost model's latency of the half/half calibration split with the given per-message costs. */
     private static double pairLatency(LayerCostTable table, DeviceProfile initiator, String name, Evaluation.Options o, int w,
                                       double rate, LinkProfile probed, double perHalo, double request, int[] rows) {
-        LinkProfile trial = new LinkProfile(probed.bandwidthBytesPerSecond(), perHalo, request);
+        LinkProfile trial = new LinkProfile(probed.bandwidthBytesPerSecond(), perHalo, request, probed.burstBytes());
         CostModel pair = new CostModel(table, new DeviceProfiles.Cluster(List.of(
                 initiator.withLink(new LinkProfile(10e9 / 8, perHalo)),
                 device(name, o.presets.get(w + 1), rate, o.cpu.get(w), trial)), LOCAL));
@@ -569,7 +584,9 @@ public final class EvaluationRun {
     /** Per worker: {compute ns, FLOPs} totals from its live counters. */
     private static Map<String, long[]> counters(CoEdgeCluster cluster) {
         Map<String, long[]> out = new LinkedHashMap<>();
-        cluster.workerDirectories().forEach((w, dir) -> {
+        Map<String, String> dirs = new LinkedHashMap<>(cluster.workerDirectories());
+        dirs.put(LOCAL, cluster.aeronDirectory());
+        dirs.forEach((w, dir) -> {
             if (dir == null || dir.isEmpty()) {
                 return;
             }

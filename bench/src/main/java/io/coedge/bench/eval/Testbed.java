@@ -159,6 +159,30 @@ final class Testbed {
     }
 
     /** Path of a worker's device cgroup made by scripts/testbed. */
+    /**
+     * The token bucket depth of each worker's link, in bytes, as {@code tc} reports the hub side's tbf (the one a
+     * scatter to the worker crosses; scripts/testbed shapes both ends alike). 0 for a link without tbf.
+     */
+    static List<Double> linkBursts(int workers) throws IOException, InterruptedException {
+        List<Double> out = new java.util.ArrayList<>();
+        for (int i = 1; i <= workers; i++) {
+            Process p = new ProcessBuilder("tc", "-n", HUB, "-j", "qdisc", "show", "dev", "cew" + i).redirectErrorStream(true)
+                    .start();
+            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException("'tc -n " + HUB + " qdisc show dev cew" + i + "' failed: " + text.strip());
+            }
+            out.add(tbfBurst(text));
+        }
+        return out;
+    }
+
+    /** The {@code burst} of the tbf in {@code tc -j qdisc show} output; 0 when there is no tbf. */
+    static double tbfBurst(String json) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"kind\":\"tbf\".*?\"burst\":(\\d+)").matcher(json);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
     static Path workerCgroup(int i) {
         return CGROUP_CPU.resolve(PREFIX + "-testbed/w" + i);
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-/** The CFS period the harness gives each device cgroup. */
+/** The CFS period the harness gives each device cgroup, and the link bursts it reads back from tc. */
 class TestbedTest {
     @Test
     void periodStaysAsGivenWhileTheQuotaIsAtLeastTheKernelsMinimum() {
@@ -28,5 +28,15 @@ class TestbedTest {
     void nonPositiveQuotaIsRejected() {
         assertThatThrownBy(() -> Testbed.periodFor(0, 5000)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("positive");
+    }
+
+    @Test
+    void theBurstComesFromTheTbfInTcsJsonAndIsZeroWithoutOne() {
+        // as 'tc -j qdisc show dev cew3' prints it for scripts/testbed's 50 Mbit/s link
+        String tbf = "[{\"kind\":\"tbf\",\"handle\":\"8221:\",\"root\":true,\"refcnt\":3,"
+                + "\"options\":{\"rate\":6250000,\"burst\":65531,\"lat\":200000}}]";
+        assertThat(Testbed.tbfBurst(tbf)).isEqualTo(65531);
+        assertThat(Testbed.tbfBurst("[{\"kind\":\"noqueue\",\"handle\":\"0:\",\"root\":true,\"refcnt\":2,"
+                + "\"options\":{}}]")).isZero();
     }
 }
