@@ -66,10 +66,9 @@ public final class LocalWorkers implements AutoCloseable {
         if (Runtime.version().feature() >= 23) {
             cmd.add("--sun-misc-unsafe-memory-access=allow");
         }
-        // this process's transport and scheduling tuning holds for the workers it starts too
+        // this process's transport tuning holds for the workers it starts too
         for (String p : List.of(TransportConfiguration.BASE_DIR_PROP, "coedge.kernels", TransportConfiguration.THREADING_MODE_PROP,
-                TransportConfiguration.IDLE_PROP, TransportConfiguration.DRIVER_IDLE_PROP,
-                io.coedge.partition.PartitionedExecutor.MERGE_WAIT_PROPERTY)) {
+                TransportConfiguration.IDLE_PROP, TransportConfiguration.DRIVER_IDLE_PROP)) {
             String v = System.getProperty(p);
             if (v != null) {
                 cmd.add("-D" + p + "=" + v);
