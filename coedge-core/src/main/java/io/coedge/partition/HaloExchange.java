@@ -42,16 +42,4 @@ public interface HaloExchange {
      * @throws HaloExchangeException when the message does not arrive (timeout, peer gone)
      */
     void receive(Transfer t, MemorySegment destination);
-
-    /**
-     * Receives {@code t} as {@link #receive} does if it completes within {@code maxWaitNs} (0: only if it is
-     * already there), and returns true; otherwise returns false, and {@code t} is still to be received by a
-     * later {@code receive} or {@code tryReceive} into the same {@code destination} (which may by then hold part
-     * of it). The default receives nothing: an exchange that cannot tell always returns false.
-     *
-     * @throws HaloExchangeException when the message can no longer arrive (peer gone, request abandoned)
-     */
-    default boolean tryReceive(Transfer t, MemorySegment destination, long maxWaitNs) {
-        return false;
-    }
 }

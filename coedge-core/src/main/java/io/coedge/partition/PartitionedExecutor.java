@@ -60,18 +60,6 @@ public final class PartitionedExecutor {
     private final HeadKernel[] headKernels;
     /** Each device's program with halo receives deferred behind interior rows (see {@link #overlapped}). */
     private final List<Step>[] schedules;
-    /** Per device, per step of its schedule: the layer an interior compute step belongs to, else null. */
-    private final Deferred[][] deferred;
-    /** How long a device waits for a layer's halos before it computes the interior rows alone ({@link #MERGE_WAIT_PROPERTY}). */
-    private long mergeWaitNs;
-
-    /**
-     * System property: microseconds a device waits at the start of a layer for the halos the layer reads, so as
-     * to compute all its rows in one kernel call (one pass over the layer's weights) instead of the interior rows
-     * first and the boundary rows after the halos; when they are not in by then, the interior goes first as
-     * before. Negative: never wait (always interior first).
-     */
-    public static final String MERGE_WAIT_PROPERTY = "coedge.partition.mergeWaitUs";
 
     public PartitionedExecutor(Graph graph, Plan plan, List<KernelProvider> providers) {
         this(Geometry.of(graph, plan), providers);
@@ -93,8 +81,6 @@ public final class PartitionedExecutor {
         @SuppressWarnings("unchecked")
         List<Step>[] sch = new List[geometry.plan().deviceCount()];
         this.schedules = sch;
-        this.deferred = new Deferred[geometry.plan().deviceCount()][];
-        this.mergeWaitNs = mergeWaitNs();
         this.graph = geometry.graph();
         this.nodes = graph.nodes();
         this.kernels = new Kernel[nodes.size()];
@@ -203,16 +189,6 @@ public final class PartitionedExecutor {
             }
         }
         return new HeadKernel(op.referenceKernel(ctx), w, c, "reference");
-    }
-
-    /**
-     * Sets how long {@link #runDevice} (and {@link #runThreaded}) wait at the start of a layer for its halos before
-     * computing the interior rows alone; negative: never. The default comes from {@value #MERGE_WAIT_PROPERTY}.
-     * Set it before the first inference.
-     */
-    public PartitionedExecutor mergeWaitNs(long ns) {
-        this.mergeWaitNs = ns < 0 ? -1 : ns;
-        return this;
     }
 
     /** With the providers {@link Executor#create} would use (honours {@code coedge.kernels}). */
@@ -381,36 +357,11 @@ public final class PartitionedExecutor {
         return new Accounting(geometry.plan().deviceCount(), nodes.size());
     }
 
-    private static long mergeWaitNs() {
-        String v = System.getProperty(MERGE_WAIT_PROPERTY, "").trim();
-        if (v.isEmpty()) {
-            return DEFAULT_MERGE_WAIT_NS;
-        }
-        try {
-            long us = Long.parseLong(v);
-            return us < 0 ? -1 : TimeUnit.MICROSECONDS.toNanos(us);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(MERGE_WAIT_PROPERTY + " takes a whole number of microseconds (negative: never wait), got '"
-                    + v + "'");
-        }
-    }
-
-    private static final long DEFAULT_MERGE_WAIT_NS = -1;
-
     private Map<String, Tensor> runProgram(int d, Tensor input, HaloExchange exchange, Accounting counted, Arena arena) {
         Device dev = new Device(d, input, exchange, counted);
         try {
-            List<Step> sch = schedule(d);
-            Deferred[] def = deferred[d];
-            for (int i = 0; i < sch.size(); i++) {
-                Deferred m = def[i];
-                if (m != null && mergeWaitNs >= 0 && dev.tryReceives(sch, i + 1, m.receives(), mergeWaitNs)) {
-                    // the halos are in: the whole band in one call, one pass over the weights
-                    dev.execute(m.whole());
-                    i += m.receives() + m.boundaries();
-                    continue;
-                }
-                dev.execute(sch.get(i));
+            for (Step s : schedule(d)) {
+                dev.execute(s);
             }
             return d == geometry.plan().tail() ? dev.results(arena) : Map.of();
         } finally {
@@ -422,52 +373,10 @@ public final class PartitionedExecutor {
     List<Step> schedule(int d) {
         synchronized (schedules) {
             if (schedules[d] == null) {
-                List<Step> sch = overlapped(geometry.program(d));
-                deferred[d] = deferred(sch);
-                schedules[d] = sch;
+                schedules[d] = overlapped(geometry.program(d));
             }
             return schedules[d];
         }
-    }
-
-    /**
-     * A layer {@link #overlapped} split: at the interior compute step, the whole band's compute, and how many
-     * receive steps and boundary compute steps follow the interior one in the schedule.
-     */
-    record Deferred(Step.Compute whole, int receives, int boundaries) {
-    }
-
-    /** The {@link Deferred} of each interior compute step of {@code schedule}, null elsewhere. */
-    static Deferred[] deferred(List<Step> schedule) {
-        Deferred[] out = new Deferred[schedule.size()];
-        for (int i = 0; i < schedule.size(); i++) {
-            if (!(schedule.get(i) instanceof Step.Compute c)) {
-                continue;
-            }
-            int j = i + 1;
-            while (j < schedule.size() && schedule.get(j) instanceof Step.Receive r && r.t().kind() == Transfer.Kind.HALO
-                    && r.key().equals(((Step.Receive) schedule.get(i + 1)).key())) {
-                j++;
-            }
-            int receives = j - i - 1;
-            if (receives == 0) {
-                continue;
-            }
-            int start = c.rows().start();
-            int end = c.rows().end();
-            int k = j;
-            // the boundary rows right before and/or right after the interior, as overlapped() writes them
-            while (k < schedule.size() && k - j < 2 && schedule.get(k) instanceof Step.Compute b && b.node() == c.node()
-                    && b.phase() == c.phase() && (b.rows().end() == start || b.rows().start() == end)) {
-                start = Math.min(start, b.rows().start());
-                end = Math.max(end, b.rows().end());
-                k++;
-            }
-            if (k > j) {
-                out[i] = new Deferred(new Step.Compute(c.phase(), c.node(), new RowRange(start, end)), receives, k - j);
-            }
-        }
-        return out;
     }
 
     /**
@@ -627,9 +536,6 @@ public final class PartitionedExecutor {
                     counted.addTransfer(s.t(), true);
                 }
                 case Step.Receive r -> {
-                    if (early != null && early[r.t().id()]) {
-                        break; // received by tryReceives
-                    }
                     exchange.receive(r.t(), buffer(r.key()).tensor().segment().asSlice(r.offset(), r.t().bytes()));
                     counted.addTransfer(r.t(), false);
                 }
@@ -645,35 +551,6 @@ public final class PartitionedExecutor {
                 case Step.RunTail r -> runTail(r);
                 case Step.HeadSlice h -> headSlice(h);
             }
-        }
-
-        /** Transfers this device got ahead of their receive step ({@link #tryReceives}), by transfer id. */
-        private boolean[] early;
-
-        /**
-         * Tries the {@code count} receive steps from {@code schedule[from]} on, waiting {@code waitNs} in all; true
-         * when every one of them is in. Those that came are not received again by their steps.
-         */
-        boolean tryReceives(List<Step> schedule, int from, int count, long waitNs) {
-            long deadline = System.nanoTime() + waitNs;
-            boolean all = true;
-            for (int j = from; j < from + count; j++) {
-                Step.Receive r = (Step.Receive) schedule.get(j);
-                if (early != null && early[r.t().id()]) {
-                    continue;
-                }
-                long left = Math.max(0, deadline - System.nanoTime());
-                if (all && exchange.tryReceive(r.t(), buffer(r.key()).tensor().segment().asSlice(r.offset(), r.t().bytes()), left)) {
-                    counted.addTransfer(r.t(), false);
-                    if (early == null) {
-                        early = new boolean[geometry.transfers().size()];
-                    }
-                    early[r.t().id()] = true;
-                } else {
-                    all = false;
-                }
-            }
-            return all;
         }
 
         private Buffer buffer(String key) {
