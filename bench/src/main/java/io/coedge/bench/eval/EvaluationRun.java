@@ -232,7 +232,8 @@ public final class EvaluationRun {
             // the layers that still delays the answer; it is shown for comparison.
             LinkProfile link = links.get(name);
             double transfers = link.pacedSecondsAfterIdle(table.scatterBytesPerRow() * h)
-                    + link.pacedSecondsAfterIdle(table.gatherBytesPerRow() * h) + 2 * link.latencySeconds() + link.requestSeconds();
+                    + link.pacedSecondsAfterIdle(table.gatherBytesPerRow() * h) + 2 * link.latencySeconds()
+                    + link.requestSeconds();
             double net = alone[w + 1] / 1e3 - transfers - tailSeconds;
             rate[w + 1] = table.spatialFlops() / (net > counted ? net : counted);
             System.out.printf(Locale.ROOT, "  profile %-6s alone %9.1f ms  %6.2f GFLOP/s effective (%.1f ms net of transfers and"
