@@ -42,8 +42,8 @@ import java.util.List;
  * </ul>
  * The runtime sends halo rows as soon as their producer has computed them, computes a layer's interior
  * rows while the halos travel and the boundary rows after they arrive, so
- * {@code T_s = max_i (k_i x_i + max(t_cp(i, s), cpRest(i, s) - hide(i, s) + t_tx(i, s) + t_b(i, s)))} for a device
- * that exchanges halos ({@code t_cp(i, s)} for one that does not): a halo's bytes cost time
+ * {@code T_s = max_i (k_i x_i + max(t_cp(i, s), cpRest(i, s) - hide(i, s) + t_tx(i, s) + t_b(i, s)))} for
+ * a device that exchanges halos ({@code t_cp(i, s)} for one that does not): a halo's bytes cost time
  * only where it takes longer than the interior and the layers run between its producer and the stage
  * ({@code hide(i, s)}, in proportion to {@code a_i} like {@code t_cp}; see
  * {@link LayerCostTable.Layer#layersSinceInput()}: 0 in a plain chain, in GoogLeNet's inception blocks the
@@ -54,9 +54,10 @@ import java.util.List;
  * larger latency); every device has a link of its own, so these transfers run at the same time and the
  * slowest one counts. Each other device that takes part adds its link's fixed per-request cost
  * ({@link LinkProfile#requestSeconds()}) to its scatter. A link with a burst ({@link LinkProfile#burstBytes()},
- * a token bucket) carries the first {@code burst} bytes of a scatter and of a gather at line speed: the link sat
- * idle through the layers since the last one and its bucket is full, so each is charged
- * {@code max(0, bytes - burst) / bandwidth}, a convex piecewise-linear term in {@code a_i}. The initiator then runs the tail alone. (A shared
+ * a token bucket) carries the first {@code burst} bytes of a scatter and of a gather at line speed: the link
+ * sat idle through the layers since the last one and its bucket is full, so each is charged
+ * {@code max(0, bytes - burst) / bandwidth}, a convex piecewise-linear term in {@code a_i}. The initiator
+ * then runs the tail alone. (A shared
  * medium, where the initiator's link carries all scatters one after the other, is not modelled: give the
  * devices the share of that medium they get.)
  *
@@ -97,7 +98,7 @@ public final class CostModel {
     final double[] sgRow;       // scatter+gather seconds per row at the link's pace, 0 for the initiator
     final double[] scRow;       // the scatter's part of sgRow
     final double[] gaRow;       // the gather's part of sgRow
-    final double[] credit;      // seconds of pacing the link's burst saves a scatter and a gather each, 0 without burst
+    final double[] credit;      // seconds of pacing the link's burst saves a scatter and a gather each
     final double[] sgLat;       // scatter+gather fixed seconds (with the request cost), 0 for the initiator
     final double[] request;     // the fixed per-request part of sgLat
     final double tail;
@@ -266,10 +267,10 @@ public final class CostModel {
      * model's proportional rows: each graph node is a layer, a device's time at it is its exact FLOPs over
      * its rate for the node's type plus the bytes it receives there (halos, its scatter band, gathered
      * maps at the tail device): halos once its link has carried all of them and each sender's link all the
-     * halos that sender sends at the node, other messages each at the pair's bandwidth; plus one link
-     * latency of its own link when it receives anything, the halos
-     * of a row-split node overlapping its compute ({@code max}) and every other transfer preceding it
-     * ({@code +}); {@code T = sum over nodes of the max over devices}, plus the largest fixed per-request
+     * halos that sender sends at the node, other messages each at the pair's bandwidth beyond the pair's
+     * burst; plus one link latency of its own link when it receives anything (the device's own time), the
+     * halos' bytes of a row-split node overlapping its compute ({@code max}) and every other transfer
+     * preceding it ({@code +}); {@code T = sum over nodes of the max over devices}, plus the largest fixed per-request
      * cost among the other devices that take part (requests go out together). Energy as in {@link #predict(int[])}, from the
      * same per-device busy times. Devices are matched to the plan by position; the plan's tail device
      * should be the initiator for the two predictions to be comparable.
@@ -435,7 +436,8 @@ public final class CostModel {
     double stageSeconds(int s, int i, double a, int sides, double sidePace) {
         double c = cp[s][i] * a;
         return sides > 0 && stageHaloBytes[s] > 0
-                ? sides * hxLat[s][i] + Math.max(c, cpLate[s][i] * a + halfHaloBytes[s] * sidePace + sides * cbSide[s][i])
+                ? sides * hxLat[s][i]
+                        + Math.max(c, cpLate[s][i] * a + halfHaloBytes[s] * sidePace + sides * cbSide[s][i])
                 : c;
     }
 

@@ -647,10 +647,12 @@ public final class Planner {
             }
             double dEnergyVar = -m.dcpW[j] * cpTotal[j] * step + m.dcpW[k] * cpTotal[k] * step;
             if (j != init) {
-                dEnergyVar -= (m.dtxW[j] + m.dtxW[init]) * (m.scatterGatherSeconds(j, cur.rows[j]) - m.scatterGatherSeconds(j, rj));
+                dEnergyVar -= (m.dtxW[j] + m.dtxW[init])
+                        * (m.scatterGatherSeconds(j, cur.rows[j]) - m.scatterGatherSeconds(j, rj));
             }
             if (k != init) {
-                dEnergyVar += (m.dtxW[k] + m.dtxW[init]) * (m.scatterGatherSeconds(k, rk) - m.scatterGatherSeconds(k, cur.rows[k]));
+                dEnergyVar += (m.dtxW[k] + m.dtxW[init])
+                        * (m.scatterGatherSeconds(k, rk) - m.scatterGatherSeconds(k, cur.rows[k]));
             }
             double excess = cur.excess - excess(j, cur.rows[j]) - excess(k, cur.rows[k])
                     + excess(j, cur.rows[j] - step) + excess(k, cur.rows[k] + step);
@@ -729,7 +731,8 @@ public final class Planner {
      * Adds the fixed cost of a device's halo exchanges, {@code coefficient} per neighbour: {@code up + dn} in the
      * MILP; the fast path's relaxation has no neighbour variables and charges one exchange when {@code g}.
      */
-    private static void exchangeCost(Expression e, boolean integer, Variable g, Variable up, Variable dn, double coefficient) {
+    private static void exchangeCost(Expression e, boolean integer, Variable g, Variable up, Variable dn,
+                                     double coefficient) {
         if (integer) {
             e.add(up, coefficient).add(dn, coefficient);
         } else {

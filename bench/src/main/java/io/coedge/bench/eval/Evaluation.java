@@ -22,7 +22,8 @@ import io.coedge.transport.TransportConfiguration;
  *      [--strategies coedge,local,equal,proportional,latency] [--initiator-cpu 0.5] [--cpu 0.5,0.3,0.2]
  *      [--mbit 200,100,50] [--presets rpi4b,jetson-nano,rpi4b,rpi3b+] [--warmups 1] [--runs 3]
  *      [--calibration-runs 5] [--shares 65536] [--period-us 5000]
- *      [--deadline-fraction 0.3] [--order sequential|interleaved] [--helper-threads apart|in-quota] [--out DIR]
+ *      [--deadline-fraction 0.3] [--order sequential|interleaved] [--helper-threads apart|in-quota]
+ *      [--link-burst BYTES,...] [--out DIR]
  * </pre>
  * {@code scripts/evaluate} builds the class path and calls this. Results go to {@code DIR/evaluation.csv} and
  * {@code DIR/evaluation-tables.md}; progress to standard output.
@@ -139,7 +140,8 @@ public final class Evaluation {
 
         /** The arguments that reproduce these options. */
         List<String> toArgs() {
-            List<String> args = new ArrayList<>(List.of("--models", String.join(",", models), "--strategies", String.join(",", strategies),
+            List<String> args = new ArrayList<>(List.of("--models", String.join(",", models),
+                    "--strategies", String.join(",", strategies),
                     "--initiator-cpu", fmt(initiatorCpu), "--cpu", fmtList(cpu), "--mbit", fmtList(mbit),
                     "--presets", String.join(",", presets), "--warmups", String.valueOf(warmups), "--runs",
                     String.valueOf(runs), "--calibration-runs", String.valueOf(calibrationRuns), "--shares",

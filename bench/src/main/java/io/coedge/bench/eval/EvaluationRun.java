@@ -232,7 +232,8 @@ public final class EvaluationRun {
             // the layers that still delays the answer; it is shown for comparison.
             LinkProfile link = links.get(name);
             double transfers = link.pacedSecondsAfterIdle(table.scatterBytesPerRow() * h)
-                    + link.pacedSecondsAfterIdle(table.gatherBytesPerRow() * h) + 2 * link.latencySeconds() + link.requestSeconds();
+                    + link.pacedSecondsAfterIdle(table.gatherBytesPerRow() * h) + 2 * link.latencySeconds()
+                    + link.requestSeconds();
             double net = alone[w + 1] / 1e3 - transfers - tailSeconds;
             rate[w + 1] = table.spatialFlops() / (net > counted ? net : counted);
             System.out.printf(Locale.ROOT, "  profile %-6s alone %9.1f ms  %6.2f GFLOP/s effective (%.1f ms net of transfers and"
@@ -277,11 +278,9 @@ public final class EvaluationRun {
             rate[w + 1] = Math.min(aloneRate, splitRate);
             LinkProfile l = links.get(name);
             double measured = t.medianMs / 1e3;
-            // The split's measured latency fixes the two per-message costs the probes measure noisily, each between
-            // 0 and its probe's figure (the probes time them with nothing to hide them behind, so a larger fit is
-            // a load spike during this split, not the link): when the model over-predicts the split with no
-            // per-exchange cost, the per-request cost comes down until it matches; when it under-predicts, the
-            // per-exchange cost goes up until it does.
+            // The split's measured latency fixes the two per-message costs the probes measure noisily: when the model
+            // over-predicts the split with no per-exchange cost, the per-request cost comes down (to 0 at least)
+            // until it matches; when it under-predicts, the per-exchange cost goes up until it does.
             double request = l.requestSeconds();
             double perHalo = 0;
             if (pairLatency(table, initiatorAlone, name, o, w, rate[w + 1], l, 0, request, pairRows) > measured) {

@@ -158,7 +158,6 @@ final class Testbed {
         configure(JIT_CGROUP, free, periodUs, 1024);
     }
 
-    /** Path of a worker's device cgroup made by scripts/testbed. */
     /**
      * The token bucket depth of each worker's link, in bytes, as {@code tc} reports the hub side's tbf (the one a
      * scatter to the worker crosses; scripts/testbed shapes both ends alike). 0 for a link without tbf.
@@ -183,6 +182,7 @@ final class Testbed {
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
+    /** Path of a worker's device cgroup made by scripts/testbed. */
     static Path workerCgroup(int i) {
         return CGROUP_CPU.resolve(PREFIX + "-testbed/w" + i);
     }
