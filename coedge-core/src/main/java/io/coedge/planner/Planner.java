@@ -43,7 +43,10 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  *   T_s  &gt;= 0                  stage time (epigraph of the max), for all i:
  *                                 T_s &gt;= c_si a_i + x_si (up_i + dn_i),
  *                                 T_s &gt;= c'_si a_i + (x_si + b_si) (up_i + dn_i) + y_s p_i
- *   U    &gt;= 0                  scatter plus gather, for all i != o: U &gt;= r_i a_i + q_i z_i
+ *   U    &gt;= 0                  scatter plus gather, for all i != o: U &gt;= r_i a_i + q_i z_i; on a link
+ *                               with a burst, U &gt;= r_ik a_i + q_ik z_i for its four pieces k (the convex
+ *                               max(0, scatter - burst) + max(0, gather - burst) + q_i, see
+ *                               {@link CostModel}), and v_i &gt;= the same for the energy term below
  *   L    = sum_s T_s + U + tail  &lt;= D
  *   sum a_i = H
  *   memory: W z_i + m a_i + h_max g_i &lt;= M_i
@@ -55,7 +58,7 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * <pre>
  *   P_idle_o L + sum_{i != o} P_idle_i w_i + sum_i [ (P_cp_i - P_idle_i) sum_s c_si a_i
  *                                                    + (P_tx_i - P_idle_i) sum_s (x_si (up_i + dn_i) + y_s p_i) ]
- *   + sum_{i != o} (P_tx_i - P_idle_i + P_tx_o - P_idle_o)(r_i a_i + q_i z_i) + (P_cp_o - P_idle_o) tail
+ *   + sum_{i != o} (P_tx_i - P_idle_i + P_tx_o - P_idle_o)(r_i a_i + q_i z_i, or v_i) + (P_cp_o - P_idle_o) tail
  * </pre>
  * where {@code w_i = z_i L} (idle energy is paid only by devices that take part) is linearised with the
  * deadline as big-M: {@code w_i >= L - D (1 - z_i)}, {@code w_i >= 0}; since {@code L <= D} this is exact
