@@ -203,11 +203,8 @@ public final class Evaluation {
         jvm.add("-XX:-UseDynamicNumberOfCompilerThreads");
         // The driver on a thread of its own, which ThreadPlacement moves out of the device's quota. In the workers'
         // INVOKER default the driver's work runs on the compute thread and would come out of the quota again.
-        if (System.getProperty(TransportConfiguration.THREADING_MODE_PROP) == null) {
-            jvm.add("-D" + TransportConfiguration.THREADING_MODE_PROP + "=SHARED");
-        } else {
-            jvm.add("-D" + TransportConfiguration.THREADING_MODE_PROP + "=" + System.getProperty(TransportConfiguration.THREADING_MODE_PROP));
-        }
+        jvm.add("-D" + TransportConfiguration.THREADING_MODE_PROP + "="
+                + System.getProperty(TransportConfiguration.THREADING_MODE_PROP, "SHARED"));
         if (System.getProperty("coedge.kernels") != null) {
             jvm.add("-Dcoedge.kernels=" + System.getProperty("coedge.kernels"));
         }

@@ -178,9 +178,12 @@ final class Testbed {
 
     /** The {@code burst} of the tbf in {@code tc -j qdisc show} output; 0 when there is no tbf. */
     static double tbfBurst(String json) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"kind\":\"tbf\".*?\"burst\":(\\d+)").matcher(json);
+        java.util.regex.Matcher m = TBF_BURST.matcher(json);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
+
+    private static final java.util.regex.Pattern TBF_BURST =
+            java.util.regex.Pattern.compile("\"kind\":\"tbf\".*?\"burst\":(\\d+)");
 
     /** Path of a worker's device cgroup made by scripts/testbed. */
     static Path workerCgroup(int i) {
