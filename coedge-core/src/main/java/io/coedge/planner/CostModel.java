@@ -90,6 +90,9 @@ public final class CostModel {
     final double[][] cpLate;    // [stage][device] cpRest - hide: the row term of the halo-bound stage time
     final double[][] hxLat;     // [stage][device] the fixed per-exchange cost of a halo exchange
     final double[] halfHaloBytes; // [stage] one side's halo bytes
+    final double[] queuedHalfBytes; // [stage] one side's bytes of the earlier-sent halos it may queue behind
+    final double[][] cpQueue;   // [stage][device] cpLate less the compute since the first of those was sent
+    final boolean[] queues;     // [stage] it may queue behind another stage's halo
     final double[] inv;         // [device] seconds per byte of the device's link, 1 / b_i
     final double refPace;       // the slowest pace a device's halos can have: 2 / min_i b_i (both sides, slowest link)
     final double[] hxSideRef;   // [stage] one side's halo bytes at refPace
@@ -131,6 +134,9 @@ public final class CostModel {
         cpLate = new double[ns][n];
         hxLat = new double[ns][n];
         halfHaloBytes = new double[ns];
+        queuedHalfBytes = new double[ns];
+        cpQueue = new double[ns][n];
+        queues = new boolean[ns];
         hxSideRef = new double[ns];
         inv = new double[n];
         double slowest = 0;
@@ -173,6 +179,36 @@ public final class CostModel {
                     cbSide[s][i] = Math.min(first.haloRows(), first.outputRows()) * first.flopsPerOutputRow()
                             / d.rate(first.type()) / 2;
                 }
+            }
+        }
+        // A halo is sent when its producer has computed it (send position: the layer after the producer) and
+        // received at the stage's first layer. One sent while an earlier-sent halo is still due at a later
+        // stage queues behind it on the same links (GoogLeNet: a 3x3 branch's halo behind the inception
+        // block's max-pool halo, sent with the block's input); that one had the layers between the two sends.
+        int[] sendAt = new int[ns];
+        for (int s = 0; s < ns; s++) {
+            sendAt[s] = firstIndex.get(s) - stages.get(s).get(0).layersSinceInput();
+        }
+        for (int s = 0; s < ns; s++) {
+            if (stageHaloBytes[s] <= 0) {
+                continue;
+            }
+            int earliest = sendAt[s];
+            for (int q = 0; q < ns; q++) {
+                if (q != s && stageHaloBytes[q] > 0 && sendAt[q] < sendAt[s] && firstIndex.get(q) > sendAt[s]) {
+                    queues[s] = true;
+                    queuedHalfBytes[s] += halfHaloBytes[q];
+                    earliest = Math.min(earliest, sendAt[q]);
+                }
+            }
+            for (int i = 0; queues[s] && i < n; i++) {
+                DeviceProfile d = devices.get(i);
+                double between = 0;
+                for (int li = earliest; li < sendAt[s]; li++) {
+                    LayerCostTable.Layer l = all.get(li);
+                    between += l.flops() / d.rate(l.type());
+                }
+                cpQueue[s][i] = cpLate[s][i] - between / h;
             }
         }
         DeviceProfile id = devices.get(init);
@@ -435,10 +471,15 @@ public final class CostModel {
      */
     double stageSeconds(int s, int i, double a, int sides, double sidePace) {
         double c = cp[s][i] * a;
-        return sides > 0 && stageHaloBytes[s] > 0
-                ? sides * hxLat[s][i]
-                        + Math.max(c, cpLate[s][i] * a + halfHaloBytes[s] * sidePace + sides * cbSide[s][i])
-                : c;
+        if (sides <= 0 || stageHaloBytes[s] <= 0) {
+            return c;
+        }
+        double late = cpLate[s][i] * a + halfHaloBytes[s] * sidePace + sides * cbSide[s][i];
+        if (queues[s]) {
+            late = Math.max(late, cpQueue[s][i] * a + (halfHaloBytes[s] + queuedHalfBytes[s]) * sidePace
+                    + sides * cbSide[s][i]);
+        }
+        return sides * hxLat[s][i] + Math.max(c, late);
     }
 
     /** Scatter plus gather seconds of device {@code i != initiator} owning {@code a > 0} rows. */

@@ -101,6 +101,12 @@ public final class Planner {
         }
     }
 
+    /**
+     * The MILP's time unit, milliseconds (and megabytes, see {@link #solve}): seconds-per-row coefficients near
+     * 1e-5 and byte counts near 1e9 in one model make the solver's tolerances misjudge feasibility.
+     */
+    private static final double K = 1e3;
+
     private final CostModel m;
     private final int n;
     private final int h;
@@ -734,6 +740,31 @@ public final class Planner {
      * Adds the fixed cost of a device's halo exchanges, {@code coefficient} per neighbour: {@code up + dn} in the
      * MILP; the fast path's relaxation has no neighbour variables and charges one exchange when {@code g}.
      */
+    /**
+     * The right-hand side of a halo-bound stage constraint whose row term is already in {@code e}: the
+     * exchanges' fixed cost and boundary rows per neighbour, and {@code halfBytes} per side at the device's pace.
+     */
+    private void lateBound(Expression e, int s, int i, double halfBytes, boolean[] fixed, int[] fixedSides,
+                           double[] fixedPace, boolean integer, Variable[] g, Variable[] up, Variable[] dn,
+                           Variable[] pace) {
+        if (fixed != null) {
+            e.lower(K * ((m.hxLat[s][i] + m.cbSide[s][i]) * fixedSides[i] + halfBytes * fixedPace[i]));
+            return;
+        }
+        double b = K * m.cbSide[s][i];
+        double y = K * halfBytes * m.refPace;
+        e.lower(0);
+        if (b != 0) {
+            e.add(up[i], -b).add(dn[i], -b);
+        }
+        if (y != 0) {
+            e.add(pace[i], -y);
+        }
+        if (m.hxLat[s][i] != 0) {
+            exchangeCost(e, integer, g[i], up[i], dn[i], -K * m.hxLat[s][i]);
+        }
+    }
+
     private static void exchangeCost(Expression e, boolean integer, Variable g, Variable up, Variable dn,
                                      double coefficient) {
         if (integer) {
@@ -749,9 +780,6 @@ public final class Planner {
      * Returns null when infeasible.
      */
     private Lp solve(Objective obj, double deadline, boolean integer, boolean[] fixed) {
-        // Scale to milliseconds and megabytes: seconds-per-row coefficients near 1e-5 and byte counts near
-        // 1e9 in one model make the solver's tolerances misjudge feasibility.
-        final double K = 1e3;
         final double MB = 1e-6;
         deadline = deadline * K;
 
@@ -898,21 +926,15 @@ public final class Planner {
                 if (m.cpLate[s][i] != 0) {
                     e.add(a[i], -K * m.cpLate[s][i]);
                 }
-                if (fixed != null) {
-                    e.lower(K * ((m.hxLat[s][i] + m.cbSide[s][i]) * fixedSides[i] + m.halfHaloBytes[s] * fixedPace[i]));
-                } else {
-                    double b = K * m.cbSide[s][i];
-                    double y = K * m.hxSideRef[s];
-                    e.lower(0);
-                    if (b != 0) {
-                        e.add(up[i], -b).add(dn[i], -b);
+                lateBound(e, s, i, m.halfHaloBytes[s], fixed, fixedSides, fixedPace, integer, g, up, dn, pace);
+                if (m.queues[s]) {
+                    // the halo queues behind earlier-sent ones (CostModel#stageSeconds)
+                    Expression qe = model.addExpression("queue" + s + "_" + i).add(t[s], 1);
+                    if (m.cpQueue[s][i] != 0) {
+                        qe.add(a[i], -K * m.cpQueue[s][i]);
                     }
-                    if (y != 0) {
-                        e.add(pace[i], -y);
-                    }
-                    if (m.hxLat[s][i] != 0) {
-                        exchangeCost(e, integer, g[i], up[i], dn[i], -K * m.hxLat[s][i]);
-                    }
+                    lateBound(qe, s, i, m.halfHaloBytes[s] + m.queuedHalfBytes[s], fixed, fixedSides, fixedPace,
+                            integer, g, up, dn, pace);
                 }
             }
         }

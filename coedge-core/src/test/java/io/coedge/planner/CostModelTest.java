@@ -96,6 +96,44 @@ class CostModelTest {
     }
 
     @Test
+    void aHaloSentWhileAnEarlierOneIsStillInFlightQueuesBehindIt() {
+        // conv0 (no halo) produces the map; pool reads it after conv1 and conv2 ran, so its halo is sent before
+        // conv1's output is; conv2 reads conv1's output and its halo queues behind the pool's on the links.
+        // Each layer 1e9 FLOPs, halos 1 row of 1000 bytes per side.
+        LayerCostTable t = new LayerCostTable("branched", 10, List.of(
+                new LayerCostTable.Layer("conv0", LayerType.CONV3X3, 1_000_000_000L, 10, 0, 1000),
+                new LayerCostTable.Layer("conv1", LayerType.CONV3X3, 1_000_000_000L, 10, 0, 1000),
+                new LayerCostTable.Layer("conv2", LayerType.CONV3X3, 1_000_000_000L, 10, 2, 1000),
+                new LayerCostTable.Layer("pool", LayerType.CONV3X3, 1_000_000_000L, 10, 2, 1000, 2)),
+                500, 100, Map.of(LayerType.FC, 100_000_000L), 1000, 1000, 100, 1000);
+        LinkProfile slow = new LinkProfile(1000, 0); // 1000 bytes/s: a side's halo takes 1 s
+        CostModel m = new CostModel(t, new DeviceProfiles.Cluster(List.of(
+                device("a", 1e9, 2, 6, 3, slow), device("b", 1e9, 1, 4, 2, slow)), null));
+        // stages: [conv0 conv1] (no halo), [conv2] (queues), [pool] (hidden behind conv1 and conv2)
+        assertThat(m.stageNames()).containsExactly("conv0 +1", "conv2", "pool");
+        assertThat(m.queues).containsExactly(false, true, false);
+        assertThat(m.queuedHalfBytes[1]).isEqualTo(1000);
+        int[] rows = {5, 5};
+        Prediction p = m.predict(rows);
+        // conv2 on 5 rows: 0.5 s; its own halo 1 s, plus the pool's, sent 0.5 s (conv1) earlier: arrives after
+        // 1 + 1 - 0.5 = 1.5 s; the boundary rows next to the one neighbour (one per halo row, 2 rows of 0.1 s,
+        // halved per side) follow
+        double boundary = 2 * (1e9 / 10) / 1e9 / 2;
+        assertThat(p.stageSeconds()[1]).isCloseTo(1.5 + boundary, within(1e-9));
+        // without the pool's halo in flight, conv2 would wait for its own halo only
+        LayerCostTable chain = new LayerCostTable("chain", 10, List.of(t.layers().get(0), t.layers().get(1),
+                t.layers().get(2), new LayerCostTable.Layer("pool", LayerType.CONV3X3, 1_000_000_000L, 10, 2, 1000)),
+                500, 100, Map.of(LayerType.FC, 100_000_000L), 1000, 1000, 100, 1000);
+        CostModel c = new CostModel(chain, m.cluster());
+        assertThat(c.predict(rows).stageSeconds()[1]).isCloseTo(1 + boundary, within(1e-9));
+        // the planner's fast evaluation and its MILP agree with the prediction
+        Planner planner = new Planner(m);
+        assertThat(planner.quick(rows)[0]).isCloseTo(p.latencySeconds(), within(1e-12));
+        PlanResult exact = planner.exact(Planner.Objective.LATENCY, Double.POSITIVE_INFINITY);
+        assertThat(exact.latencySeconds()).isLessThanOrEqualTo(p.latencySeconds() + 1e-9);
+    }
+
+    @Test
     void aPairOfLinksTakesTheBurstOfTheSlowerOne() {
         LinkProfile fast = new LinkProfile(1e9, 0, 0, 0);
         LinkProfile shaped = new LinkProfile(1e6, 0, 0, 4000);

@@ -13,7 +13,8 @@ class MoveEvaluationTest {
         for (int k = 0; k < 200; k++) {
             int n = 2 + rnd.nextInt(6);
             int h = 16 + rnd.nextInt(60);
-            Planner p = new Planner(RandomInstances.model(rnd, n, h));
+            // every other instance branched: halos that queue behind earlier ones
+            Planner p = new Planner(k % 2 == 0 ? RandomInstances.model(rnd, n, h) : RandomInstances.modelWithBranches(rnd, n, h));
             int[] rows = new int[n];
             for (int r = 0; r < h; r++) {
                 rows[rnd.nextInt(n)]++;

@@ -27,6 +27,12 @@ class PlannerOptimalityGapTest {
         gapDistribution("links with a burst: ", 300, new Random(20261126), RandomInstances::modelWithBursts);
     }
 
+    /** The same on branched models, where halos in flight together queue on the links. */
+    @Test
+    void theSameOnBranchedModels() {
+        gapDistribution("branched models: ", 300, new Random(20261127), RandomInstances::modelWithBranches);
+    }
+
     interface Instances {
         CostModel model(Random rnd, int devices, int h);
     }
@@ -81,6 +87,11 @@ class PlannerOptimalityGapTest {
     @Test
     void milpMatchesExhaustiveEnumerationOnLinksWithABurst() {
         milpAgainstEnumeration(new Random(11), RandomInstances::modelWithBursts);
+    }
+
+    @Test
+    void milpMatchesExhaustiveEnumerationOnBranchedModels() {
+        milpAgainstEnumeration(new Random(13), RandomInstances::modelWithBranches);
     }
 
     private static void milpAgainstEnumeration(Random rnd, Instances source) {

@@ -12,6 +12,14 @@ final class RandomInstances {
     }
 
     static LayerCostTable table(Random rnd, int h) {
+        return table(rnd, h, false);
+    }
+
+    /**
+     * With {@code branches}, a layer with a halo may read an input produced several layers earlier (as in
+     * GoogLeNet's inception blocks), so halos can be in flight together and queue.
+     */
+    static LayerCostTable table(Random rnd, int h, boolean branches) {
         int layers = 2 + rnd.nextInt(5);
         List<LayerCostTable.Layer> ls = new ArrayList<>();
         LayerType[] types = {LayerType.CONV3X3, LayerType.CONV1X1, LayerType.CONV5X5, LayerType.POOL, LayerType.DEPTHWISE};
@@ -19,7 +27,8 @@ final class RandomInstances {
             LayerType t = types[rnd.nextInt(types.length)];
             int halo = t == LayerType.CONV1X1 ? 0 : rnd.nextInt(3);
             long flops = (long) (1e6 * Math.pow(10, rnd.nextDouble() * 3));
-            ls.add(new LayerCostTable.Layer("l" + l, t, flops, h, halo, 1000L * (1 + rnd.nextInt(64))));
+            int since = branches && halo > 0 ? rnd.nextInt(l + 1) : 0;
+            ls.add(new LayerCostTable.Layer("l" + l, t, flops, h, halo, 1000L * (1 + rnd.nextInt(64)), since));
         }
         Map<LayerType, Long> tail = new EnumMap<>(LayerType.class);
         tail.put(LayerType.FC, (long) (1e6 * rnd.nextDouble() * 20));
@@ -46,6 +55,16 @@ final class RandomInstances {
             ds.add(device(rnd, "d" + i));
         }
         return new CostModel(table(rnd, h), new DeviceProfiles.Cluster(ds, null));
+    }
+
+    /** The same with branched layer tables ({@link #table(Random, int, boolean)}). */
+    static CostModel modelWithBranches(Random rnd, int devices, int h) {
+        LayerCostTable t = table(rnd, h, true);
+        List<DeviceProfile> ds = new ArrayList<>();
+        for (int i = 0; i < devices; i++) {
+            ds.add(device(rnd, "d" + i));
+        }
+        return new CostModel(t, new DeviceProfiles.Cluster(ds, null));
     }
 
     /**
