@@ -47,7 +47,11 @@ import java.util.List;
  * only where it takes longer than the interior and the layers run between its producer and the stage
  * ({@code hide(i, s)}, in proportion to {@code a_i} like {@code t_cp}; see
  * {@link LayerCostTable.Layer#layersSinceInput()}: 0 in a plain chain, in GoogLeNet's inception blocks the
- * other branches' layers run between a branch's 1x1 and its 3x3 conv).
+ * other branches' layers run between a branch's 1x1 and its 3x3 conv). A halo sent while an earlier-sent one is
+ * still due at a later stage queues behind it on the same links (in GoogLeNet a 3x3 branch's halo behind the
+ * max-pool branch's, sent with the inception block's input): its halo-bound term is then also at least
+ * {@code cpRest(i, s) - hide(i, s) - between(i, s) + t_tx(i, s) + t_tx(queued) + t_b(i, s)}, {@code between}
+ * being the layers run between the two sends.
  *
  * <p><b>Latency</b> {@code T = sum_s T_s + max_i (scatter_i + gather_i) + tail}: the initiator sends each
  * other device its input rows and later receives its last maps over the pair link (smaller bandwidth,
