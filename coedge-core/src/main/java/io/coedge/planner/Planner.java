@@ -42,7 +42,11 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  *                               p_i &gt;= rho_j nb_ij + rho_j (nb_ij + beyond_j - 1); exact for binary z
  *   T_s  &gt;= 0                  stage time (epigraph of the max), for all i:
  *                                 T_s &gt;= c_si a_i + x_si (up_i + dn_i),
- *                                 T_s &gt;= c'_si a_i + (x_si + b_si) (up_i + dn_i) + y_s p_i
+ *                                 T_s &gt;= c'_si a_i + (x_si + b_si) (up_i + dn_i) + y_s p_i,
+ *                               and where the stage's halo queues behind earlier-sent ones ({@link CostModel}:
+ *                               y^q_s their bytes at the reference pace, c''_si = c'_si less the compute
+ *                               between the sends)
+ *                                 T_s &gt;= c''_si a_i + (x_si + b_si) (up_i + dn_i) + (y_s + y^q_s) p_i
  *   U    &gt;= 0                  scatter plus gather, for all i != o: U &gt;= r_i a_i + q_i z_i; on a link
  *                               with a burst, U &gt;= r_ik a_i + q_ik z_i for its four pieces k (the convex
  *                               max(0, scatter - burst) + max(0, gather - burst) + q_i, see
@@ -737,10 +741,6 @@ public final class Planner {
     }
 
     /**
-     * Adds the fixed cost of a device's halo exchanges, {@code coefficient} per neighbour: {@code up + dn} in the
-     * MILP; the fast path's relaxation has no neighbour variables and charges one exchange when {@code g}.
-     */
-    /**
      * The right-hand side of a halo-bound stage constraint whose row term is already in {@code e}: the
      * exchanges' fixed cost and boundary rows per neighbour, and {@code halfBytes} per side at the device's pace.
      */
@@ -765,6 +765,10 @@ public final class Planner {
         }
     }
 
+    /**
+     * Adds the fixed cost of a device's halo exchanges, {@code coefficient} per neighbour: {@code up + dn} in the
+     * MILP; the fast path's relaxation has no neighbour variables and charges one exchange when {@code g}.
+     */
     private static void exchangeCost(Expression e, boolean integer, Variable g, Variable up, Variable dn,
                                      double coefficient) {
         if (integer) {
