@@ -151,6 +151,10 @@ public final class CostModel {
         refPace = 2 * slowest;
         cbSide = new double[ns][n];
         stageHaloBytes = new double[ns];
+        int[] sendAt = new int[ns];
+        for (int s = 0; s < ns; s++) {
+            sendAt[s] = Math.max(0, firstIndex.get(s) - stages.get(s).get(0).layersSinceInput());
+        }
         for (int s = 0; s < ns; s++) {
             List<LayerCostTable.Layer> st = stages.get(s);
             stageNames[s] = st.get(0).name() + (st.size() > 1 ? " +" + (st.size() - 1) : "");
@@ -159,23 +163,14 @@ public final class CostModel {
             hxSideRef[s] = halfHaloBytes[s] * refPace;
             for (int i = 0; i < n; i++) {
                 DeviceProfile d = devices.get(i);
-                double sec = 0;
-                for (LayerCostTable.Layer l : st) {
-                    sec += l.flops() / d.rate(l.type());
-                }
+                double sec = layerSeconds(d, firstIndex.get(s), firstIndex.get(s) + st.size());
                 LayerCostTable.Layer first = st.get(0);
                 double firstSec = first.flops() / d.rate(first.type());
                 cp[s][i] = sec / h;
                 cpRest[s][i] = Math.max(0, sec - firstSec) / h;
                 // the layers that ran since the halo rows were sent (their producer computes and sends them
                 // first); rows split in one proportion, so per input row like cp
-                int f = firstIndex.get(s);
-                double hidden = 0;
-                for (int li = Math.max(0, f - st.get(0).layersSinceInput()); li < f; li++) {
-                    LayerCostTable.Layer l = all.get(li);
-                    hidden += l.flops() / d.rate(l.type());
-                }
-                hide[s][i] = hidden / h;
+                hide[s][i] = layerSeconds(d, sendAt[s], firstIndex.get(s)) / h;
                 cpLate[s][i] = cpRest[s][i] - hide[s][i];
                 if (stageHaloBytes[s] > 0) {
                     hxLat[s][i] = d.link().latencySeconds();
@@ -189,10 +184,6 @@ public final class CostModel {
         // received at the stage's first layer. One sent while an earlier-sent halo is still due at a later
         // stage queues behind it on the same links (GoogLeNet: a 3x3 branch's halo behind the inception
         // block's max-pool halo, sent with the block's input); that one had the layers between the two sends.
-        int[] sendAt = new int[ns];
-        for (int s = 0; s < ns; s++) {
-            sendAt[s] = firstIndex.get(s) - stages.get(s).get(0).layersSinceInput();
-        }
         for (int s = 0; s < ns; s++) {
             if (stageHaloBytes[s] <= 0) {
                 continue;
@@ -206,13 +197,7 @@ public final class CostModel {
                 }
             }
             for (int i = 0; queues[s] && i < n; i++) {
-                DeviceProfile d = devices.get(i);
-                double between = 0;
-                for (int li = earliest; li < sendAt[s]; li++) {
-                    LayerCostTable.Layer l = all.get(li);
-                    between += l.flops() / d.rate(l.type());
-                }
-                cpQueue[s][i] = cpLate[s][i] - between / h;
+                cpQueue[s][i] = cpLate[s][i] - layerSeconds(devices.get(i), earliest, sendAt[s]) / h;
             }
         }
         DeviceProfile id = devices.get(init);
@@ -261,6 +246,15 @@ public final class CostModel {
             memHalo[i] = maxHalo;
             memBudget[i] = d.memoryBytes() - (i == init ? table.initiatorFixedBytes() + table.tailWeightBytes() : 0);
         }
+    }
+
+    /** Seconds device {@code d} computes the whole of the table's layers {@code [from, to)}. */
+    private double layerSeconds(DeviceProfile d, int from, int to) {
+        double sec = 0;
+        for (LayerCostTable.Layer l : table.layers().subList(from, to)) {
+            sec += l.flops() / d.rate(l.type());
+        }
+        return sec;
     }
 
     public LayerCostTable table() {
