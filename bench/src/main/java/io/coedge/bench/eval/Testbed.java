@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The parts of {@code scripts/testbed} the evaluation drives from Java: availability checks, {@code up},
@@ -163,11 +165,11 @@ final class Testbed {
      * scatter to the worker crosses; scripts/testbed shapes both ends alike). 0 for a link without tbf.
      */
     static List<Double> linkBursts(int workers) throws IOException, InterruptedException {
-        List<Double> out = new java.util.ArrayList<>();
+        List<Double> out = new ArrayList<>();
         for (int i = 1; i <= workers; i++) {
             Process p = new ProcessBuilder("tc", "-n", HUB, "-j", "qdisc", "show", "dev", "cew" + i).redirectErrorStream(true)
                     .start();
-            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new IOException("'tc -n " + HUB + " qdisc show dev cew" + i + "' failed: " + text.strip());
             }
@@ -178,12 +180,12 @@ final class Testbed {
 
     /** The {@code burst} of the tbf in {@code tc -j qdisc show} output; 0 when there is no tbf. */
     static double tbfBurst(String json) {
-        java.util.regex.Matcher m = TBF_BURST.matcher(json);
+        Matcher m = TBF_BURST.matcher(json);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
-    private static final java.util.regex.Pattern TBF_BURST =
-            java.util.regex.Pattern.compile("\"kind\":\"tbf\".*?\"burst\":(\\d+)");
+    private static final Pattern TBF_BURST =
+            Pattern.compile("\"kind\":\"tbf\".*?\"burst\":(\\d+)");
 
     /** Path of a worker's device cgroup made by scripts/testbed. */
     static Path workerCgroup(int i) {
