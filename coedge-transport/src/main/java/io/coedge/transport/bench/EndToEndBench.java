@@ -25,7 +25,8 @@ import java.util.Locale;
  * transfers (scatter and halos).
  *
  * <p>Run: {@code java -Dcoedge.threads=1 -cp ... io.coedge.transport.bench.EndToEndBench [--models vgg16,resnet18]
- * [--repeat 5] [--cpu] [--pin] [--no-head-split] [--sync every|fused:K]}. {@code --pin} holds each worker that
+ * [--repeat 5] [--cpu] [--pin] [--no-head-split] [--sync every|fused:K] [--worker-jvm "FLAGS"]}. {@code --worker-jvm} adds JVM
+ * options (space-separated) to all three workers, after the defaults, so a later flag overrides a default. {@code --pin} holds each worker that
  * computes in an inference on a core of its own ({@link Pinning}); the initiator is not pinned. {@code --sync} sets where the two split workers
  * exchange halos (default {@code every}; {@code fused:K} trades redundant rows for fewer exchanges). Both configurations split the tail's first fully connected layer by
  * output neurons across the devices with rows ({@link Plan#headSplit()}): the one worker computes all of it, the
@@ -55,6 +56,7 @@ public final class EndToEndBench {
         boolean headSplit = true;
         boolean pin = false;
         Sync sync = Sync.every();
+        List<String> workerJvm = List.of();
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--cpu" -> {
@@ -72,6 +74,7 @@ public final class EndToEndBench {
                 case "--sync" -> sync = Sync.parse(args[i + 1]);
                 case "--models" -> models = List.of(args[i + 1].split(","));
                 case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
+                case "--worker-jvm" -> workerJvm = List.of(args[i + 1].trim().split("\\s+"));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -79,6 +82,7 @@ public final class EndToEndBench {
             System.setProperty("coedge.threads", "1");
         }
         List<String> flags = new java.util.ArrayList<>(List.of("-Xmx2g", "-Dcoedge.threads=1", "-XX:ActiveProcessorCount=1"));
+        workerJvm.stream().filter(f -> !f.isEmpty()).forEach(flags::add);
         // LocalWorkers passes the threading mode and idle strategies on itself
         for (String p : List.of("coedge.transport.udpMtuBytes", "coedge.transport.loopbackMtuBytes")) {
             if (System.getProperty(p) != null) {

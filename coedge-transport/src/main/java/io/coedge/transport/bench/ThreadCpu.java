@@ -28,8 +28,11 @@ final class ThreadCpu {
         if (comm.startsWith("aeron-client")) {
             return "aeron client";
         }
-        if (comm.startsWith("C1 ") || comm.startsWith("C2 ")) {
-            return "JIT";
+        if (comm.startsWith("C1 ")) {
+            return "JIT C1";
+        }
+        if (comm.startsWith("C2 ")) {
+            return "JIT C2";
         }
         if (comm.startsWith("GC ") || comm.startsWith("G1 ") || comm.startsWith("VM ")) {
             return "GC and VM";
@@ -72,7 +75,7 @@ final class ThreadCpu {
         long ns = 0;
         boolean any = false;
         for (Map.Entry<String, long[]> e : snapshot.entrySet()) {
-            if (e.getKey().endsWith(" / JIT")) {
+            if (e.getKey().contains(" / JIT")) {
                 ns += e.getValue()[0];
                 any = true;
             }
