@@ -97,7 +97,7 @@ public final class CostModel {
     final double[] queuedHalfBytes; // [stage] one side's bytes of the earlier-sent halos it may queue behind
     final double[][] cpQueue;   // [stage][device] cpLate less the compute since the first of those was sent
     final boolean[] queues;     // [stage] it may queue behind another stage's halo
-    final double[] inv;         // [device] seconds per byte of the device's link, 1 / b_i
+    final double[] inv;         // [device] seconds per halo byte of the device's link, 1 / b_i
     final double refPace;       // the slowest pace a device's halos can have: 2 / min_i b_i (both sides, slowest link)
     final double[] hxSideRef;   // [stage] one side's halo bytes at refPace
     final double[][] cbSide;    // [stage][device] seconds of the first layer's rows next to one boundary
@@ -145,7 +145,7 @@ public final class CostModel {
         inv = new double[n];
         double slowest = 0;
         for (int i = 0; i < n; i++) {
-            inv[i] = 1 / devices.get(i).link().bandwidthBytesPerSecond();
+            inv[i] = 1 / devices.get(i).link().haloBandwidthBytesPerSecond();
             slowest = Math.max(slowest, inv[i]);
         }
         refPace = 2 * slowest;
