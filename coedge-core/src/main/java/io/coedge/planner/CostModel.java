@@ -140,7 +140,9 @@ public final class CostModel {
      * The model of {@code graph} (its table is {@link LayerCostTable#fromGraph}): {@link #predict(int[])} charges each
      * stage the halo bytes the plan's band boundaries cause in the partition geometry, which on downsampled maps
      * split into few rows differ from the even split's by up to a row per boundary, and may be one-sided (a stride-2
-     * window needs rows from the band above but none from below when a boundary falls on an even row). The planner
+     * window needs rows from the band above but none from below when a boundary falls on an even row); and the stages
+     * together take at least as long as the busiest link needs to carry all the plan's halos at its bandwidth (many
+     * small halos, as in GoogLeNet's inception blocks, keep a slow link busy from stage to stage). The planner
      * plans on the even split's figures and checks and adjusts its rows against these. A graph the geometry cannot
      * split (an input with more than one batch) keeps the even split's halos.
      */
@@ -597,9 +599,12 @@ public final class CostModel {
      * {@code i}'s halos of stage {@code s} are in, at the busiest of the links they cross (its own inbound, carrying
      * all of them, and each sender's outbound, carrying all that sender sends in the stage); {@code pacedQueued} the
      * same with the halos of the earlier-sent stages the stage queues behind; {@code exchanges[s][i]} how many
-     * neighbours send it halos in the stage (0 for a side whose band already holds the rows its windows read).
+     * neighbours send it halos in the stage (0 for a side whose band already holds the rows its windows read);
+     * {@code linkSeconds} the longest any device's link takes to carry all the halos it receives or all it sends
+     * in the inference at the link's bandwidth ({@link LinkProfile#bandwidthBytesPerSecond()}, not the halo
+     * bandwidth: a link carries no more than that however the halos fall into stages).
      */
-    record StageHalos(double[][] paced, double[][] pacedQueued, int[][] exchanges) {
+    record StageHalos(double[][] paced, double[][] pacedQueued, int[][] exchanges, double linkSeconds) {
     }
 
     /** Distinct plans whose halos are kept; the planner's checks revisit a few dozen. */
@@ -634,6 +639,15 @@ public final class CostModel {
         }
         double[][] paced = new double[ns][n], pacedQueued = new double[ns][n];
         int[][] exchanges = new int[ns][n];
+        double linkSeconds = 0;
+        for (int i = 0; i < n; i++) {
+            double inAll = 0, outAll = 0;
+            for (int s = 0; s < ns; s++) {
+                inAll += in[s][i];
+                outAll += out[s][i];
+            }
+            linkSeconds = Math.max(linkSeconds, Math.max(inAll, outAll) / devices.get(i).link().bandwidthBytesPerSecond());
+        }
         for (int s = 0; s < ns; s++) {
             for (int i = 0; i < n; i++) {
                 double inQ = in[s][i];
@@ -660,7 +674,7 @@ public final class CostModel {
                 pacedQueued[s][i] = Math.max(p, pq);
             }
         }
-        return new StageHalos(paced, pacedQueued, exchanges);
+        return new StageHalos(paced, pacedQueued, exchanges, linkSeconds);
     }
 
     /**
@@ -749,6 +763,12 @@ public final class CostModel {
             }
             stage[s] = m;
             sumStages += m;
+        }
+        if (hx != null && hx.linkSeconds() > sumStages && ns > 0) {
+            // a link carries the plan's halos no faster than its bandwidth, whatever the stages' overlap: the
+            // inference's last stage ends no earlier than that
+            stage[ns - 1] += hx.linkSeconds() - sumStages;
+            sumStages = hx.linkSeconds();
         }
         // every worker has its own link: the scatters run at the same time, and so do the gathers
         double scatter = 0, gather = 0;

@@ -89,6 +89,27 @@ class PlanHalosTest {
     }
 
     @Test
+    void theStagesTakeAtLeastWhatTheBusiestLinkNeedsForAllThePlansHalosAtItsBandwidth() {
+        Graph g = chain(1, 1, 1);
+        // halos charged per stage as if the link were fast, but the link carries 1000 bytes/s
+        LinkProfile link = new LinkProfile(1e3, 0, 0, 0, 1e9);
+        DeviceProfiles.Cluster c = new DeviceProfiles.Cluster(List.of(device("a", 1e9).withLink(link),
+                device("b", 1e9).withLink(link)), "a");
+        Prediction p = new CostModel(g, c).predict(new int[] {8, 8});
+        double stages = 0;
+        for (double t : p.stageSeconds()) {
+            stages += t;
+        }
+        // each device receives one row at each of the two later convs, and sends as many
+        assertThat(stages).isCloseTo(2 * ROW_BYTES / 1e3, within(1e-9));
+        assertThat(p.latencySeconds()).isCloseTo(stages + p.scatterSeconds() + p.gatherSeconds() + p.tailSeconds(),
+                within(1e-12));
+        // the even split's planning model knows no such bound
+        Prediction q = new CostModel(LayerCostTable.fromGraph(g), c).predict(new int[] {8, 8});
+        assertThat(q.latencySeconds()).isLessThan(p.latencySeconds() - ROW_BYTES / 1e3);
+    }
+
+    @Test
     void thePlannersRowsAreNoWorseUnderThePlansOwnHalosThanTheEvenSplitsRows() {
         Graph g = ModelZoo.build("googlenet");
         DeviceProfiles.Cluster c = DeviceProfiles.resolve("rpi4b,jetson-nano,rpi4b,rpi3b+");
