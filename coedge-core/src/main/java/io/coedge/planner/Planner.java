@@ -183,20 +183,24 @@ public final class Planner {
 
     /** Rounds of {@link #polish}; each evaluates up to four moves per pair of neighbouring devices. */
     static final int POLISH_ROUNDS = 3;
+    /** Most plans {@link #polish} evaluates (each one partition geometry, a few milliseconds for GoogLeNet). */
+    static final int POLISH_BUDGET = 48;
 
     /**
      * Where the cost model charges each plan's own halos ({@link CostModel#chargesPlanHalos()}), shifts band
      * boundaries by one or two rows while that makes the plan better under them: the search plans on the even
      * split's halo bytes, but on maps of 7 to 28 rows where a boundary falls decides how many rows each side receives,
      * and whether it receives any. Hill climbing over the moves between neighbouring devices that own rows (each move
-     * one partition geometry), feasibility first, then the objective; the devices that own rows stay the same.
+     * one partition geometry, at most {@value #POLISH_BUDGET} in all), feasibility first, then the objective; the
+     * devices that own rows stay the same.
      */
     private int[] polish(int[] rows, Objective obj, double deadline) {
         if (!m.chargesPlanHalos()) {
             return rows;
         }
         Candidate cur = planHalosCandidate(rows, deadline);
-        for (int round = 0; round < POLISH_ROUNDS; round++) {
+        int budget = POLISH_BUDGET - 1;
+        for (int round = 0; round < POLISH_ROUNDS && budget > 0; round++) {
             Candidate best = cur;
             int prev = -1;
             for (int i = 0; i < n; i++) {
@@ -207,7 +211,7 @@ public final class Planner {
                     int[] t = cur.rows.clone();
                     t[prev] += d;
                     t[i] -= d;
-                    if (d != 0 && t[prev] > 0 && t[i] > 0) {
+                    if (d != 0 && t[prev] > 0 && t[i] > 0 && budget-- > 0) {
                         Candidate c = planHalosCandidate(t, deadline);
                         if (c.betterThan(best, obj)) {
                             best = c;
