@@ -70,6 +70,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * medium, where the initiator's link carries all scatters one after the other, is not modelled: give the
  * devices the share of that medium they get.)
  *
+ * <p><b>Plans' own halos.</b> The terms above charge every stage the even split's halo rows. A model built
+ * from the graph ({@link #CostModel(Graph, DeviceProfiles.Cluster)}) charges an integer split, in
+ * {@link #predict(int[])}, what its partition geometry sends instead: per stage and device the bytes it receives
+ * and the neighbours it receives them from (a side that sends nothing costs no exchange), each at the busiest of
+ * the links they cross; the input's halo travels with the scatter; and the stages together last at least as long
+ * as the busiest link needs to carry all the plan's halos at its bandwidth.
+ *
  * <p><b>Energy</b> {@code E = sum over taking-part devices of P_idle * T + (P_cp - P_idle) * compute
  * + (P_tx - P_idle) * transfer}, which equals the design's
  * {@code sum_i sum_s P_cp t_cp + P_tx t_tx + P_idle (T_s - t_cp - t_tx)} plus idle power through
@@ -555,7 +562,10 @@ public final class CostModel {
             {0, sgLat[i]}};
     }
 
-    /** Predicts latency, energy and memory of a split of the input rows. */
+    /**
+     * Predicts latency, energy and memory of a split of the input rows; for a model built from a graph, with the
+     * split's own halos ({@link #CostModel(Graph, DeviceProfiles.Cluster)}).
+     */
     public Prediction predict(int[] rows) {
         if (rows.length != n) {
             throw new IllegalArgumentException("expected rows for " + n + " devices, got " + rows.length);
@@ -575,18 +585,6 @@ public final class CostModel {
             a[i] = rows[i];
         }
         return predict(a, rows.clone(), graph == null ? null : stageHalos(rows));
-    }
-
-    /**
-     * The same under the planning model's even-split halos, also when the model knows its graph: what the planner's
-     * search evaluates.
-     */
-    Prediction predictEvenHalos(int[] rows) {
-        double[] a = new double[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = rows[i];
-        }
-        return predict(a, rows.clone(), null);
     }
 
     /** Whether {@link #predict(int[])} charges each plan's own halo bytes (the model was built from a graph). */
