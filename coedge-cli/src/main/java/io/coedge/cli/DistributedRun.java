@@ -9,7 +9,6 @@ import io.coedge.partition.Sync;
 import io.coedge.partition.Transfer;
 import io.coedge.planner.Baselines;
 import io.coedge.planner.DeviceProfiles;
-import io.coedge.planner.LayerCostTable;
 import io.coedge.planner.PlanReport;
 import io.coedge.planner.PlanResult;
 import io.coedge.planner.Planner;
@@ -202,7 +201,7 @@ final class DistributedRun {
             throw new UserError("with workers the initiator is this process, the first device; the device profile names '"
                     + profiles.initiator() + "' instead");
         }
-        PlanReport report = PlanReport.of(LayerCostTable.fromGraph(graph), profiles, deadline, Planner.Objective.ENERGY);
+        PlanReport report = PlanReport.of(graph, profiles, deadline, Planner.Objective.ENERGY);
         PlanResult latencyMinimal = report.strategy("latency");
         if (!latencyMinimal.feasible() && latencyMinimal.prediction().memoryOk()) {
             throw new UserError(String.format(Locale.ROOT, "deadline %s cannot be met on these devices: the latency-minimal "

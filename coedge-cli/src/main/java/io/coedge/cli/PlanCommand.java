@@ -1,7 +1,6 @@
 package io.coedge.cli;
 
 import io.coedge.planner.DeviceProfiles;
-import io.coedge.planner.LayerCostTable;
 import io.coedge.planner.PlanReport;
 import io.coedge.planner.Planner;
 import java.nio.file.Files;
@@ -43,8 +42,7 @@ final class PlanCommand extends CoedgeCommand {
         Planner.Objective obj = Planner.Objective.parse(objective);
         DeviceProfiles.Cluster cluster = DeviceProfiles.resolve(devices);
         ModelSource.Loaded loaded = ModelSource.load(model, null);
-        LayerCostTable table = LayerCostTable.fromGraph(loaded.graph());
-        PlanReport report = PlanReport.of(table, cluster, deadlineSeconds, obj);
+        PlanReport report = PlanReport.of(loaded.graph(), cluster, deadlineSeconds, obj);
         if (json) {
             out().println(report.toJson());
         } else {

@@ -4,10 +4,15 @@ import io.coedge.graph.Graph;
 import io.coedge.graph.Node;
 import io.coedge.partition.Accounting;
 import io.coedge.partition.Geometry;
+import io.coedge.partition.Plan;
+import io.coedge.partition.Sync;
 import io.coedge.partition.Transfer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The CoEdge cost model for one model on one cluster: predicted compute, transfer and idle time per
@@ -65,6 +70,13 @@ import java.util.List;
  * medium, where the initiator's link carries all scatters one after the other, is not modelled: give the
  * devices the share of that medium they get.)
  *
+ * <p><b>Plans' own halos.</b> The terms above charge every stage the even split's halo rows. A model built
+ * from the graph ({@link #CostModel(Graph, DeviceProfiles.Cluster)}) charges an integer split, in
+ * {@link #predict(int[])}, what its partition geometry sends instead: per stage and device the bytes it receives
+ * and the neighbours it receives them from (a side that sends nothing costs no exchange), each at the busiest of
+ * the links they cross; the input's halo travels with the scatter; and the stages together last at least as long
+ * as the busiest link needs to carry all the plan's halos at its bandwidth.
+ *
  * <p><b>Energy</b> {@code E = sum over taking-part devices of P_idle * T + (P_cp - P_idle) * compute
  * + (P_tx - P_idle) * transfer}, which equals the design's
  * {@code sum_i sum_s P_cp t_cp + P_tx t_tx + P_idle (T_s - t_cp - t_tx)} plus idle power through
@@ -97,7 +109,8 @@ public final class CostModel {
     final double[] queuedHalfBytes; // [stage] one side's bytes of the earlier-sent halos it may queue behind
     final double[][] cpQueue;   // [stage][device] cpLate less the compute since the first of those was sent
     final boolean[] queues;     // [stage] it may queue behind another stage's halo
-    final double[] inv;         // [device] seconds per byte of the device's link, 1 / b_i
+    final int[][] queuedStages; // [stage] the earlier-sent stages' halos it may queue behind
+    final double[] inv;         // [device] seconds per halo byte of the device's link, 1 / b_i
     final double refPace;       // the slowest pace a device's halos can have: 2 / min_i b_i (both sides, slowest link)
     final double[] hxSideRef;   // [stage] one side's halo bytes at refPace
     final double[][] cbSide;    // [stage][device] seconds of the first layer's rows next to one boundary
@@ -111,8 +124,41 @@ public final class CostModel {
     final double tail;
     final double[] idleW, dcpW, dtxW;
     final double[] memRow, memFixedWhenRows, memHalo, memBudget;
+    /** The graph the table comes from, for plans' exact halo bytes; null for a bare table. */
+    private final Graph graph;
+    private final Map<String, Integer> haloStage; // graph value -> the stage whose first layer fetches its halo
+    private final Map<List<Integer>, StageHalos> halosByRows = new ConcurrentHashMap<>();
 
+    /** Whether the partition geometry takes the graph (one batch-1 input map); else the even split's halos are kept. */
+    private static boolean splitsByGeometry(Graph graph) {
+        return graph.inputs().size() == 1 && graph.inputs().get(0).shape().length == 4
+                && graph.inputs().get(0).shape()[0] == 1;
+    }
+
+    /**
+     * The planning model of a bare table: every stage's halo is the even split's ({@link LayerCostTable.Layer#haloRows()}
+     * per middle device), whatever a plan's rows.
+     */
     public CostModel(LayerCostTable table, DeviceProfiles.Cluster cluster) {
+        this(table, cluster, null);
+    }
+
+    /**
+     * The model of {@code graph} (its table is {@link LayerCostTable#fromGraph}): {@link #predict(int[])} charges each
+     * stage the halo bytes the plan's band boundaries cause in the partition geometry, which on downsampled maps
+     * split into few rows differ from the even split's by up to a row per boundary, and may be one-sided (a stride-2
+     * window needs rows from the band above but none from below when a boundary falls on an even row); and the stages
+     * together take at least as long as the busiest link needs to carry all the plan's halos at its bandwidth (many
+     * small halos, as in GoogLeNet's inception blocks, keep a slow link busy from stage to stage). The planner
+     * plans on the even split's figures and checks and adjusts its rows against these. A graph the geometry cannot
+     * split (an input with more than one batch) keeps the even split's halos.
+     */
+    public CostModel(Graph graph, DeviceProfiles.Cluster cluster) {
+        this(LayerCostTable.fromGraph(graph), cluster, graph);
+    }
+
+    private CostModel(LayerCostTable table, DeviceProfiles.Cluster cluster, Graph graph) {
+        this.graph = graph == null || !splitsByGeometry(graph) ? null : graph;
         this.table = table;
         this.cluster = cluster;
         this.devices = cluster.devices();
@@ -141,11 +187,12 @@ public final class CostModel {
         queuedHalfBytes = new double[ns];
         cpQueue = new double[ns][n];
         queues = new boolean[ns];
+        queuedStages = new int[ns][];
         hxSideRef = new double[ns];
         inv = new double[n];
         double slowest = 0;
         for (int i = 0; i < n; i++) {
-            inv[i] = 1 / devices.get(i).link().bandwidthBytesPerSecond();
+            inv[i] = 1 / devices.get(i).link().haloBandwidthBytesPerSecond();
             slowest = Math.max(slowest, inv[i]);
         }
         refPace = 2 * slowest;
@@ -189,17 +236,21 @@ public final class CostModel {
                 continue;
             }
             int earliest = sendAt[s];
+            List<Integer> behind = new ArrayList<>();
             for (int q = 0; q < ns; q++) {
                 if (q != s && stageHaloBytes[q] > 0 && sendAt[q] < sendAt[s] && firstIndex.get(q) > sendAt[s]) {
                     queues[s] = true;
                     queuedHalfBytes[s] += halfHaloBytes[q];
                     earliest = Math.min(earliest, sendAt[q]);
+                    behind.add(q);
                 }
             }
+            queuedStages[s] = behind.stream().mapToInt(Integer::intValue).toArray();
             for (int i = 0; queues[s] && i < n; i++) {
                 cpQueue[s][i] = cpLate[s][i] - layerSeconds(devices.get(i), earliest, sendAt[s]) / h;
             }
         }
+        haloStage = graph == null ? null : haloStages(graph, firstIndex, all);
         DeviceProfile id = devices.get(init);
         sgRow = new double[n];
         scRow = new double[n];
@@ -511,7 +562,10 @@ public final class CostModel {
             {0, sgLat[i]}};
     }
 
-    /** Predicts latency, energy and memory of a split of the input rows. */
+    /**
+     * Predicts latency, energy and memory of a split of the input rows; for a model built from a graph, with the
+     * split's own halos ({@link #CostModel(Graph, DeviceProfiles.Cluster)}).
+     */
     public Prediction predict(int[] rows) {
         if (rows.length != n) {
             throw new IllegalArgumentException("expected rows for " + n + " devices, got " + rows.length);
@@ -530,11 +584,151 @@ public final class CostModel {
         for (int i = 0; i < n; i++) {
             a[i] = rows[i];
         }
-        return predict(a, rows.clone());
+        return predict(a, rows.clone(), graph == null ? null : stageHalos(rows));
     }
 
-    /** The same for fractional rows (used to inspect LP relaxations). */
-    Prediction predict(double[] a, int[] rowsForRecord) {
+    /** Whether {@link #predict(int[])} charges each plan's own halo bytes (the model was built from a graph). */
+    public boolean chargesPlanHalos() {
+        return graph != null;
+    }
+
+    /**
+     * One plan's halos per stage, from its partition geometry: {@code paced[s][i]} the seconds until device
+     * {@code i}'s halos of stage {@code s} are in, at the busiest of the links they cross (its own inbound, carrying
+     * all of them, and each sender's outbound, carrying all that sender sends in the stage); {@code pacedQueued} the
+     * same with the halos of the earlier-sent stages the stage queues behind; {@code exchanges[s][i]} how many
+     * neighbours send it halos in the stage (0 for a side whose band already holds the rows its windows read);
+     * {@code linkSeconds} the longest any device's link takes to carry all the halos it receives or all it sends
+     * in the inference at the link's bandwidth ({@link LinkProfile#bandwidthBytesPerSecond()}, not the halo
+     * bandwidth: a link carries no more than that however the halos fall into stages).
+     */
+    record StageHalos(double[][] paced, double[][] pacedQueued, int[][] exchanges, double linkSeconds) {
+    }
+
+    /** Distinct plans whose halos are kept; the planner's checks revisit a few dozen. */
+    private static final int HALO_CACHE = 256;
+
+    StageHalos stageHalos(int[] rows) {
+        List<Integer> key = Arrays.stream(rows).boxed().toList();
+        StageHalos cached = halosByRows.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        if (halosByRows.size() >= HALO_CACHE) {
+            halosByRows.clear();
+        }
+        StageHalos hx = planHalos(rows);
+        halosByRows.put(key, hx);
+        return hx;
+    }
+
+    private StageHalos planHalos(int[] rows) {
+        int ns = stageNames.length;
+        double[][] in = new double[ns][n], out = new double[ns][n];
+        boolean[][][] from = new boolean[ns][n][n];
+        Plan plan = new Plan(0, deviceNames(), rows, Sync.every(), devices.get(init).name());
+        for (Transfer t : Geometry.of(graph, plan).transfers()) {
+            Integer s = t.kind() == Transfer.Kind.HALO ? haloStage.get(t.value()) : null;
+            if (s != null) {
+                in[s][t.to()] += t.bytes();
+                out[s][t.from()] += t.bytes();
+                from[s][t.to()][t.from()] = true;
+            }
+        }
+        double[][] paced = new double[ns][n], pacedQueued = new double[ns][n];
+        int[][] exchanges = new int[ns][n];
+        double linkSeconds = 0;
+        for (int i = 0; i < n; i++) {
+            double inAll = 0, outAll = 0;
+            for (int s = 0; s < ns; s++) {
+                inAll += in[s][i];
+                outAll += out[s][i];
+            }
+            linkSeconds = Math.max(linkSeconds, Math.max(inAll, outAll) / devices.get(i).link().bandwidthBytesPerSecond());
+        }
+        for (int s = 0; s < ns; s++) {
+            for (int i = 0; i < n; i++) {
+                double inQ = in[s][i];
+                for (int q : queuedStages[s]) {
+                    inQ += in[q][i];
+                }
+                double p = in[s][i] * inv[i], pq = inQ * inv[i];
+                for (int j = 0; j < n; j++) {
+                    boolean sends = from[s][i][j];
+                    double outQ = out[s][j];
+                    for (int q : queuedStages[s]) {
+                        sends |= from[q][i][j];
+                        outQ += out[q][j];
+                    }
+                    if (from[s][i][j]) {
+                        exchanges[s][i]++;
+                        p = Math.max(p, out[s][j] * inv[j]);
+                    }
+                    if (sends) {
+                        pq = Math.max(pq, outQ * inv[j]);
+                    }
+                }
+                paced[s][i] = p;
+                pacedQueued[s][i] = Math.max(p, pq);
+            }
+        }
+        return new StageHalos(paced, pacedQueued, exchanges, linkSeconds);
+    }
+
+    /**
+     * Maps each graph value whose halo rows the geometry sends to the stage where they are received: the stage of
+     * the value's first reader that needs a halo (the table's {@link LayerCostTable.Layer#haloRows()} &gt; 0), else
+     * of its first reader. The table's layers are the graph's first nodes, in order.
+     */
+    private static Map<String, Integer> haloStages(Graph g, List<Integer> firstIndex, List<LayerCostTable.Layer> layers) {
+        int[] stageOf = new int[layers.size()];
+        for (int s = 0; s < firstIndex.size(); s++) {
+            int end = s + 1 < firstIndex.size() ? firstIndex.get(s + 1) : layers.size();
+            Arrays.fill(stageOf, firstIndex.get(s), end, s);
+        }
+        List<Node> nodes = g.nodes();
+        Map<String, Integer> out = new HashMap<>();
+        for (int pass = 0; pass < 2; pass++) {
+            for (int li = 0; li < layers.size(); li++) {
+                Node node = nodes.get(li);
+                if (!node.name().equals(layers.get(li).name())) {
+                    throw new IllegalStateException("layer " + li + " of the table is '" + layers.get(li).name()
+                            + "', node " + li + " of the graph '" + node.name() + "'");
+                }
+                if (pass == 0 && layers.get(li).haloRows() > 0) {
+                    out.putIfAbsent(node.input(0), stageOf[li]);
+                } else if (pass == 1) {
+                    for (String v : node.inputs()) {
+                        if (!v.isEmpty()) {
+                            out.putIfAbsent(v, stageOf[li]);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@link #stageSeconds(int, int, double, int, double)} with the plan's own halos: {@code k} exchanges,
+     * {@code k x + max(cp a, (cpRest - hide) a + paced + k boundary)}, and the queued term alike.
+     */
+    double stageSeconds(int s, int i, double a, StageHalos hx) {
+        double c = cp[s][i] * a;
+        int k = hx.exchanges[s][i];
+        if (k == 0) {
+            return c;
+        }
+        double x = devices.get(i).link().latencySeconds();
+        double late = cpLate[s][i] * a + hx.paced[s][i] + k * cbSide[s][i];
+        if (queues[s]) {
+            late = Math.max(late, cpQueue[s][i] * a + hx.pacedQueued[s][i] + k * cbSide[s][i]);
+        }
+        return k * x + Math.max(c, late);
+    }
+
+    /** The same for fractional rows (used to inspect LP relaxations); {@code hx} null for the even split's halos. */
+    Prediction predict(double[] a, int[] rowsForRecord, StageHalos hx) {
         int ns = stageNames.length;
         int owners = 0;
         for (double v : a) {
@@ -554,13 +748,25 @@ public final class CostModel {
             double m = 0;
             for (int i = 0; i < n; i++) {
                 comp[s][i] = cp[s][i] * a[i];
-                tx[s][i] = haloSeconds(s, i, sides[i], sp[i]);
-                m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], sides[i], sp[i]) : 0);
+                if (hx == null) {
+                    tx[s][i] = haloSeconds(s, i, sides[i], sp[i]);
+                    m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], sides[i], sp[i]) : 0);
+                } else {
+                    int k = hx.exchanges[s][i];
+                    tx[s][i] = k > 0 ? k * devices.get(i).link().latencySeconds() + hx.paced[s][i] : 0;
+                    m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], hx) : 0);
+                }
                 busyCp[i] += comp[s][i];
                 busyTx[i] += tx[s][i];
             }
             stage[s] = m;
             sumStages += m;
+        }
+        if (hx != null && hx.linkSeconds() > sumStages && ns > 0) {
+            // a link carries the plan's halos no faster than its bandwidth, whatever the stages' overlap: the
+            // inference's last stage ends no earlier than that
+            stage[ns - 1] += hx.linkSeconds() - sumStages;
+            sumStages = hx.linkSeconds();
         }
         // every worker has its own link: the scatters run at the same time, and so do the gathers
         double scatter = 0, gather = 0;

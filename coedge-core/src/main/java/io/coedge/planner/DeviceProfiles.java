@@ -25,6 +25,7 @@ import java.util.Set;
  * link.latency: 1 ms
  * link.request: 0 ms             # optional fixed cost per request per device (control, wake-up)
  * link.burst: 0 KB               # optional bytes a shaped link passes at line speed after idling (tbf burst)
+ * link.halo-bandwidth: 60 Mbit/s # optional rate halos are charged at (default: link.bandwidth; see LinkProfile)
  * initiator: cam                 # optional; default: the first device
  * devices:
  *   - name: cam
@@ -163,7 +164,7 @@ public final class DeviceProfiles {
                 defaults.put(e.getKey(), e.getValue());
             } else {
                 throw new IllegalArgumentException(source + ": unknown top-level key '" + e.getKey()
-                        + "' (known: initiator, link.bandwidth, link.latency, link.request, link.burst, devices)");
+                        + "' (known: initiator, link.bandwidth, link.latency, link.request, link.burst, link.halo-bandwidth, devices)");
             }
         }
         List<DeviceProfile> devices = new ArrayList<>();
@@ -202,6 +203,9 @@ public final class DeviceProfiles {
         double lat = base == null ? LinkProfile.DEFAULT.latencySeconds() : base.link().latencySeconds();
         double req = base == null ? LinkProfile.DEFAULT.requestSeconds() : base.link().requestSeconds();
         double burst = base == null ? LinkProfile.DEFAULT.burstBytes() : base.link().burstBytes();
+        // a halo bandwidth of its own only when one was set: otherwise it follows link.bandwidth
+        double haloBw = base == null || base.link().haloBandwidthBytesPerSecond() == base.link().bandwidthBytesPerSecond()
+                ? Double.NaN : base.link().haloBandwidthBytesPerSecond();
         if (defaults.containsKey("link.bandwidth")) {
             bw = Units.bandwidth(source + " link.bandwidth", defaults.get("link.bandwidth"));
         }
@@ -213,6 +217,9 @@ public final class DeviceProfiles {
         }
         if (defaults.containsKey("link.burst")) {
             burst = Units.memory(source + " link.burst", defaults.get("link.burst"));
+        }
+        if (defaults.containsKey("link.halo-bandwidth")) {
+            haloBw = Units.bandwidth(source + " link.halo-bandwidth", defaults.get("link.halo-bandwidth"));
         }
         for (Map.Entry<String, String> e : item.entrySet()) {
             String k = e.getKey();
@@ -229,6 +236,7 @@ public final class DeviceProfiles {
                 case "link.latency" -> lat = Units.seconds(what, v);
                 case "link.request" -> req = Units.seconds(what, v);
                 case "link.burst" -> burst = Units.memory(what, v);
+                case "link.halo-bandwidth" -> haloBw = Units.bandwidth(what, v);
                 default -> {
                     if (k.startsWith("rate.")) {
                         rates.put(LayerType.fromKey(k.substring(5)), Units.rate(what, v));
@@ -237,7 +245,7 @@ public final class DeviceProfiles {
                     } else {
                         throw new IllegalArgumentException(where + ": unknown key '" + k + "' (known: name, preset, description,"
                                 + " memory, power.idle, power.compute, power.transmit, link.bandwidth, link.latency,"
-                                + " link.request, link.burst, rate.<type>, source.<figure>)");
+                                + " link.request, link.burst, link.halo-bandwidth, rate.<type>, source.<figure>)");
                     }
                 }
             }
@@ -245,7 +253,8 @@ public final class DeviceProfiles {
         if (memory < 0 || Double.isNaN(idle) || Double.isNaN(compute) || Double.isNaN(tx)) {
             throw new IllegalArgumentException(where + ": give a preset, or memory, power.idle, power.compute and power.transmit");
         }
-        return new DeviceProfile(name, description, rates, memory, idle, compute, tx, new LinkProfile(bw, lat, req, burst), sources);
+        return new DeviceProfile(name, description, rates, memory, idle, compute, tx, new LinkProfile(bw, lat, req, burst,
+                Double.isNaN(haloBw) ? bw : haloBw), sources);
     }
 
     /** Writes one cluster in the format {@link #parse} reads (every figure explicit, no presets). */
@@ -273,6 +282,10 @@ public final class DeviceProfiles {
             }
             if (d.link().burstBytes() > 0) {
                 sb.append("    link.burst: ").append(Units.fmt(d.link().burstBytes())).append(" B\n");
+            }
+            if (d.link().haloBandwidthBytesPerSecond() != d.link().bandwidthBytesPerSecond()) {
+                sb.append("    link.halo-bandwidth: ").append(Units.fmt(d.link().haloBandwidthBytesPerSecond() * 8 / 1e6))
+                        .append(" Mbit/s\n");
             }
             for (Map.Entry<String, String> e : d.sources().entrySet()) {
                 sb.append("    source.").append(e.getKey()).append(": ").append(MiniYaml.scalar(e.getValue())).append('\n');

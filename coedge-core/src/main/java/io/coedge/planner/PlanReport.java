@@ -1,5 +1,6 @@
 package io.coedge.planner;
 
+import io.coedge.graph.Graph;
 import java.util.List;
 import java.util.Locale;
 
@@ -9,9 +10,8 @@ import java.util.Locale;
  *
  * <p>Typical use:
  * <pre>
- * LayerCostTable table = LayerCostTable.fromGraph(graph);
  * DeviceProfiles.Cluster cluster = DeviceProfiles.resolve("rpi4b,jetson-nano,rpi3b+");
- * PlanReport report = PlanReport.of(table, cluster, 0.250, Planner.Objective.ENERGY);
+ * PlanReport report = PlanReport.of(graph, cluster, 0.250, Planner.Objective.ENERGY);
  * System.out.print(json ? report.toJson() : report.toText());
  * Files.writeString(Path.of("plan.svg"), report.toSvg());
  * </pre>
@@ -33,8 +33,20 @@ public record PlanReport(String model, double deadlineMs, Planner.Objective obje
     /** Plans every strategy for {@code table} on {@code cluster} with the deadline in seconds. */
     public static PlanReport of(LayerCostTable table, DeviceProfiles.Cluster cluster, double deadlineSeconds,
                                 Planner.Objective objective) {
-        CostModel m = new CostModel(table, cluster);
-        return new PlanReport(table.model(), deadlineSeconds * 1e3, objective, m.deviceNames(),
+        return of(new CostModel(table, cluster), deadlineSeconds, objective);
+    }
+
+    /**
+     * Plans every strategy for {@code graph} on {@code cluster}: as {@link #of(LayerCostTable, DeviceProfiles.Cluster,
+     * double, Planner.Objective)}, with each plan's own halo bytes ({@link CostModel#CostModel(Graph, DeviceProfiles.Cluster)}).
+     */
+    public static PlanReport of(Graph graph, DeviceProfiles.Cluster cluster, double deadlineSeconds,
+                                Planner.Objective objective) {
+        return of(new CostModel(graph, cluster), deadlineSeconds, objective);
+    }
+
+    private static PlanReport of(CostModel m, double deadlineSeconds, Planner.Objective objective) {
+        return new PlanReport(m.table().model(), deadlineSeconds * 1e3, objective, m.deviceNames(),
                 Baselines.all(m, deadlineSeconds, objective), m);
     }
 

@@ -171,10 +171,66 @@ public final class Planner {
         }
         Candidate e = search(Objective.ENERGY, deadlineSeconds);
         PlanResult best = lat.withStrategy("coedge");
-        if (e != null && e.feasible && e.energy < best.energyJoules()) {
-            best = result("coedge", e.rows, deadlineSeconds, "LP relaxation, rounding and repair");
+        if (e != null && e.feasible) {
+            PlanResult r = result("coedge", polish(e.rows, Objective.ENERGY, deadlineSeconds), deadlineSeconds,
+                    "LP relaxation, rounding and repair");
+            if (r.feasible() && r.energyJoules() < best.energyJoules()) {
+                best = r;
+            }
         }
         return best;
+    }
+
+    /** Rounds of {@link #polish}; each evaluates up to four moves per pair of neighbouring devices. */
+    static final int POLISH_ROUNDS = 3;
+    /** Most plans {@link #polish} evaluates (each one partition geometry, a few milliseconds for GoogLeNet). */
+    static final int POLISH_BUDGET = 48;
+
+    /**
+     * Where the cost model charges each plan's own halos ({@link CostModel#chargesPlanHalos()}), shifts band
+     * boundaries by one or two rows while that makes the plan better under them: the search plans on the even
+     * split's halo bytes, but on maps of 7 to 28 rows where a boundary falls decides how many rows each side receives,
+     * and whether it receives any. Hill climbing over the moves between neighbouring devices that own rows (each move
+     * one partition geometry, at most {@value #POLISH_BUDGET} in all), feasibility first, then the objective; the
+     * devices that own rows stay the same.
+     */
+    private int[] polish(int[] rows, Objective obj, double deadline) {
+        if (!m.chargesPlanHalos()) {
+            return rows;
+        }
+        Candidate cur = planHalosCandidate(rows, deadline);
+        int budget = POLISH_BUDGET - 1;
+        for (int round = 0; round < POLISH_ROUNDS && budget > 0; round++) {
+            Candidate best = cur;
+            int prev = -1;
+            for (int i = 0; i < n; i++) {
+                if (cur.rows[i] == 0) {
+                    continue;
+                }
+                for (int d = -2; prev >= 0 && d <= 2; d++) {
+                    int[] t = cur.rows.clone();
+                    t[prev] += d;
+                    t[i] -= d;
+                    if (d != 0 && t[prev] > 0 && t[i] > 0 && budget-- > 0) {
+                        Candidate c = planHalosCandidate(t, deadline);
+                        if (c.betterThan(best, obj)) {
+                            best = c;
+                        }
+                    }
+                }
+                prev = i;
+            }
+            if (best == cur) {
+                break;
+            }
+            cur = best;
+        }
+        return cur.rows;
+    }
+
+    private Candidate planHalosCandidate(int[] rows, double deadline) {
+        Prediction p = m.predict(rows);
+        return new Candidate(rows, new double[] {p.latencySeconds(), p.energyJoules(), p.memoryOk() ? 0 : 1e9}, deadline);
     }
 
     /** The fast latency-minimal plan, marked feasible when it meets {@code deadlineSeconds}. */
@@ -186,7 +242,7 @@ public final class Planner {
             return new PlanResult("latency", local, m.predict(local), false,
                     "no split fits the devices' memory budgets; showing the initiator alone");
         }
-        return result("latency", c.rows, deadlineSeconds, "");
+        return result("latency", polish(c.rows, Objective.LATENCY, Double.POSITIVE_INFINITY), deadlineSeconds, "");
     }
 
     private PlanResult result(String name, int[] rows, double deadline, String how) {

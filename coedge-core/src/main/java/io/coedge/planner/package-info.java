@@ -29,9 +29,8 @@
  *
  * <h2>Using it</h2>
  * <pre>
- * LayerCostTable table = LayerCostTable.fromGraph(graph);
  * DeviceProfiles.Cluster cluster = DeviceProfiles.resolve("rpi4b,jetson-nano,rpi3b+"); // or a file
- * PlanResult plan = new Planner(new CostModel(table, cluster)).plan(Planner.Objective.ENERGY, 0.250);
+ * PlanResult plan = new Planner(new CostModel(graph, cluster)).plan(Planner.Objective.ENERGY, 0.250);
  * int[] rows = plan.rows();           // input rows per device, cluster order; feed Plan.explicit(...)
  * </pre>
  * For the runtime: {@code Plan.explicit(cluster device names, plan.rows(), Sync.every())}; the planner's

@@ -68,6 +68,23 @@ class CostModelTest {
     }
 
     @Test
+    void halosAreChargedAtTheLinksHaloBandwidthAndScatterAndGatherAtItsBandwidth() {
+        LinkProfile link = new LinkProfile(1e6, 0.001);
+        Prediction p = twoDevices(link, link).predict(new int[] {6, 4});
+        Prediction q = twoDevices(link.withHaloBandwidth(4e6), link.withHaloBandwidth(4e6)).predict(new int[] {6, 4});
+        // one side's halo, 1000 bytes, at 4 MB/s instead of 1 MB/s
+        assertThat(q.transferSeconds()[0]).containsExactly(new double[] {0.001 + 1000 / 4e6, 0.001 + 1000 / 4e6},
+                within(1e-12));
+        assertThat(p.transferSeconds()[0][0]).isCloseTo(0.001 + 1000 / 1e6, within(1e-12));
+        assertThat(q.scatterSeconds()).isEqualTo(p.scatterSeconds());
+        assertThat(q.gatherSeconds()).isEqualTo(p.gatherSeconds());
+        // the pair's halos go at the slower of the two halo bandwidths
+        assertThat(link.withHaloBandwidth(4e6).pairWith(link.withHaloBandwidth(2e6)).haloBandwidthBytesPerSecond())
+                .isEqualTo(2e6);
+        assertThat(link.haloBandwidthBytesPerSecond()).as("the bandwidth unless given").isEqualTo(1e6);
+    }
+
+    @Test
     void aLinksBurstCarriesTheStartOfAScatterAndOfAGatherAtLineSpeed() {
         LinkProfile link = new LinkProfile(1e6, 0.001);
         LinkProfile initiator = new LinkProfile(1e9, 0.001); // faster: b's shaped link paces the pair

@@ -59,6 +59,7 @@ class DeviceProfilesTest {
                     power.transmit: 2
                     link.latency: 2 ms
                     link.burst: 64 KiB
+                    link.halo-bandwidth: 80 Mbit/s
                     source.power: "own meter, 2026"
                 """;
         DeviceProfiles.Cluster c = DeviceProfiles.parse("test.yaml", text, DeviceProfiles.presets());
@@ -74,6 +75,8 @@ class DeviceProfilesTest {
         assertThat(box.link().latencySeconds()).isEqualTo(0.002);
         assertThat(box.link().burstBytes()).isEqualTo(65536);
         assertThat(cam.link().burstBytes()).as("unshaped unless given").isZero();
+        assertThat(box.link().haloBandwidthBytesPerSecond()).isEqualTo(80e6 / 8);
+        assertThat(cam.link().haloBandwidthBytesPerSecond()).as("the link's bandwidth unless given").isEqualTo(50e6 / 8);
         assertThat(box.sources()).containsEntry("power", "own meter, 2026");
     }
 
@@ -81,7 +84,8 @@ class DeviceProfilesTest {
     void formatAndParseRoundTrip() {
         DeviceProfiles.Cluster given = DeviceProfiles.resolve("rpi3b+,jetson-tx2,desktop");
         List<DeviceProfile> ds = new java.util.ArrayList<>(given.devices());
-        ds.set(1, ds.get(1).withLink(ds.get(1).link().withRequestSeconds(0.0075).withBurstBytes(262_144)));
+        ds.set(1, ds.get(1).withLink(ds.get(1).link().withRequestSeconds(0.0075).withBurstBytes(262_144)
+                .withHaloBandwidth(30e6 / 8)));
         DeviceProfiles.Cluster c = new DeviceProfiles.Cluster(ds, given.devices().get(0).name());
         DeviceProfiles.Cluster back = DeviceProfiles.parse("x", DeviceProfiles.format(c), Map.of());
         assertThat(back.devices().get(1).link().requestSeconds()).isCloseTo(0.0075, within(1e-12));
