@@ -67,7 +67,6 @@ public final class Worker implements AutoCloseable, Runnable {
         int threads = 1;
         Path modelCacheDir = Path.of(System.getProperty("user.home"), ".cache", "coedge", "models");
         TransportContext transport = new TransportContext();
-        int compilerNice;
 
         /** Device name: unique in the cluster; also the name of its Aeron directory. */
         public Config name(String n) {
@@ -104,15 +103,6 @@ public final class Worker implements AutoCloseable, Runnable {
             return this;
         }
 
-        /**
-         * Nice value (1..19) for this JVM's JIT compiler threads, set again on every plan ({@link CompilerThreads});
-         * 0, the default, leaves them alone. A worker process takes it from {@link CompilerThreads#NICE_PROP}.
-         */
-        public Config compilerNice(int nice) {
-            this.compilerNice = nice;
-            return this;
-        }
-
         void validate() {
             if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
                 throw new IllegalArgumentException("--name '" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
@@ -120,9 +110,6 @@ public final class Worker implements AutoCloseable, Runnable {
             Endpoints.parse(endpoint, "--endpoint");
             if (threads < 1 || threads > 1024) {
                 throw new IllegalArgumentException("--threads must be between 1 and 1024, got " + threads);
-            }
-            if (compilerNice < 0 || compilerNice > 19) {
-                throw new IllegalArgumentException("the compiler threads' nice value must be from 0 to 19, got " + compilerNice);
             }
         }
     }
@@ -451,8 +438,6 @@ public final class Worker implements AutoCloseable, Runnable {
             inbox.drop(FrameCheck.UNEXPECTED);
             return;
         }
-        // a new plan brings a burst of compilations, and the JVM may have added compiler threads since the last one
-        CompilerThreads.lower(config.compilerNice);
         String hex = HexFormat.of().formatHex(sha);
         if (!models.containsKey(hex)) {
             error(r, h, ERR_PLAN, "plan " + h.planVersion() + " uses model " + hex + " which was not deployed here");

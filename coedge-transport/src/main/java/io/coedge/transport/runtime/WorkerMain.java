@@ -63,7 +63,7 @@ public final class WorkerMain {
     public static int run(String[] args) {
         Worker.Config config;
         try {
-            config = parse(args).compilerNice(CompilerThreads.configuredNice());
+            config = parse(args);
             config.validate();
         } catch (IllegalArgumentException e) {
             System.err.println("coedge worker: " + e.getMessage());
@@ -78,8 +78,6 @@ public final class WorkerMain {
         if (System.getProperty(io.coedge.kernels.KernelSettings.THREADS_PROPERTY) == null) {
             System.setProperty(io.coedge.kernels.KernelSettings.THREADS_PROPERTY, String.valueOf(config.threads));
         }
-        // the compilers run beside the device's compute thread on its core(s): they get what it leaves
-        CompilerThreads.lower(config.compilerNice);
         Worker worker;
         try {
             worker = new Worker(config);
