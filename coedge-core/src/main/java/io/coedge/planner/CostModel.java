@@ -519,16 +519,24 @@ public final class CostModel {
      * with one neighbour; without halos {@code cp a}.
      */
     double stageSeconds(int s, int i, double a, int sides, double sidePace) {
+        return stageSeconds(s, i, a, stageHaloBytes[s] > 0 ? sides : 0, hxLat[s][i], halfHaloBytes[s] * sidePace,
+                (halfHaloBytes[s] + queuedHalfBytes[s]) * sidePace);
+    }
+
+    /**
+     * The stage time both halo accountings share: {@code k} exchanges of fixed cost {@code x} each, the halos in after
+     * {@code paced} seconds, and after {@code pacedQueued} where they queue behind earlier-sent ones.
+     */
+    private double stageSeconds(int s, int i, double a, int k, double x, double paced, double pacedQueued) {
         double c = cp[s][i] * a;
-        if (sides <= 0 || stageHaloBytes[s] <= 0) {
+        if (k <= 0) {
             return c;
         }
-        double late = cpLate[s][i] * a + halfHaloBytes[s] * sidePace + sides * cbSide[s][i];
+        double late = cpLate[s][i] * a + paced + k * cbSide[s][i];
         if (queues[s]) {
-            late = Math.max(late, cpQueue[s][i] * a + (halfHaloBytes[s] + queuedHalfBytes[s]) * sidePace
-                    + sides * cbSide[s][i]);
+            late = Math.max(late, cpQueue[s][i] * a + pacedQueued + k * cbSide[s][i]);
         }
-        return sides * hxLat[s][i] + Math.max(c, late);
+        return k * x + Math.max(c, late);
     }
 
     /** Scatter plus gather seconds of device {@code i != initiator} owning {@code a > 0} rows. */
@@ -669,7 +677,7 @@ public final class CostModel {
                     }
                 }
                 paced[s][i] = p;
-                pacedQueued[s][i] = Math.max(p, pq);
+                pacedQueued[s][i] = pq; // at least p: the same links carry at least the same bytes
             }
         }
         return new StageHalos(paced, pacedQueued, exchanges, linkSeconds);
@@ -714,17 +722,14 @@ public final class CostModel {
      * {@code k x + max(cp a, (cpRest - hide) a + paced + k boundary)}, and the queued term alike.
      */
     double stageSeconds(int s, int i, double a, StageHalos hx) {
-        double c = cp[s][i] * a;
+        return stageSeconds(s, i, a, hx.exchanges[s][i], devices.get(i).link().latencySeconds(), hx.paced[s][i],
+                hx.pacedQueued[s][i]);
+    }
+
+    /** {@link #haloSeconds(int, int, int, double)} with the plan's own halos. */
+    double haloSeconds(int s, int i, StageHalos hx) {
         int k = hx.exchanges[s][i];
-        if (k == 0) {
-            return c;
-        }
-        double x = devices.get(i).link().latencySeconds();
-        double late = cpLate[s][i] * a + hx.paced[s][i] + k * cbSide[s][i];
-        if (queues[s]) {
-            late = Math.max(late, cpQueue[s][i] * a + hx.pacedQueued[s][i] + k * cbSide[s][i]);
-        }
-        return k * x + Math.max(c, late);
+        return k > 0 ? k * devices.get(i).link().latencySeconds() + hx.paced[s][i] : 0;
     }
 
     /** The same for fractional rows (used to inspect LP relaxations); {@code hx} null for the even split's halos. */
@@ -752,8 +757,7 @@ public final class CostModel {
                     tx[s][i] = haloSeconds(s, i, sides[i], sp[i]);
                     m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], sides[i], sp[i]) : 0);
                 } else {
-                    int k = hx.exchanges[s][i];
-                    tx[s][i] = k > 0 ? k * devices.get(i).link().latencySeconds() + hx.paced[s][i] : 0;
+                    tx[s][i] = haloSeconds(s, i, hx);
                     m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], hx) : 0);
                 }
                 busyCp[i] += comp[s][i];
