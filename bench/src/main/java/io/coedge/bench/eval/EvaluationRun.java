@@ -293,49 +293,26 @@ public final class EvaluationRun {
             // The split's measured latency fixes the two per-message costs the probes measure noisily: when the model
             // over-predicts the split with no per-exchange cost, the per-request cost comes down (to 0 at least)
             // until it matches; when it under-predicts, the per-exchange cost goes up until it does.
+            int worker = w;
+            SplitLatency split = (perExchange, perRequest, speedUp) -> pairLatency(g, initiatorAlone, name, o, worker,
+                    rate[worker + 1], l, perExchange, perRequest, speedUp, pairRows);
             double request = l.requestSeconds();
             double perHalo = 0;
             double haloSpeedUp = 1;
-            if (pairLatency(g, initiatorAlone, name, o, w, rate[w + 1], l, 0, request, pairRows) > measured) {
-                double lo = 0, hi = request;
-                for (int it = 0; it < 40; it++) {
-                    double mid = (lo + hi) / 2;
-                    if (pairLatency(g, initiatorAlone, name, o, w, rate[w + 1], l, 0, mid, pairRows) < measured) {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                request = lo;
+            if (split.seconds(0, request, 1) > measured) {
+                request = bisect(0, request, r -> split.seconds(0, r, 1) < measured)[0];
                 // Still slower than measured without any per-message cost: the model charges this model's halos more
                 // link time than they take (many small ones keep the link busy across stages, and the link's bucket
                 // lets some through at line speed). Charge them at a higher rate until the split matches, at most
                 // MAX_HALO_SPEED_UP times the probed bandwidth.
-                if (pairLatency(g, initiatorAlone, name, o, w, rate[w + 1], l, 0, 0, pairRows) > measured) {
-                    double slow = 1, fast = MAX_HALO_SPEED_UP;
-                    for (int it = 0; it < 40; it++) {
-                        double mid = (slow + fast) / 2;
-                        if (pairLatency(g, initiatorAlone, name, o, w, rate[w + 1], l, 0, 0, mid, pairRows) > measured) {
-                            slow = mid;
-                        } else {
-                            fast = mid;
-                        }
-                    }
-                    haloSpeedUp = fast;
+                if (split.seconds(0, 0, 1) > measured) {
+                    haloSpeedUp = bisect(1, MAX_HALO_SPEED_UP, f -> split.seconds(0, 0, f) > measured)[1];
                 }
             } else {
                 // Not capped at the probe's figure: inside a model a device that waits for a halo resumes at its
                 // next CFS slot, which the probe's layers, short enough to run within one slot, never wait for.
-                double lo = 0, hi = measured;
-                for (int it = 0; it < 40; it++) {
-                    double mid = (lo + hi) / 2;
-                    if (pairLatency(g, initiatorAlone, name, o, w, rate[w + 1], l, mid, request, pairRows) < measured) {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                perHalo = lo;
+                double probedRequest = request;
+                perHalo = bisect(0, measured, x -> split.seconds(x, probedRequest, 1) < measured)[0];
             }
             links.put(name, new LinkProfile(l.bandwidthBytesPerSecond(), perHalo, request, l.burstBytes(),
                     l.bandwidthBytesPerSecond() * haloSpeedUp));
@@ -343,7 +320,8 @@ public final class EvaluationRun {
                     + " %.2f ms per halo exchange (probe %.2f ms), %.2f ms per request (probe %.2f ms), halos at %.2fx the"
                     + " link's bandwidth%n", name, pairRows[0], pairRows[1], t.medianMs,
                     timed.stream().map(x -> String.format(Locale.ROOT, "%.1f", x.medianMs())).toList(), name,
-                    splitRate / 1e9, aloneRate / 1e9, perHalo * 1e3, l.latencySeconds() * 1e3, request * 1e3, l.requestSeconds() * 1e3, haloSpeedUp);
+                    splitRate / 1e9, aloneRate / 1e9, perHalo * 1e3, l.latencySeconds() * 1e3, request * 1e3,
+                    l.requestSeconds() * 1e3, haloSpeedUp);
         }
         double[] latency = new double[workers.size()];
         double minLatency = Double.POSITIVE_INFINITY;
@@ -478,13 +456,31 @@ public final class EvaluationRun {
         }
     }
 
-    /** The cost model's latency of the half/half calibration split with the given per-message costs. */
-    private static double pairLatency(Graph g, DeviceProfile initiator, String name, Evaluation.Options o, int w,
-                                      double rate, LinkProfile probed, double perHalo, double request, int[] rows) {
-        return pairLatency(g, initiator, name, o, w, rate, probed, perHalo, request, 1, rows);
+    /** The cost model's latency of a split with the initiator, with the given per-message costs and halo rate. */
+    private interface SplitLatency {
+        double seconds(double perExchange, double perRequest, double haloSpeedUp);
     }
 
-    /** The same with halos charged at {@code haloSpeedUp} times the probed bandwidth. */
+    /**
+     * Halves {@code [lo, hi]} 40 times towards the point where {@code below} (true left of it, false right of it)
+     * turns; returns the last {@code {lo, hi}}.
+     */
+    static double[] bisect(double lo, double hi, java.util.function.DoublePredicate below) {
+        for (int it = 0; it < 40; it++) {
+            double mid = (lo + hi) / 2;
+            if (below.test(mid)) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return new double[] {lo, hi};
+    }
+
+    /**
+     * The cost model's latency of the half/half calibration split with the given per-message costs, halos charged at
+     * {@code haloSpeedUp} times the probed bandwidth.
+     */
     private static double pairLatency(Graph g, DeviceProfile initiator, String name, Evaluation.Options o, int w,
                                       double rate, LinkProfile probed, double perHalo, double request, double haloSpeedUp,
                                       int[] rows) {
