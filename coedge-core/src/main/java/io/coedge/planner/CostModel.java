@@ -635,7 +635,7 @@ public final class CostModel {
         double[][] in = new double[ns][n], out = new double[ns][n];
         boolean[][][] from = new boolean[ns][n][n];
         Plan plan = new Plan(0, deviceNames(), rows, Sync.every(), devices.get(init).name());
-        for (Transfer t : Geometry.of(graph, plan).transfers()) {
+        for (Transfer t : Geometry.transfersOf(graph, plan)) {
             Integer s = t.kind() == Transfer.Kind.HALO ? haloStage.get(t.value()) : null;
             if (s != null) {
                 in[s][t.to()] += t.bytes();

@@ -99,4 +99,22 @@ class RandomGraphProperties {
             assertThat(r.counted().difference(px.geometry().predicted())).isNull();
         }
     }
+
+    /** The cost model's transfers-only geometry sends exactly what the full one does. */
+    @Property(tries = 300)
+    void transfersOnlyGeometryMatchesTheFullOne(@ForAll long seed, @ForAll @IntRange(min = 1, max = 12) int halfHeight,
+                                                @ForAll @IntRange(min = 1, max = 8) int devices,
+                                                @ForAll @IntRange(min = 0, max = 3) int fused, @ForAll boolean headSplit) {
+        int height = 2 * halfHeight + 1;
+        Graph g;
+        try {
+            g = randomGraph(seed, height);
+        } catch (ModelException e) {
+            return;
+        }
+        Plan plan = Plan.random(Plan.deviceNames(devices), height, seed ^ 0x5eed, fused == 0 ? Sync.every() : Sync.fused(fused))
+                .withTail("dev" + Math.floorMod(seed, devices)).withHeadSplit(headSplit);
+        assertThat(Geometry.transfersOf(g, plan)).as("%s on %s", plan, g.summary())
+                .isEqualTo(Geometry.of(g, plan).transfers());
+    }
 }
