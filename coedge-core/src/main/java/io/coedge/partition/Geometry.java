@@ -289,6 +289,46 @@ public final class Geometry {
         return new Geometry(graph, plan, false).transfers;
     }
 
+    /** A geometry that stops after the analysis and the transfers, for {@link PlanTransfers}. */
+    static Geometry transfersOnly(Graph graph, Plan plan) {
+        return new Geometry(graph, plan, false);
+    }
+
+    /** The graph input's name. */
+    String inputName() {
+        return input;
+    }
+
+    /** True when the plan's head is split (a split head's transfers depend on every device's rows). */
+    boolean hasHead() {
+        return head != null;
+    }
+
+    /** True when the partial sums of reduction {@code node} go to every device, not only the tail. */
+    boolean allReduces(int node) {
+        return allReduce[node];
+    }
+
+    /** Node index of split value {@code value}'s producer, -1 for the graph input. */
+    int producer(String value) {
+        return splitValue(value).producer;
+    }
+
+    /** Height of split value {@code value}. */
+    int height(String value) {
+        return splitValue(value).height;
+    }
+
+    /** Channels of split value {@code value}. */
+    int channels(String value) {
+        return splitValue(value).channels;
+    }
+
+    /** True when the tail device gathers split value {@code value}. */
+    boolean isGathered(String value) {
+        return splitValue(value).gathered;
+    }
+
     // ---------------------------------------------------------------- analysis
 
     private void classify(Graph.Input in) {
@@ -419,7 +459,7 @@ public final class Geometry {
     // made this lookup a good part of a transfers-only geometry (the graph hands out the same node objects).
     private final Map<Node, Integer> indexCache = new java.util.IdentityHashMap<>();
 
-    private int index(Node node) {
+    int index(Node node) {
         if (indexCache.isEmpty()) {
             for (int i = 0; i < nodes.size(); i++) {
                 indexCache.put(nodes.get(i), i);
@@ -584,7 +624,7 @@ public final class Geometry {
         return cols;
     }
 
-    private int firstSplitConsumer(String value) {
+    int firstSplitConsumer(String value) {
         for (Node c : graph.consumers(value)) {
             if (roles[index(c)] == Role.SPLIT) {
                 return index(c);

@@ -5,6 +5,7 @@ import io.coedge.graph.Node;
 import io.coedge.partition.Accounting;
 import io.coedge.partition.Geometry;
 import io.coedge.partition.Plan;
+import io.coedge.partition.PlanTransfers;
 import io.coedge.partition.Sync;
 import io.coedge.partition.Transfer;
 import java.util.ArrayList;
@@ -128,6 +129,8 @@ public final class CostModel {
     private final Graph graph;
     private final Map<String, Integer> haloStage; // graph value -> the stage whose first layer fetches its halo
     private final Map<List<Integer>, StageHalos> halosByRows = new ConcurrentHashMap<>();
+    /** The transfers of this model's plans, each device's bands kept by its rows; null until the first check. */
+    private volatile PlanTransfers planTransfers;
 
     /** Whether the partition geometry takes the graph (one batch-1 input map); else the even split's halos are kept. */
     private static boolean splitsByGeometry(Graph graph) {
@@ -635,7 +638,13 @@ public final class CostModel {
         double[][] in = new double[ns][n], out = new double[ns][n];
         boolean[][][] from = new boolean[ns][n][n];
         Plan plan = new Plan(0, deviceNames(), rows, Sync.every(), devices.get(init).name());
-        for (Transfer t : Geometry.transfersOf(graph, plan)) {
+        PlanTransfers pt = planTransfers;
+        if (pt == null) {
+            // built once per model: the checks of one plan() call revisit most devices' bands
+            pt = PlanTransfers.of(graph, plan);
+            planTransfers = pt;
+        }
+        for (Transfer t : pt.transfersOf(plan)) {
             Integer s = t.kind() == Transfer.Kind.HALO ? haloStage.get(t.value()) : null;
             if (s != null) {
                 in[s][t.to()] += t.bytes();

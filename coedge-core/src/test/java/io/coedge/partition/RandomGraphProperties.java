@@ -16,6 +16,7 @@ import io.coedge.ops.Resize;
 import io.coedge.ops.Unary;
 import io.coedge.tensor.Tensor;
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -116,5 +117,42 @@ class RandomGraphProperties {
                 .withTail("dev" + Math.floorMod(seed, devices)).withHeadSplit(headSplit);
         assertThat(Geometry.transfersOf(g, plan)).as("%s on %s", plan, g.summary())
                 .isEqualTo(Geometry.of(g, plan).transfers());
+    }
+
+    /**
+     * The transfers of plans that share their device count, sync and head split, each device's bands kept by its
+     * rows, are exactly the full geometry's: for a plan, for plans that move one boundary (the bands of the devices it
+     * leaves alone come from the cache), and for another tail.
+     */
+    @Property(tries = 300)
+    void planTransfersMatchTheFullGeometry(@ForAll long seed, @ForAll @IntRange(min = 1, max = 12) int halfHeight,
+                                           @ForAll @IntRange(min = 1, max = 8) int devices,
+                                           @ForAll @IntRange(min = 0, max = 3) int fused, @ForAll boolean headSplit) {
+        int height = 2 * halfHeight + 1;
+        Graph g;
+        try {
+            g = randomGraph(seed, height);
+        } catch (ModelException e) {
+            return;
+        }
+        Sync sync = fused == 0 ? Sync.every() : Sync.fused(fused);
+        Plan template = Plan.random(Plan.deviceNames(devices), height, seed ^ 0x7a11, sync).withHeadSplit(headSplit);
+        PlanTransfers pt = PlanTransfers.of(g, template);
+        Plan plan = Plan.random(Plan.deviceNames(devices), height, seed ^ 0x5eed, sync)
+                .withTail("dev" + Math.floorMod(seed, devices)).withHeadSplit(headSplit);
+        List<Plan> plans = new ArrayList<>(List.of(template, plan, plan.withTail("dev0")));
+        Random rnd = new Random(seed);
+        for (int m = 0; m < 6 && devices > 1; m++) {
+            int[] rows = plan.rows().clone();
+            int d = rnd.nextInt(devices - 1);
+            int shift = Math.min(rows[d], rnd.nextInt(3));
+            rows[d] -= shift;
+            rows[d + 1] += shift;
+            plans.add(new Plan(0, plan.devices(), rows, sync, plan.tailDevice(), headSplit));
+        }
+        plans.add(plan.withSync(fused == 0 ? Sync.fused(2) : Sync.every())); // another family: the full geometry
+        for (Plan p : plans) {
+            assertThat(pt.transfersOf(p)).as("%s on %s", p, g.summary()).isEqualTo(Geometry.of(g, p).transfers());
+        }
     }
 }
