@@ -177,6 +177,56 @@ public final class PlanTransfers {
         if (!fast || plan.deviceCount() != n || !plan.sync().equals(sync) || plan.headSplit() != headSplit) {
             return Geometry.transfersOf(graph, plan);
         }
+        return Collections.unmodifiableList(makeTransfers(bands(plan), plan.tail()));
+    }
+
+    /** Receives the halos of a plan ({@link Transfer.Kind#HALO} transfers) one at a time. */
+    @FunctionalInterface
+    public interface HaloSink {
+        /**
+         * Device {@code to} receives rows {@code [rowStart, rowEnd)} of the output of split node {@code node} from
+         * device {@code from}, {@code bytes} in all.
+         */
+        void halo(int node, int from, int to, int rowStart, int rowEnd, long bytes);
+    }
+
+    /**
+     * The {@link Transfer.Kind#HALO} transfers of {@link #transfersOf(Plan)}, in the same order, to {@code sink},
+     * without making a list of them: what a cost model that charges halos needs, with less garbage.
+     *
+     * @throws IllegalArgumentException as {@link Geometry#of(Graph, Plan)}
+     */
+    public void forEachHalo(Plan plan, HaloSink sink) {
+        if (!fast || plan.deviceCount() != n || !plan.sync().equals(sync) || plan.headSplit() != headSplit) {
+            for (Transfer t : Geometry.transfersOf(graph, plan)) {
+                if (t.kind() == Transfer.Kind.HALO) {
+                    sink.halo(t.stage(), t.from(), t.to(), t.rowStart(), t.rowEnd(), t.bytes());
+                }
+            }
+            return;
+        }
+        Band[] b = bands(plan);
+        for (int i = 0; i < nodeOut.length; i++) {
+            int x = nodeOut[i];
+            if (x >= 0 && isSync[x]) {
+                for (int d = 0; d < n; d++) {
+                    int ns = b[d].needStart[x], ne = b[d].needEnd[x];
+                    if (ne == ns) {
+                        continue;
+                    }
+                    for (int j = 0; j < n; j++) {
+                        int s = Math.max(ns, b[j].ownStart[x]);
+                        int e = Math.min(ne, b[j].ownEnd[x]);
+                        if (j != d && e > s) {
+                            sink.halo(i, j, d, s, e, (e - s) * rowBytes[x]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private Band[] bands(Plan plan) {
         plan.requireHeight(h);
         Band[] b = new Band[n];
         long cum = 0;
@@ -185,7 +235,7 @@ public final class PlanTransfers {
             cum += plan.rows(d);
             b[d] = band(start, cum);
         }
-        return Collections.unmodifiableList(makeTransfers(b, plan.tail()));
+        return b;
     }
 
     private Band band(long start, long end) {

@@ -129,8 +129,15 @@ public final class CostModel {
     private final Graph graph;
     private final Map<String, Integer> haloStage; // graph value -> the stage whose first layer fetches its halo
     private final Map<List<Integer>, StageHalos> halosByRows = new ConcurrentHashMap<>();
-    /** The transfers of this model's plans, each device's bands kept by its rows; null until the first check. */
-    private volatile PlanTransfers planTransfers;
+    /** What a plan check reads the halos from; null until the first check. */
+    private volatile HaloSource haloSource;
+
+    /**
+     * The transfers of this model's plans, each device's bands kept by its rows, and the stage that receives the
+     * halos of each node's output ({@link #haloStage} by node index, -1 for none).
+     */
+    private record HaloSource(PlanTransfers transfers, int[] stageOfNode) {
+    }
 
     /** Whether the partition geometry takes the graph (one batch-1 input map); else the even split's halos are kept. */
     private static boolean splitsByGeometry(Graph graph) {
@@ -636,22 +643,29 @@ public final class CostModel {
     private StageHalos planHalos(int[] rows) {
         int ns = stageNames.length;
         double[][] in = new double[ns][n], out = new double[ns][n];
-        boolean[][][] from = new boolean[ns][n][n];
+        boolean[] from = new boolean[ns * n * n]; // [stage][to][from]
         Plan plan = new Plan(0, deviceNames(), rows, Sync.every(), devices.get(init).name());
-        PlanTransfers pt = planTransfers;
-        if (pt == null) {
+        HaloSource src = haloSource;
+        if (src == null) {
             // built once per model: the checks of one plan() call revisit most devices' bands
-            pt = PlanTransfers.of(graph, plan);
-            planTransfers = pt;
-        }
-        for (Transfer t : pt.transfersOf(plan)) {
-            Integer s = t.kind() == Transfer.Kind.HALO ? haloStage.get(t.value()) : null;
-            if (s != null) {
-                in[s][t.to()] += t.bytes();
-                out[s][t.from()] += t.bytes();
-                from[s][t.to()][t.from()] = true;
+            int[] stageOfNode = new int[graph.nodes().size()];
+            for (int i = 0; i < stageOfNode.length; i++) {
+                List<String> outs = graph.nodes().get(i).outputs();
+                Integer s = outs.isEmpty() ? null : haloStage.get(outs.get(0));
+                stageOfNode[i] = s == null ? -1 : s;
             }
+            src = new HaloSource(PlanTransfers.of(graph, plan), stageOfNode);
+            haloSource = src;
         }
+        int[] stageOfNode = src.stageOfNode();
+        src.transfers().forEachHalo(plan, (node, sender, to, rowStart, rowEnd, bytes) -> {
+            int s = stageOfNode[node];
+            if (s >= 0) {
+                in[s][to] += bytes;
+                out[s][sender] += bytes;
+                from[(s * n + to) * n + sender] = true;
+            }
+        });
         double[][] paced = new double[ns][n], pacedQueued = new double[ns][n];
         int[][] exchanges = new int[ns][n];
         double linkSeconds = 0;
@@ -663,26 +677,35 @@ public final class CostModel {
             }
             linkSeconds = Math.max(linkSeconds, Math.max(inAll, outAll) / devices.get(i).link().bandwidthBytesPerSecond());
         }
+        double[] outQ = new double[n];
         for (int s = 0; s < ns; s++) {
+            int[] queued = queuedStages[s];
+            for (int j = 0; j < n; j++) {
+                double o = out[s][j];
+                for (int q : queued) {
+                    o += out[q][j];
+                }
+                outQ[j] = o;
+            }
             for (int i = 0; i < n; i++) {
                 double inQ = in[s][i];
-                for (int q : queuedStages[s]) {
+                for (int q : queued) {
                     inQ += in[q][i];
                 }
                 double p = in[s][i] * inv[i], pq = inQ * inv[i];
+                int at = (s * n + i) * n;
                 for (int j = 0; j < n; j++) {
-                    boolean sends = from[s][i][j];
-                    double outQ = out[s][j];
-                    for (int q : queuedStages[s]) {
-                        sends |= from[q][i][j];
-                        outQ += out[q][j];
+                    boolean own = from[at + j];
+                    boolean sends = own;
+                    for (int k = 0; k < queued.length && !sends; k++) {
+                        sends = from[(queued[k] * n + i) * n + j];
                     }
-                    if (from[s][i][j]) {
+                    if (own) {
                         exchanges[s][i]++;
                         p = Math.max(p, out[s][j] * inv[j]);
                     }
                     if (sends) {
-                        pq = Math.max(pq, outQ * inv[j]);
+                        pq = Math.max(pq, outQ[j] * inv[j]);
                     }
                 }
                 paced[s][i] = p;

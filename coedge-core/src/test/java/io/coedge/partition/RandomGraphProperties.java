@@ -121,7 +121,7 @@ class RandomGraphProperties {
 
     /**
      * The transfers of plans that share their device count, sync and head split, each device's bands kept by its
-     * rows, are exactly the full geometry's: for a plan, for plans that move one boundary (the bands of the devices it
+     * rows, are exactly the full geometry's, and so are the halos {@link PlanTransfers#forEachHalo} hands out: for a plan, for plans that move one boundary (the bands of the devices it
      * leaves alone come from the cache), and for another tail.
      */
     @Property(tries = 300)
@@ -152,7 +152,14 @@ class RandomGraphProperties {
         }
         plans.add(plan.withSync(fused == 0 ? Sync.fused(2) : Sync.every())); // another family: the full geometry
         for (Plan p : plans) {
-            assertThat(pt.transfersOf(p)).as("%s on %s", p, g.summary()).isEqualTo(Geometry.of(g, p).transfers());
+            List<Transfer> full = Geometry.of(g, p).transfers();
+            assertThat(pt.transfersOf(p)).as("%s on %s", p, g.summary()).isEqualTo(full);
+            List<Transfer> halos = new ArrayList<>();
+            pt.forEachHalo(p, (node, from, to, rowStart, rowEnd, bytes) -> halos.add(new Transfer(0, Transfer.Kind.HALO,
+                    g.nodes().get(node).output(), node, from, to, rowStart, rowEnd, bytes)));
+            assertThat(halos).as("halos of %s on %s", p, g.summary()).isEqualTo(full.stream()
+                    .filter(t -> t.kind() == Transfer.Kind.HALO).map(t -> new Transfer(0, t.kind(), t.value(), t.stage(),
+                            t.from(), t.to(), t.rowStart(), t.rowEnd(), t.bytes())).toList());
         }
     }
 }
