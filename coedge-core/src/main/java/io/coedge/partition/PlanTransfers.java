@@ -60,7 +60,11 @@ public final class PlanTransfers {
 
     private final Map<Long, Band> bands = new ConcurrentHashMap<>();
 
-    /** One device's rows of every split value: owned (sync values) and needed, {@code [start, end)}, 0/0 when none. */
+    /**
+     * One device's rows of every split value: owned (sync values; where an empty range falls tells the neighbours'
+     * boundaries: device {@code d}'s own end is device {@code d + 1}'s own start) and needed ({@code [start, end)}, 0/0
+     * when none).
+     */
     private static final class Band {
         final int[] ownStart;
         final int[] ownEnd;
@@ -214,7 +218,7 @@ public final class PlanTransfers {
                     if (ne == ns) {
                         continue;
                     }
-                    for (int j = 0; j < n; j++) {
+                    for (int j = firstOwner(b, x, ns); j < n && b[j].ownStart[x] < ne; j++) {
                         int s = Math.max(ns, b[j].ownStart[x]);
                         int e = Math.min(ne, b[j].ownEnd[x]);
                         if (j != d && e > s) {
@@ -224,6 +228,24 @@ public final class PlanTransfers {
                 }
             }
         }
+    }
+
+    /**
+     * The first device whose own rows of sync value {@code x} end after {@code row}: the devices before it own nothing
+     * at or after {@code row}, and owners from it on start where their predecessors end, so the devices owning rows of a
+     * needed range follow it in order.
+     */
+    private int firstOwner(Band[] b, int x, int row) {
+        int lo = 0, hi = n; // own ends are non-decreasing in the device
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (b[mid].ownEnd[x] > row) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
     }
 
     private Band[] bands(Plan plan) {
@@ -259,13 +281,11 @@ public final class PlanTransfers {
             if (isSync[x]) {
                 int s = (int) (height[x] * start / h);
                 int e = (int) (height[x] * end / h);
-                if (e > s) {
-                    b.ownStart[x] = s;
-                    b.ownEnd[x] = e;
-                    if (ownNeeded[x]) {
-                        b.needStart[x] = s;
-                        b.needEnd[x] = e;
-                    }
+                b.ownStart[x] = s;
+                b.ownEnd[x] = e;
+                if (e > s && ownNeeded[x]) {
+                    b.needStart[x] = s;
+                    b.needEnd[x] = e;
                 }
             }
         }
@@ -315,7 +335,7 @@ public final class PlanTransfers {
                         if (ne == ns) {
                             continue;
                         }
-                        for (int j = 0; j < n; j++) {
+                        for (int j = firstOwner(b, x, ns); j < n && b[j].ownStart[x] < ne; j++) {
                             int s = Math.max(ns, b[j].ownStart[x]);
                             int e = Math.min(ne, b[j].ownEnd[x]);
                             if (j != d && e > s) {

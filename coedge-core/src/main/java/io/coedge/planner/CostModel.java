@@ -644,6 +644,7 @@ public final class CostModel {
         int ns = stageNames.length;
         double[][] in = new double[ns][n], out = new double[ns][n];
         boolean[] from = new boolean[ns * n * n]; // [stage][to][from]
+        boolean[] receives = new boolean[ns * n]; // [stage][to]: some device sends it halos
         Plan plan = new Plan(0, deviceNames(), rows, Sync.every(), devices.get(init).name());
         HaloSource src = haloSource;
         if (src == null) {
@@ -664,6 +665,7 @@ public final class CostModel {
                 in[s][to] += bytes;
                 out[s][sender] += bytes;
                 from[(s * n + to) * n + sender] = true;
+                receives[s * n + to] = true;
             }
         });
         double[][] paced = new double[ns][n], pacedQueued = new double[ns][n];
@@ -693,8 +695,12 @@ public final class CostModel {
                     inQ += in[q][i];
                 }
                 double p = in[s][i] * inv[i], pq = inQ * inv[i];
+                boolean any = receives[s * n + i];
+                for (int k = 0; k < queued.length && !any; k++) {
+                    any = receives[queued[k] * n + i];
+                }
                 int at = (s * n + i) * n;
-                for (int j = 0; j < n; j++) {
+                for (int j = 0; any && j < n; j++) {
                     boolean own = from[at + j];
                     boolean sends = own;
                     for (int k = 0; k < queued.length && !sends; k++) {
