@@ -3,6 +3,7 @@ package io.coedge.partition;
 import io.coedge.graph.Graph;
 import io.coedge.graph.Node;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +47,10 @@ public final class PlanTransfers {
     private final boolean[] ownNeeded;
     private final String input;
     private final int inStage;
+    /** Node index producing each split value, -1 for the graph input. */
+    private final int[] producer;
+    private final List<String> devices;
+    private final String tailDevice;
 
     // split nodes, last first: their output value, and per split input its value and position
     private final int[] revOut;
@@ -70,6 +75,8 @@ public final class PlanTransfers {
         final int[] ownEnd;
         final int[] needStart;
         final int[] needEnd;
+        /** Sync values this device needs rows of beyond its own, in order: those it receives halos of. */
+        int[] haloValues;
 
         Band(int values) {
             ownStart = new int[values];
@@ -87,6 +94,8 @@ public final class PlanTransfers {
         this.sync = template.sync();
         this.headSplit = template.headSplit();
         this.fast = !g.hasHead();
+        this.devices = template.devices();
+        this.tailDevice = template.tailDevice();
         List<Node> nodes = graph.nodes();
         this.input = g.inputName();
         List<String> values = new ArrayList<>();
@@ -113,7 +122,9 @@ public final class PlanTransfers {
         this.isSync = new boolean[v];
         this.gathered = new boolean[v];
         this.ownNeeded = new boolean[v];
+        this.producer = new int[v];
         for (int x = 0; x < v; x++) {
+            producer[x] = g.producer(name[x]);
             height[x] = g.height(name[x]);
             rowBytes[x] = g.rowBytes(name[x]);
             channels[x] = g.channels(name[x]);
@@ -181,7 +192,8 @@ public final class PlanTransfers {
         if (!fast || plan.deviceCount() != n || !plan.sync().equals(sync) || plan.headSplit() != headSplit) {
             return Geometry.transfersOf(graph, plan);
         }
-        return Collections.unmodifiableList(makeTransfers(bands(plan), plan.tail()));
+        plan.requireHeight(h);
+        return Collections.unmodifiableList(makeTransfers(bands(plan.rows()), plan.tail()));
     }
 
     /** Receives the halos of a plan ({@link Transfer.Kind#HALO} transfers) one at a time. */
@@ -209,21 +221,61 @@ public final class PlanTransfers {
             }
             return;
         }
-        Band[] b = bands(plan);
-        for (int i = 0; i < nodeOut.length; i++) {
-            int x = nodeOut[i];
-            if (x >= 0 && isSync[x]) {
-                for (int d = 0; d < n; d++) {
-                    int ns = b[d].needStart[x], ne = b[d].needEnd[x];
-                    if (ne == ns) {
-                        continue;
-                    }
-                    for (int j = firstOwner(b, x, ns); j < n && b[j].ownStart[x] < ne; j++) {
-                        int s = Math.max(ns, b[j].ownStart[x]);
-                        int e = Math.min(ne, b[j].ownEnd[x]);
-                        if (j != d && e > s) {
-                            sink.halo(i, j, d, s, e, (e - s) * rowBytes[x]);
-                        }
+        plan.requireHeight(h);
+        halos(bands(plan.rows()), sink);
+    }
+
+    /**
+     * {@link #forEachHalo(Plan, HaloSink)} for a plan of the template's devices, sync and head split with input rows
+     * {@code rows} (halos do not depend on the tail device), without making the plan.
+     *
+     * @throws IllegalArgumentException when {@code rows} are not one count of at least 0 per device summing to the
+     *                                  input map's height
+     */
+    public void forEachHalo(int[] rows, HaloSink sink) {
+        if (rows.length != n) {
+            throw new IllegalArgumentException("expected rows for " + n + " devices, got " + rows.length);
+        }
+        long sum = 0;
+        for (int r : rows) {
+            if (r < 0) {
+                throw new IllegalArgumentException("rows must be >= 0: " + Arrays.toString(rows));
+            }
+            sum += r;
+        }
+        if (sum != h) {
+            throw new IllegalArgumentException("rows " + Arrays.toString(rows) + " sum to " + sum + ", the input map has " + h);
+        }
+        if (!fast) {
+            forEachHalo(new Plan(0, devices, rows, sync, tailDevice, headSplit), sink);
+            return;
+        }
+        halos(bands(rows), sink);
+    }
+
+    private void halos(Band[] b, HaloSink sink) {
+        // only values some device needs beyond its own rows carry halos
+        boolean[] some = new boolean[name.length];
+        for (Band band : b) {
+            for (int x : band.haloValues) {
+                some[x] = true;
+            }
+        }
+        for (int x = 1; x < name.length; x++) {
+            if (!some[x]) {
+                continue;
+            }
+            int i = producer[x];
+            for (int d = 0; d < n; d++) {
+                int ns = b[d].needStart[x], ne = b[d].needEnd[x];
+                if (ne == ns || (ns >= b[d].ownStart[x] && ne <= b[d].ownEnd[x])) {
+                    continue; // nothing needed, or all its own: no other device owns any of it
+                }
+                for (int j = firstOwner(b, x, ns); j < n && b[j].ownStart[x] < ne; j++) {
+                    int s = Math.max(ns, b[j].ownStart[x]);
+                    int e = Math.min(ne, b[j].ownEnd[x]);
+                    if (j != d && e > s) {
+                        sink.halo(i, j, d, s, e, (e - s) * rowBytes[x]);
                     }
                 }
             }
@@ -248,13 +300,12 @@ public final class PlanTransfers {
         return lo;
     }
 
-    private Band[] bands(Plan plan) {
-        plan.requireHeight(h);
+    private Band[] bands(int[] rows) {
         Band[] b = new Band[n];
         long cum = 0;
         for (int d = 0; d < n; d++) {
             long start = cum;
-            cum += plan.rows(d);
+            cum += rows[d];
             b[d] = band(start, cum);
         }
         return b;
@@ -314,6 +365,15 @@ public final class PlanTransfers {
                 }
             }
         }
+        int[] halo = new int[v];
+        int count = 0;
+        for (int x = 1; x < v; x++) {
+            if (isSync[x] && b.needEnd[x] > b.needStart[x]
+                    && (b.needStart[x] < b.ownStart[x] || b.needEnd[x] > b.ownEnd[x])) {
+                halo[count++] = x;
+            }
+        }
+        b.haloValues = Arrays.copyOf(halo, count);
         return b;
     }
 

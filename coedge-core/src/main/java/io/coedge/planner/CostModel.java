@@ -645,9 +645,9 @@ public final class CostModel {
         double[][] in = new double[ns][n], out = new double[ns][n];
         boolean[] from = new boolean[ns * n * n]; // [stage][to][from]
         boolean[] receives = new boolean[ns * n]; // [stage][to]: some device sends it halos
-        Plan plan = new Plan(0, deviceNames(), rows, Sync.every(), devices.get(init).name());
         HaloSource src = haloSource;
         if (src == null) {
+            Plan plan = new Plan(0, deviceNames(), rows, Sync.every(), devices.get(init).name());
             // built once per model: the checks of one plan() call revisit most devices' bands
             int[] stageOfNode = new int[graph.nodes().size()];
             for (int i = 0; i < stageOfNode.length; i++) {
@@ -659,7 +659,7 @@ public final class CostModel {
             haloSource = src;
         }
         int[] stageOfNode = src.stageOfNode();
-        src.transfers().forEachHalo(plan, (node, sender, to, rowStart, rowEnd, bytes) -> {
+        src.transfers().forEachHalo(rows, (node, sender, to, rowStart, rowEnd, bytes) -> {
             int s = stageOfNode[node];
             if (s >= 0) {
                 in[s][to] += bytes;
