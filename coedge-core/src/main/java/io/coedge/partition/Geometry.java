@@ -158,11 +158,17 @@ public final class Geometry {
     }
 
     private Geometry(Graph graph, Plan plan) {
-        this(graph, plan, true);
+        this(graph, plan, FULL);
     }
 
-    /** {@code full == false} stops after the transfers: no programs, accounting or memory layout. */
-    private Geometry(Graph graph, Plan plan, boolean full) {
+    /** How far a geometry is built: the analysis (roles, mappings, sync points, the split head), the transfers, all. */
+    private static final int ANALYSIS = 0, TRANSFERS = 1, FULL = 2;
+
+    /**
+     * {@code upTo == TRANSFERS} stops after the transfers: no programs, accounting or memory layout; {@code ANALYSIS}
+     * before the bands too (but for a split head, whose columns follow the rows), with no transfers.
+     */
+    private Geometry(Graph graph, Plan plan, int upTo) {
         this.graph = graph;
         this.plan = plan;
         this.n = plan.deviceCount();
@@ -182,13 +188,15 @@ public final class Geometry {
         this.mappings = new RowMapping[nodes.size()];
         classify(in);
         chooseSyncPoints();
-        bands();
+        if (upTo > ANALYSIS || plan.headSplit()) {
+            bands();
+        }
         this.head = findHead();
         // a split head runs one phase before the tail device's steps, so the tail receives what was sent
         this.tailPhase = nodes.size() + (head != null ? 2 : 1);
-        this.transfers = Collections.unmodifiableList(makeTransfers());
+        this.transfers = upTo > ANALYSIS ? Collections.unmodifiableList(makeTransfers()) : List.of();
         this.programs = new ArrayList<>();
-        if (!full) {
+        if (upTo < FULL) {
             this.predicted = null;
             this.reserved = null;
             return;
@@ -286,12 +294,15 @@ public final class Geometry {
      * @throws IllegalArgumentException as {@link #of(Graph, Plan)}
      */
     public static List<Transfer> transfersOf(Graph graph, Plan plan) {
-        return new Geometry(graph, plan, false).transfers;
+        return new Geometry(graph, plan, TRANSFERS).transfers;
     }
 
-    /** A geometry that stops after the analysis and the transfers, for {@link PlanTransfers}. */
-    static Geometry transfersOnly(Graph graph, Plan plan) {
-        return new Geometry(graph, plan, false);
+    /**
+     * The row-independent analysis of {@code plan} on {@code graph}, for {@link PlanTransfers}: roles, mappings, sync
+     * points and whether a head is split, without the bands (unless a head split asks for them) or the transfers.
+     */
+    static Geometry analysisOnly(Graph graph, Plan plan) {
+        return new Geometry(graph, plan, ANALYSIS);
     }
 
     /** The graph input's name. */

@@ -87,7 +87,7 @@ public final class PlanTransfers {
     }
 
     private PlanTransfers(Graph graph, Plan template) {
-        Geometry g = Geometry.transfersOnly(graph, template);
+        Geometry g = Geometry.analysisOnly(graph, template);
         this.graph = graph;
         this.n = template.deviceCount();
         this.h = template.height();
