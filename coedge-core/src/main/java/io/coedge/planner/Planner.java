@@ -18,8 +18,8 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * Devices {@code i = 1..n} (initiator {@code o}), stages {@code s}, {@code H} input rows; constants from
  * the cost model: {@code c_si} compute seconds per row, {@code c'_si} the part of it after the stage's first
  * layer less the compute per row of the layers run since the stage's halo was sent (may be negative),
- * {@code x_si} the fixed cost of a halo exchange with one neighbour (the device's own time, see
- * {@link CostModel}), {@code y_s} the seconds of one side's halo bytes at the
+ * {@code x_si} the fixed cost of a stage's halo exchanges, paid once however many neighbours send (the device's own
+ * time, see {@link CostModel}), {@code y_s} the seconds of one side's halo bytes at the
  * slowest pace any device's halos can have ({@code haloBytes_s / 2 * 2 / min_i bw_i}, {@code bw} the links'
  * bandwidths), {@code rho_i = (1 / bw_i) / (2 / min bw)} the pace of one side over device i's link relative
  * to it,
@@ -41,12 +41,12 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  *                               is i's neighbour, else &lt;= 0) and beyond_j = up_j (j &lt; i) or dn_j (j &gt; i):
  *                               p_i &gt;= rho_j nb_ij + rho_j (nb_ij + beyond_j - 1); exact for binary z
  *   T_s  &gt;= 0                  stage time (epigraph of the max), for all i:
- *                                 T_s &gt;= c_si a_i + x_si (up_i + dn_i),
- *                                 T_s &gt;= c'_si a_i + (x_si + b_si) (up_i + dn_i) + y_s p_i,
+ *                                 T_s &gt;= c_si a_i + x_si g_i,
+ *                                 T_s &gt;= c'_si a_i + x_si g_i + b_si (up_i + dn_i) + y_s p_i,
  *                               and where the stage's halo queues behind earlier-sent ones ({@link CostModel}:
  *                               y^q_s their bytes at the reference pace, c''_si = c'_si less the compute
  *                               between the sends)
- *                                 T_s &gt;= c''_si a_i + (x_si + b_si) (up_i + dn_i) + (y_s + y^q_s) p_i
+ *                                 T_s &gt;= c''_si a_i + x_si g_i + b_si (up_i + dn_i) + (y_s + y^q_s) p_i
  *   U    &gt;= 0                  scatter plus gather, for all i != o: U &gt;= r_i a_i + q_i z_i; on a link
  *                               with a burst, U &gt;= r_ik a_i + q_ik z_i for its four pieces k (the convex
  *                               max(0, scatter - burst) + max(0, gather - burst) + q_i, see
@@ -61,7 +61,7 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * <p>Objective {@code latency}: minimise {@code L}. Objective {@code energy}: minimise
  * <pre>
  *   P_idle_o L + sum_{i != o} P_idle_i w_i + sum_i [ (P_cp_i - P_idle_i) sum_s c_si a_i
- *                                                    + (P_tx_i - P_idle_i) sum_s (x_si (up_i + dn_i) + y_s p_i) ]
+ *                                                    + (P_tx_i - P_idle_i) sum_s (x_si g_i + y_s p_i) ]
  *   + sum_{i != o} (P_tx_i - P_idle_i + P_tx_o - P_idle_o)(r_i a_i + q_i z_i, or v_i) + (P_cp_o - P_idle_o) tail
  * </pre>
  * where {@code w_i = z_i L} (idle energy is paid only by devices that take part) is linearised with the
@@ -798,13 +798,13 @@ public final class Planner {
 
     /**
      * The right-hand side of a halo-bound stage constraint whose row term is already in {@code e}: the
-     * exchanges' fixed cost and boundary rows per neighbour, and {@code halfBytes} per side at the device's pace.
+     * exchanges' fixed cost once, the boundary rows per neighbour, and {@code halfBytes} per side at the device's pace.
      */
     private void lateBound(Expression e, int s, int i, double halfBytes, boolean[] fixed, int[] fixedSides,
                            double[] fixedPace, boolean integer, Variable[] g, Variable[] up, Variable[] dn,
                            Variable[] pace) {
         if (fixed != null) {
-            e.lower(K * ((m.hxLat[s][i] + m.cbSide[s][i]) * fixedSides[i] + halfBytes * fixedPace[i]));
+            e.lower(K * (m.hxLat[s][i] * Math.min(1, fixedSides[i]) + m.cbSide[s][i] * fixedSides[i] + halfBytes * fixedPace[i]));
             return;
         }
         double b = K * m.cbSide[s][i];
@@ -817,21 +817,16 @@ public final class Planner {
             e.add(pace[i], -y);
         }
         if (m.hxLat[s][i] != 0) {
-            exchangeCost(e, integer, g[i], up[i], dn[i], -K * m.hxLat[s][i]);
+            exchangeCost(e, g[i], -K * m.hxLat[s][i]);
         }
     }
 
     /**
-     * Adds the fixed cost of a device's halo exchanges, {@code coefficient} per neighbour: {@code up + dn} in the
-     * MILP; the fast path's relaxation has no neighbour variables and charges one exchange when {@code g}.
+     * Adds the fixed cost of a device's halo exchanges, {@code coefficient} once per stage for a device that has a
+     * neighbour: {@code g} (it owns rows and so does another device), in the MILP and the relaxation alike.
      */
-    private static void exchangeCost(Expression e, boolean integer, Variable g, Variable up, Variable dn,
-                                     double coefficient) {
-        if (integer) {
-            e.add(up, coefficient).add(dn, coefficient);
-        } else {
-            e.add(g, coefficient);
-        }
+    private static void exchangeCost(Expression e, Variable g, double coefficient) {
+        e.add(g, coefficient);
     }
 
     /**
@@ -964,22 +959,22 @@ public final class Planner {
                 if (fixed != null && !fixed[i]) {
                     continue;
                 }
-                // T_s >= c_si a_i + x_si (up_i + dn_i) (halos hidden behind the interior rows; the exchanges' fixed
+                // T_s >= c_si a_i + x_si g_i (halos hidden behind the interior rows; the exchanges' fixed
                 // cost is the device's own time, see CostModel#stageSeconds)
                 Expression st = model.addExpression("stage" + s + "_" + i).add(t[s], 1).add(a[i], -K * m.cp[s][i]);
                 boolean exchanges = m.stageHaloBytes[s] > 0 && m.hxLat[s][i] != 0;
                 if (fixed != null) {
-                    st.lower(exchanges ? K * m.hxLat[s][i] * fixedSides[i] : 0);
+                    st.lower(exchanges ? K * m.hxLat[s][i] * Math.min(1, fixedSides[i]) : 0);
                 } else {
                     st.lower(0);
                     if (exchanges) {
-                        exchangeCost(st, integer, g[i], up[i], dn[i], -K * m.hxLat[s][i]);
+                        exchangeCost(st, g[i], -K * m.hxLat[s][i]);
                     }
                 }
                 if (m.stageHaloBytes[s] <= 0 || (fixed != null && fixedSides[i] == 0) || !integer) {
                     continue;
                 }
-                // T_s >= c'_si a_i + (x_si + b_si) (up_i + dn_i) + y_s p_i (the halo takes
+                // T_s >= c'_si a_i + x_si g_i + b_si (up_i + dn_i) + y_s p_i (the halo takes
                 // longer than the interior); the MILP only, see the class doc
                 Expression e = model.addExpression("late" + s + "_" + i);
                 e.add(t[s], 1);
@@ -1081,10 +1076,7 @@ public final class Planner {
                     sideSum += K * m.hxSideRef[s];
                 }
                 w.merge(a[i], m.dcpW[i] * cpSum, Double::sum);
-                if (fixed == null && latSum != 0 && integer) {
-                    w.merge(up[i], m.dtxW[i] * latSum, Double::sum);
-                    w.merge(dn[i], m.dtxW[i] * latSum, Double::sum);
-                } else if (fixed == null && latSum != 0) {
+                if (fixed == null && latSum != 0) {
                     w.merge(g[i], m.dtxW[i] * latSum, Double::sum);
                 }
                 if (fixed == null && integer && sideSum != 0) {
