@@ -183,7 +183,10 @@ public final class Planner {
 
     /** Rounds of {@link #polish}; each evaluates up to four moves per pair of neighbouring devices. */
     static final int POLISH_ROUNDS = 3;
-    /** Most plans {@link #polish} evaluates (each one partition geometry, a few milliseconds for GoogLeNet). */
+    /**
+     * Most plans {@link #polish} evaluates (each one plan's halos; a move works out the bands of the two devices it
+     * touches, some 20 microseconds for GoogLeNet on 8 devices, see {@link io.coedge.partition.PlanTransfers}).
+     */
     static final int POLISH_BUDGET = 48;
 
     /**
@@ -191,7 +194,7 @@ public final class Planner {
      * boundaries by one or two rows while that makes the plan better under them: the search plans on the even
      * split's halo bytes, but on maps of 7 to 28 rows where a boundary falls decides how many rows each side receives,
      * and whether it receives any. Hill climbing over the moves between neighbouring devices that own rows (each move
-     * one partition geometry, at most {@value #POLISH_BUDGET} in all), feasibility first, then the objective; the
+     * one plan's halos, at most {@value #POLISH_BUDGET} in all), feasibility first, then the objective; the
      * devices that own rows stay the same.
      */
     private int[] polish(int[] rows, Objective obj, double deadline) {
