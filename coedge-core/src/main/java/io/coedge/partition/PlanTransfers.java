@@ -255,10 +255,16 @@ public final class PlanTransfers {
 
     private void halos(Band[] b, HaloSink sink) {
         // only values some device needs beyond its own rows carry halos
+        // (and only devices that need such rows receive any)
         boolean[] some = new boolean[name.length];
-        for (Band band : b) {
-            for (int x : band.haloValues) {
+        int[] receivers = new int[n];
+        int count = 0;
+        for (int d = 0; d < n; d++) {
+            for (int x : b[d].haloValues) {
                 some[x] = true;
+            }
+            if (b[d].haloValues.length > 0) {
+                receivers[count++] = d;
             }
         }
         for (int x = 1; x < name.length; x++) {
@@ -266,7 +272,8 @@ public final class PlanTransfers {
                 continue;
             }
             int i = producer[x];
-            for (int d = 0; d < n; d++) {
+            for (int r = 0; r < count; r++) {
+                int d = receivers[r];
                 int ns = b[d].needStart[x], ne = b[d].needEnd[x];
                 if (ne == ns || (ns >= b[d].ownStart[x] && ne <= b[d].ownEnd[x])) {
                     continue; // nothing needed, or all its own: no other device owns any of it

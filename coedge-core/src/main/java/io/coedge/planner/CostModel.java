@@ -647,6 +647,7 @@ public final class CostModel {
         double[][] in = new double[ns][n], out = new double[ns][n];
         boolean[] from = new boolean[ns * n * n]; // [stage][to][from]
         boolean[] receives = new boolean[ns * n]; // [stage][to]: some device sends it halos
+        boolean[] sends = new boolean[n]; // the device sends halos in some stage
         HaloSource src = haloSource;
         if (src == null) {
             Plan plan = new Plan(0, deviceNames(), rows, Sync.every(), devices.get(init).name());
@@ -668,6 +669,7 @@ public final class CostModel {
                 out[s][sender] += bytes;
                 from[(s * n + to) * n + sender] = true;
                 receives[s * n + to] = true;
+                sends[sender] = true;
             }
         });
         double[][] paced = new double[ns][n], pacedQueued = new double[ns][n];
@@ -680,6 +682,13 @@ public final class CostModel {
                 outAll += out[s][i];
             }
             linkSeconds = Math.max(linkSeconds, Math.max(inAll, outAll) / devices.get(i).link().bandwidthBytesPerSecond());
+        }
+        int[] senders = new int[n];
+        int count = 0;
+        for (int j = 0; j < n; j++) {
+            if (sends[j]) {
+                senders[count++] = j;
+            }
         }
         double[] outQ = new double[n];
         for (int s = 0; s < ns; s++) {
@@ -702,17 +711,18 @@ public final class CostModel {
                     any = receives[queued[k] * n + i];
                 }
                 int at = (s * n + i) * n;
-                for (int j = 0; any && j < n; j++) {
+                for (int r = 0; any && r < count; r++) {
+                    int j = senders[r]; // the others send nothing: from[..][..][j] is false throughout
                     boolean own = from[at + j];
-                    boolean sends = own;
-                    for (int k = 0; k < queued.length && !sends; k++) {
-                        sends = from[(queued[k] * n + i) * n + j];
+                    boolean sent = own;
+                    for (int k = 0; k < queued.length && !sent; k++) {
+                        sent = from[(queued[k] * n + i) * n + j];
                     }
                     if (own) {
                         exchanges[s][i]++;
                         p = Math.max(p, out[s][j] * inv[j]);
                     }
-                    if (sends) {
+                    if (sent) {
                         pq = Math.max(pq, outQ[j] * inv[j]);
                     }
                 }
