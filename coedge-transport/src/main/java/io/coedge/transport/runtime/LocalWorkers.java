@@ -75,8 +75,9 @@ public final class LocalWorkers implements AutoCloseable {
             }
         }
         cmd.addAll(jvmFlags);
+        // --exit-with-parent: a run killed before close() (SIGKILL, a crash) must not leave its workers behind
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(), "--name", name,
-                "--endpoint", endpoint));
+                "--endpoint", endpoint, "--exit-with-parent"));
         if (keyFile != null) {
             cmd.addAll(List.of("--cluster-key-file", keyFile.toString()));
         }

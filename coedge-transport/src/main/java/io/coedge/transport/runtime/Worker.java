@@ -67,6 +67,7 @@ public final class Worker implements AutoCloseable, Runnable {
         int threads = 1;
         Path modelCacheDir = Path.of(System.getProperty("user.home"), ".cache", "coedge", "models");
         TransportContext transport = new TransportContext();
+        boolean exitWithParent;
 
         /** Device name: unique in the cluster; also the name of its Aeron directory. */
         public Config name(String n) {
@@ -95,6 +96,15 @@ public final class Worker implements AutoCloseable, Runnable {
         /** Where ONNX models received by hash are kept, so a restarted worker need not receive them again. */
         public Config modelCacheDir(Path d) {
             this.modelCacheDir = d;
+            return this;
+        }
+
+        /**
+         * Stop when the process that started this one ends, however it ends ({@link WorkerMain} only): for workers
+         * another program starts for its own run ({@link LocalWorkers}), which must not outlive it when it is killed.
+         */
+        public Config exitWithParent(boolean exit) {
+            this.exitWithParent = exit;
             return this;
         }
 

@@ -5,9 +5,10 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Entry point of a worker process: {@code coedge worker --name NAME --endpoint HOST:PORT
- * [--cluster-key-file F] [--threads N] [--model-cache DIR]}. Transport settings come from the
+ * [--cluster-key-file F] [--threads N] [--model-cache DIR] [--exit-with-parent]}. Transport settings come from the
  * {@code coedge.transport.*} system properties ({@link io.coedge.transport.TransportConfiguration}).
- * Runs until SIGTERM or SIGINT, then stops cleanly (driver directory removed).
+ * Runs until SIGTERM or SIGINT, then stops cleanly (driver directory removed); with {@code --exit-with-parent}
+ * (what {@link LocalWorkers} passes) also when the process that started it ends, even by SIGKILL.
  */
 public final class WorkerMain {
     private WorkerMain() {
@@ -26,6 +27,10 @@ public final class WorkerMain {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
+            if (a.equals("--exit-with-parent")) {
+                c.exitWithParent(true);
+                continue;
+            }
             switch (a) {
                 case "--name" -> c.name(need(a, v));
                 case "--endpoint" -> c.endpoint(need(a, v));
@@ -56,7 +61,8 @@ public final class WorkerMain {
     }
 
     public static String usage() {
-        return "coedge worker --name NAME --endpoint HOST:PORT [--cluster-key-file F] [--threads N] [--model-cache DIR]";
+        return "coedge worker --name NAME --endpoint HOST:PORT [--cluster-key-file F] [--threads N] [--model-cache DIR]"
+                + " [--exit-with-parent]";
     }
 
     /** Runs a worker until the process is asked to stop; returns the exit code (2 for bad options). */
@@ -95,6 +101,12 @@ public final class WorkerMain {
             }
         }, "coedge-worker-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (config.exitWithParent) {
+            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> {
+                System.out.println("worker " + config.name + ": the process that started it ended; stopping");
+                worker.stop();
+            }));
+        }
         System.out.println("worker " + config.name + " listening on " + config.endpoint + " (counters in " + worker.aeronDir() + ")");
         System.out.flush();
         try {

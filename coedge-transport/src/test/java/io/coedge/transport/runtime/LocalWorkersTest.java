@@ -67,6 +67,37 @@ class LocalWorkersTest {
     }
 
     @Test
+    void aLocalWorkerStopsWhenTheProgramThatStartedItIsKilled() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new java.util.ArrayList<>(List.of(javaBin, "-Xmx256m", "--enable-native-access=ALL-UNNAMED",
+                "-D" + TransportConfiguration.BASE_DIR_PROP + "=" + dir.resolve("shm"), "-Duser.home=" + dir,
+                "-cp", System.getProperty("java.class.path"), LocalWorkersParentMain.class.getName()));
+        Process parent = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessHandle worker = null;
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(parent.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            StringBuilder seen = new StringBuilder();
+            for (String line; (line = out.readLine()) != null; ) {
+                seen.append(line).append('\n');
+                if (line.startsWith("worker-pid ")) {
+                    worker = ProcessHandle.of(Long.parseLong(line.substring("worker-pid ".length()).trim())).orElse(null);
+                    break;
+                }
+            }
+            assertThat(worker).as("the parent's output:\n%s", seen).isNotNull();
+            assertThat(worker.isAlive()).isTrue();
+            parent.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no close()
+            worker.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(worker.isAlive()).isFalse();
+        } finally {
+            parent.destroyForcibly();
+            if (worker != null) {
+                worker.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void cooperativeDemoGivesTheOneDeviceAnswerAndStopsItsWorkers() throws Exception {
         String oldBase = System.getProperty(TransportConfiguration.BASE_DIR_PROP);
         System.setProperty(TransportConfiguration.BASE_DIR_PROP, dir.resolve("shm").toString());
