@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * device receives of a sync map is then what it needs of the rows each other device owns.
  *
  * <p>Plans with a split head ({@link Plan#headSplit()}), whose transfers depend on every device's rows at once, and
- * plans of another device count or sync go through {@link Geometry#transfersOf(Graph, Plan)}. Safe for use by several threads.
+ * plans of another device count, sync or head split than the template go through
+ * {@link Geometry#transfersOf(Graph, Plan)}. Safe for use by several threads.
  */
 public final class PlanTransfers {
     /** Most devices' bands kept; a planner's checks visit a few hundred. */
@@ -244,7 +245,8 @@ public final class PlanTransfers {
             sum += r;
         }
         if (sum != h) {
-            throw new IllegalArgumentException("rows " + Arrays.toString(rows) + " sum to " + sum + ", the input map has " + h);
+            throw new IllegalArgumentException("rows " + Arrays.toString(rows) + " sum to " + sum + ", the input map has "
+                    + h);
         }
         if (!fast) {
             forEachHalo(new Plan(0, devices, rows, sync, tailDevice, headSplit), sink);
@@ -390,7 +392,8 @@ public final class PlanTransfers {
         for (int d = 0; d < n; d++) {
             int s = b[d].needStart[0], e = b[d].needEnd[0];
             if (d != tail && e > s) {
-                list.add(new Transfer(list.size(), Transfer.Kind.SCATTER, input, inStage, tail, d, s, e, (e - s) * rowBytes[0]));
+                list.add(new Transfer(list.size(), Transfer.Kind.SCATTER, input, inStage, tail, d, s, e,
+                        (e - s) * rowBytes[0]));
             }
         }
         for (int i = 0; i < nodeOut.length; i++) {
