@@ -25,7 +25,9 @@ import java.util.Locale;
  * transfers (scatter and halos).
  *
  * <p>Run: {@code java -Dcoedge.threads=1 -cp ... io.coedge.transport.bench.EndToEndBench [--models vgg16,resnet18]
- * [--repeat 5] [--cpu] [--pin] [--no-head-split] [--sync every|fused:K] [--worker-jvm "FLAGS"]}. {@code --worker-jvm} adds JVM
+ * [--repeat 5] [--cpu] [--pin] [--no-head-split] [--sync every|fused:K] [--worker-jvm "FLAGS"] [--nice-others N]}.
+ * {@code --nice-others N} gives every thread of the four processes but the devices' compute threads and the initiator's
+ * main thread the nice value N after the warm-up (Linux {@code renice}): what the cores' other users cost the devices. {@code --worker-jvm} adds JVM
  * options (space-separated) to all three workers, after the defaults, so a later flag overrides a default. {@code --pin} holds each worker that
  * computes in an inference on a core of its own ({@link Pinning}); the initiator is not pinned. {@code --sync} sets where the two split workers
  * exchange halos (default {@code every}; {@code fused:K} trades redundant rows for fewer exchanges). Both configurations split the tail's first fully connected layer by
@@ -55,6 +57,7 @@ public final class EndToEndBench {
         boolean cpu = false;
         boolean headSplit = true;
         boolean pin = false;
+        int niceOthers = 0;
         Sync sync = Sync.every();
         List<String> workerJvm = List.of();
         for (int i = 0; i < args.length; i += 2) {
@@ -72,6 +75,7 @@ public final class EndToEndBench {
                     i--;
                 }
                 case "--sync" -> sync = Sync.parse(args[i + 1]);
+                case "--nice-others" -> niceOthers = Integer.parseInt(args[i + 1]);
                 case "--models" -> models = List.of(args[i + 1].split(","));
                 case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
                 case "--worker-jvm" -> workerJvm = List.of(args[i + 1].trim().split("\\s+"));
@@ -117,6 +121,10 @@ public final class EndToEndBench {
                         names.add(workers.names().get(w));
                     }
                     warmUp(s1, s2, arena, in, pids, names, pinning);
+                    if (niceOthers > 0) {
+                        System.out.printf(Locale.ROOT, "  reniced to %d: %d threads%n", niceOthers,
+                                niceOthers(pids, niceOthers));
+                    }
                     long[] t1 = new long[repeat];
                     long[] t2 = new long[repeat];
                     List<java.util.Map<String, Long>> opsBefore = computeByOp(cluster);
@@ -232,6 +240,31 @@ public final class EndToEndBench {
         if (pinning != null) {
             pinning.apply(configuration);
         }
+    }
+
+    /**
+     * Gives every thread of the given processes except the devices' compute threads and the initiator's main thread
+     * the nice value {@code nice}: control loops, media drivers, compilers, GC.
+     */
+    private static int niceOthers(List<Long> pids, int nice) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
+        int k = 0;
+        for (int i = 0; i < pids.size(); i++) {
+            try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pids.get(i)), "task"))) {
+                for (var t : tasks.toList()) {
+                    String comm = java.nio.file.Files.readString(t.resolve("comm")).trim();
+                    boolean keep = comm.startsWith("coedge-compute") || (i == 0 && t.getFileName().toString()
+                            .equals(Long.toString(pids.get(0)))) || (i == 0 && comm.equals("main"));
+                    if (!keep) {
+                        cmd.add(t.getFileName().toString());
+                        k++;
+                    }
+                }
+            }
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        p.waitFor();
+        return k;
     }
 
     /** Sets the CPUs of every thread of process {@code pid} (Linux {@code taskset}). */
