@@ -282,6 +282,30 @@ public final class Plan {
     }
 
     /**
+     * Checks a row split for {@code devices} devices of an input map of {@code height} rows without making a plan (the
+     * cost model's checks do this for every candidate split).
+     *
+     * @throws IllegalArgumentException when {@code rows} are not one count of at least 0 per device summing to
+     *                                  {@code height}
+     */
+    public static void requireRows(int[] rows, int devices, int height) {
+        if (rows.length != devices) {
+            throw new IllegalArgumentException("expected rows for " + devices + " devices, got " + rows.length);
+        }
+        long sum = 0;
+        for (int r : rows) {
+            if (r < 0) {
+                throw new IllegalArgumentException("rows must be >= 0: " + Arrays.toString(rows));
+            }
+            sum += r;
+        }
+        if (sum != height) {
+            throw new IllegalArgumentException("rows " + Arrays.toString(rows) + " sum to " + sum + ", the input map has "
+                    + height);
+        }
+    }
+
+    /**
      * Checks that the rows cover an input map of {@code height} rows exactly once.
      *
      * @throws IllegalArgumentException telling the user how many rows to give

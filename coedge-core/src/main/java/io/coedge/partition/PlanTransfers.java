@@ -234,20 +234,7 @@ public final class PlanTransfers {
      *                                  input map's height
      */
     public void forEachHalo(int[] rows, HaloSink sink) {
-        if (rows.length != n) {
-            throw new IllegalArgumentException("expected rows for " + n + " devices, got " + rows.length);
-        }
-        long sum = 0;
-        for (int r : rows) {
-            if (r < 0) {
-                throw new IllegalArgumentException("rows must be >= 0: " + Arrays.toString(rows));
-            }
-            sum += r;
-        }
-        if (sum != h) {
-            throw new IllegalArgumentException("rows " + Arrays.toString(rows) + " sum to " + sum + ", the input map has "
-                    + h);
-        }
+        Plan.requireRows(rows, n, h);
         if (!fast) {
             forEachHalo(new Plan(0, devices, rows, sync, tailDevice, headSplit), sink);
             return;

@@ -587,19 +587,7 @@ public final class CostModel {
      * split's own halos ({@link #CostModel(Graph, DeviceProfiles.Cluster)}).
      */
     public Prediction predict(int[] rows) {
-        if (rows.length != n) {
-            throw new IllegalArgumentException("expected rows for " + n + " devices, got " + rows.length);
-        }
-        int sum = 0;
-        for (int r : rows) {
-            if (r < 0) {
-                throw new IllegalArgumentException("rows must be >= 0: " + Arrays.toString(rows));
-            }
-            sum += r;
-        }
-        if (sum != h) {
-            throw new IllegalArgumentException("rows " + Arrays.toString(rows) + " sum to " + sum + ", the input map has " + h);
-        }
+        Plan.requireRows(rows, n, h);
         double[] a = new double[n];
         for (int i = 0; i < n; i++) {
             a[i] = rows[i];

@@ -77,15 +77,22 @@ class RandomGraphProperties {
         return b.output(x).build();
     }
 
+    /** {@link #randomGraph}, or null when one of its blocks does not fit a map of {@code height} rows. */
+    static Graph randomGraphOrNull(long seed, int height) {
+        try {
+            return randomGraph(seed, height);
+        } catch (ModelException e) {
+            return null;
+        }
+    }
+
     @Property(tries = 300)
     void randomNetworksSplitExactly(@ForAll long seed, @ForAll @IntRange(min = 1, max = 12) int halfHeight,
                                     @ForAll @IntRange(min = 1, max = 6) int devices,
                                     @ForAll @IntRange(min = 0, max = 3) int fused, @ForAll boolean threaded) {
         int height = 2 * halfHeight + 1;
-        Graph g;
-        try {
-            g = randomGraph(seed, height);
-        } catch (ModelException e) {
+        Graph g = randomGraphOrNull(seed, height);
+        if (g == null) {
             return; // a block that does not fit a tiny map
         }
         Plan plan = Plan.random(Plan.deviceNames(devices), height, seed ^ 0x5eed, fused == 0 ? Sync.every() : Sync.fused(fused))
@@ -107,11 +114,9 @@ class RandomGraphProperties {
                                                 @ForAll @IntRange(min = 1, max = 8) int devices,
                                                 @ForAll @IntRange(min = 0, max = 3) int fused, @ForAll boolean headSplit) {
         int height = 2 * halfHeight + 1;
-        Graph g;
-        try {
-            g = randomGraph(seed, height);
-        } catch (ModelException e) {
-            return;
+        Graph g = randomGraphOrNull(seed, height);
+        if (g == null) {
+            return; // a block that does not fit a tiny map
         }
         Plan plan = Plan.random(Plan.deviceNames(devices), height, seed ^ 0x5eed, fused == 0 ? Sync.every() : Sync.fused(fused))
                 .withTail("dev" + Math.floorMod(seed, devices)).withHeadSplit(headSplit);
@@ -121,19 +126,18 @@ class RandomGraphProperties {
 
     /**
      * The transfers of plans that share their device count, sync and head split, each device's bands kept by its
-     * rows, are exactly the full geometry's, and so are the halos {@link PlanTransfers#forEachHalo} hands out: for a plan, for plans that move one boundary (the bands of the devices it
-     * leaves alone come from the cache), and for another tail.
+     * rows, are exactly the full geometry's, and so are the halos {@link PlanTransfers#forEachHalo} hands out: for a
+     * plan, for plans that move one boundary (the bands of the devices it leaves alone come from the cache), and for
+     * another tail.
      */
     @Property(tries = 300)
     void planTransfersMatchTheFullGeometry(@ForAll long seed, @ForAll @IntRange(min = 1, max = 12) int halfHeight,
                                            @ForAll @IntRange(min = 1, max = 8) int devices,
                                            @ForAll @IntRange(min = 0, max = 3) int fused, @ForAll boolean headSplit) {
         int height = 2 * halfHeight + 1;
-        Graph g;
-        try {
-            g = randomGraph(seed, height);
-        } catch (ModelException e) {
-            return;
+        Graph g = randomGraphOrNull(seed, height);
+        if (g == null) {
+            return; // a block that does not fit a tiny map
         }
         Sync sync = fused == 0 ? Sync.every() : Sync.fused(fused);
         Plan template = Plan.random(Plan.deviceNames(devices), height, seed ^ 0x7a11, sync).withHeadSplit(headSplit);
