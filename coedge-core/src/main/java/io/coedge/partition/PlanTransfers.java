@@ -190,11 +190,16 @@ public final class PlanTransfers {
      * @throws IllegalArgumentException as {@link Geometry#of(Graph, Plan)}
      */
     public List<Transfer> transfersOf(Plan plan) {
-        if (!fast || plan.deviceCount() != n || !plan.sync().equals(sync) || plan.headSplit() != headSplit) {
+        if (!inFamily(plan)) {
             return Geometry.transfersOf(graph, plan);
         }
         plan.requireHeight(h);
         return Collections.unmodifiableList(makeTransfers(bands(plan.rows()), plan.tail()));
+    }
+
+    /** Whether {@code plan} takes the bands path: no split head, and the template's device count, sync and head split. */
+    private boolean inFamily(Plan plan) {
+        return fast && plan.deviceCount() == n && plan.sync().equals(sync) && plan.headSplit() == headSplit;
     }
 
     /** Receives the halos of a plan ({@link Transfer.Kind#HALO} transfers) one at a time. */
@@ -214,7 +219,7 @@ public final class PlanTransfers {
      * @throws IllegalArgumentException as {@link Geometry#of(Graph, Plan)}
      */
     public void forEachHalo(Plan plan, HaloSink sink) {
-        if (!fast || plan.deviceCount() != n || !plan.sync().equals(sync) || plan.headSplit() != headSplit) {
+        if (!inFamily(plan)) {
             for (Transfer t : Geometry.transfersOf(graph, plan)) {
                 if (t.kind() == Transfer.Kind.HALO) {
                     sink.halo(t.stage(), t.from(), t.to(), t.rowStart(), t.rowEnd(), t.bytes());
@@ -260,20 +265,26 @@ public final class PlanTransfers {
             if (!some[x]) {
                 continue;
             }
-            int i = producer[x];
             for (int r = 0; r < count; r++) {
-                int d = receivers[r];
-                int ns = b[d].needStart[x], ne = b[d].needEnd[x];
-                if (ne == ns || (ns >= b[d].ownStart[x] && ne <= b[d].ownEnd[x])) {
-                    continue; // nothing needed, or all its own: no other device owns any of it
-                }
-                for (int j = firstOwner(b, x, ns); j < n && b[j].ownStart[x] < ne; j++) {
-                    int s = Math.max(ns, b[j].ownStart[x]);
-                    int e = Math.min(ne, b[j].ownEnd[x]);
-                    if (j != d && e > s) {
-                        sink.halo(i, j, d, s, e, (e - s) * rowBytes[x]);
-                    }
-                }
+                halosTo(b, x, producer[x], receivers[r], sink);
+            }
+        }
+    }
+
+    /**
+     * The halos device {@code d} receives of sync value {@code x} (produced by node {@code node}): what it needs of
+     * the rows each other device owns, owners in device order.
+     */
+    private void halosTo(Band[] b, int x, int node, int d, HaloSink sink) {
+        int ns = b[d].needStart[x], ne = b[d].needEnd[x];
+        if (ne == ns || (ns >= b[d].ownStart[x] && ne <= b[d].ownEnd[x])) {
+            return; // nothing needed, or all its own: no other device owns any of it
+        }
+        for (int j = firstOwner(b, x, ns); j < n && b[j].ownStart[x] < ne; j++) {
+            int s = Math.max(ns, b[j].ownStart[x]);
+            int e = Math.min(ne, b[j].ownEnd[x]);
+            if (j != d && e > s) {
+                sink.halo(node, j, d, s, e, (e - s) * rowBytes[x]);
             }
         }
     }
@@ -387,19 +398,11 @@ public final class PlanTransfers {
             int x = nodeOut[i];
             if (x >= 0) {
                 if (isSync[x]) {
+                    String value = name[x];
+                    HaloSink add = (node, from, to, s, e, bytes) -> list.add(new Transfer(list.size(),
+                            Transfer.Kind.HALO, value, node, from, to, s, e, bytes));
                     for (int d = 0; d < n; d++) {
-                        int ns = b[d].needStart[x], ne = b[d].needEnd[x];
-                        if (ne == ns) {
-                            continue;
-                        }
-                        for (int j = firstOwner(b, x, ns); j < n && b[j].ownStart[x] < ne; j++) {
-                            int s = Math.max(ns, b[j].ownStart[x]);
-                            int e = Math.min(ne, b[j].ownEnd[x]);
-                            if (j != d && e > s) {
-                                list.add(new Transfer(list.size(), Transfer.Kind.HALO, name[x], i, j, d, s, e,
-                                        (e - s) * rowBytes[x]));
-                            }
-                        }
+                        halosTo(b, x, i, d, add);
                     }
                 }
                 if (gathered[x]) {
