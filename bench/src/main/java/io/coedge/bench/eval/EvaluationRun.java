@@ -252,7 +252,7 @@ public final class EvaluationRun {
                 double first = alone[0], second = t.medianMs;
                 if (Math.abs(first - second) > 0.10 * Math.min(first, second)) {
                     double third = time(cluster, s, arena, input, CALIBRATION_WARMUPS, o.calibrationRuns).medianMs;
-                    alone[0] = Math.max(Math.min(first, second), Math.min(Math.max(first, second), third));
+                    alone[0] = median(new double[] {first, second, third});
                     System.out.printf(Locale.ROOT, "  profile %-6s alone %9.1f ms again and %.1f ms a third time (first %.1f ms;"
                             + " the median counts)%n", LOCAL, second, third, first);
                 } else {
@@ -568,11 +568,7 @@ public final class EvaluationRun {
         Map<String, Double> fl = new LinkedHashMap<>();
         cpRuns.forEach((w, v) -> cp.put(w, median(v)));
         flRuns.forEach((w, v) -> fl.put(w, median(v)));
-        double[] sorted = ms.clone();
-        Arrays.sort(sorted);
-        double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-        return new Timing(median, sorted[0], sorted[sorted.length - 1], cp, fl);
+        return new Timing(median(ms), Arrays.stream(ms).min().orElse(0), Arrays.stream(ms).max().orElse(0), cp, fl);
     }
 
     private static double median(double[] v) {
