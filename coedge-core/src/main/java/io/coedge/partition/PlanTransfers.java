@@ -247,6 +247,49 @@ public final class PlanTransfers {
         halos(bands(rows), sink);
     }
 
+    /**
+     * FLOPs each device computes at each split node of a plan of the template's devices, sync and head split with input
+     * rows {@code rows}: {@code [device][node]}, the figures of {@code Geometry.of(graph, plan).predicted().flops(device,
+     * node)} for the nodes {@link Geometry.Role#SPLIT split} by rows, 0 for the others (reductions, the tail). A
+     * device's share of a deep map's rows is not its share of the input's: 111 of 224 input rows own 3 of GoogLeNet's 7
+     * rows at its last maps.
+     *
+     * @throws IllegalArgumentException as {@link #forEachHalo(int[], HaloSink)}
+     */
+    public long[][] splitFlops(int[] rows) {
+        Plan.requireRows(rows, n, h);
+        long[][] out = new long[n][nodeOut.length];
+        if (!fast) {
+            Geometry g = Geometry.of(graph, new Plan(0, devices, rows, sync, tailDevice, headSplit));
+            for (int i = 0; i < nodeOut.length; i++) {
+                if (nodeOut[i] >= 0) {
+                    for (int d = 0; d < n; d++) {
+                        out[d][i] = g.predicted().flops(d, i);
+                    }
+                }
+            }
+            return out;
+        }
+        Band[] b = bands(rows);
+        List<Node> nodes = graph.nodes();
+        for (int i = 0; i < nodeOut.length; i++) {
+            int x = nodeOut[i];
+            if (x < 0) {
+                continue;
+            }
+            long full = graph.flops(nodes.get(i));
+            for (int d = 0; d < n; d++) {
+                // Geometry.bandFlops over the computed rows: a sync map's own rows, else the rows its readers need
+                int s = isSync[x] ? b[d].ownStart[x] : b[d].needStart[x];
+                int e = isSync[x] ? b[d].ownEnd[x] : b[d].needEnd[x];
+                if (e > s) {
+                    out[d][i] = Math.floorDiv(full * e, height[x]) - Math.floorDiv(full * s, height[x]);
+                }
+            }
+        }
+        return out;
+    }
+
     private void halos(Band[] b, HaloSink sink) {
         // only values some device needs beyond its own rows carry halos
         // (and only devices that need such rows receive any)

@@ -73,12 +73,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * medium, where the initiator's link carries all scatters one after the other, is not modelled: give the
  * devices the share of that medium they get.)
  *
- * <p><b>Plans' own halos.</b> The terms above charge every stage the even split's halo rows. A model built
- * from the graph ({@link #CostModel(Graph, DeviceProfiles.Cluster)}) charges an integer split, in
- * {@link #predict(int[])}, what its partition geometry sends instead: per stage and device the bytes it receives
- * and the neighbours it receives them from (a side that sends nothing costs no exchange), each at the busiest of
- * the links they cross; the input's halo travels with the scatter; and the stages together last at least as long
- * as the busiest link needs to carry all the plan's halos at its bandwidth.
+ * <p><b>Plans' own halos and compute.</b> The terms above charge every stage the even split's halo rows, and every
+ * layer in the input rows' proportion. A model built from the graph ({@link #CostModel(Graph, DeviceProfiles.Cluster)})
+ * charges an integer split, in {@link #predict(int[])}, what its partition geometry sends and computes instead: per
+ * stage and device the bytes it receives and the neighbours it receives them from (a side that sends nothing costs
+ * no exchange), each at the busiest of the links they cross; the input's halo travels with the scatter; the stages
+ * together last at least as long as the busiest link needs to carry all the plan's halos at its bandwidth; and each
+ * layer costs a device the FLOPs of the rows it computes there ({@link PlanCompute}), which on maps of a few rows
+ * differ from its input share by up to a row per boundary.
  *
  * <p><b>Energy</b> {@code E = sum over taking-part devices of P_idle * T + (P_cp - P_idle) * compute
  * + (P_tx - P_idle) * transfer}, which equals the design's
@@ -117,6 +119,10 @@ public final class CostModel {
     final double refPace;       // the slowest pace a device's halos can have: 2 / min_i b_i (both sides, slowest link)
     final double[] hxSideRef;   // [stage] one side's halo bytes at refPace
     final double[][] cbSide;    // [stage][device] seconds of the first layer's rows next to one boundary
+    private final int[] stageFirst; // [stage] the table index of its first layer
+    private final int[] stageEnd;   // [stage] one past its last layer
+    private final int[] stageSendAt; // [stage] the table index where its halo is sent (its producer's next layer)
+    private final int[] queueFrom;  // [stage] where the first of the halos it may queue behind was sent
     final double[] stageHaloBytes;
     final double[] sgRow;       // scatter+gather seconds per row at the link's pace, 0 for the initiator
     final double[] scRow;       // the scatter's part of sgRow
@@ -211,9 +217,15 @@ public final class CostModel {
         cbSide = new double[ns][n];
         stageHaloBytes = new double[ns];
         int[] sendAt = new int[ns];
+        stageFirst = new int[ns];
+        stageEnd = new int[ns];
         for (int s = 0; s < ns; s++) {
             sendAt[s] = Math.max(0, firstIndex.get(s) - stages.get(s).get(0).layersSinceInput());
+            stageFirst[s] = firstIndex.get(s);
+            stageEnd[s] = firstIndex.get(s) + stages.get(s).size();
         }
+        stageSendAt = sendAt;
+        queueFrom = sendAt.clone();
         for (int s = 0; s < ns; s++) {
             List<LayerCostTable.Layer> st = stages.get(s);
             stageNames[s] = st.get(0).name() + (st.size() > 1 ? " +" + (st.size() - 1) : "");
@@ -258,6 +270,7 @@ public final class CostModel {
                 }
             }
             queuedStages[s] = behind.stream().mapToInt(Integer::intValue).toArray();
+            queueFrom[s] = earliest;
             for (int i = 0; queues[s] && i < n; i++) {
                 cpQueue[s][i] = cpLate[s][i] - layerSeconds(devices.get(i), earliest, sendAt[s]) / h;
             }
@@ -531,24 +544,26 @@ public final class CostModel {
      * exchange (once, with one neighbour or two); without halos {@code cp a}.
      */
     double stageSeconds(int s, int i, double a, int sides, double sidePace) {
-        return stageSeconds(s, i, a, stageHaloBytes[s] > 0 ? sides : 0, hxLat[s][i], halfHaloBytes[s] * sidePace,
-                (halfHaloBytes[s] + queuedHalfBytes[s]) * sidePace);
+        return stageSeconds(s, i, cp[s][i] * a, cpLate[s][i] * a, cpQueue[s][i] * a, stageHaloBytes[s] > 0 ? sides : 0,
+                hxLat[s][i], halfHaloBytes[s] * sidePace, (halfHaloBytes[s] + queuedHalfBytes[s]) * sidePace);
     }
 
     /**
-     * The stage time both halo accountings share: {@code k} exchanges of fixed cost {@code x} for all of them, the halos in after
-     * {@code paced} seconds, and after {@code pacedQueued} where they queue behind earlier-sent ones.
+     * The stage time both halo accountings share: the stage's compute {@code c}, of which {@code late} runs after the
+     * halos are taken in ({@code cpLate}) and {@code lateQueued} after those it queues behind ({@code cpQueue});
+     * {@code k} exchanges of fixed cost {@code x} for all of them, the halos in after {@code paced} seconds, and after
+     * {@code pacedQueued} where they queue behind earlier-sent ones.
      */
-    private double stageSeconds(int s, int i, double a, int k, double x, double paced, double pacedQueued) {
-        double c = cp[s][i] * a;
+    private double stageSeconds(int s, int i, double c, double late, double lateQueued, int k, double x, double paced,
+                                double pacedQueued) {
         if (k <= 0) {
             return c;
         }
-        double late = cpLate[s][i] * a + paced + k * cbSide[s][i];
+        double bound = late + paced + k * cbSide[s][i];
         if (queues[s]) {
-            late = Math.max(late, cpQueue[s][i] * a + pacedQueued + k * cbSide[s][i]);
+            bound = Math.max(bound, lateQueued + pacedQueued + k * cbSide[s][i]);
         }
-        return x + Math.max(c, late);
+        return x + Math.max(c, bound);
     }
 
     /** Scatter plus gather seconds of device {@code i != initiator} owning {@code a > 0} rows. */
@@ -610,7 +625,20 @@ public final class CostModel {
      * in the inference at the link's bandwidth ({@link LinkProfile#bandwidthBytesPerSecond()}, not the halo
      * bandwidth: a link carries no more than that however the halos fall into stages).
      */
-    record StageHalos(double[][] paced, double[][] pacedQueued, int[][] exchanges, double linkSeconds) {
+    record StageHalos(double[][] paced, double[][] pacedQueued, int[][] exchanges, double linkSeconds,
+                      PlanCompute compute) {
+    }
+
+    /**
+     * One plan's compute per stage and device from the FLOPs of the rows it computes at each layer
+     * ({@link PlanTransfers#splitFlops}), in seconds: {@code all} the stage's layers ({@code cp a} of the even
+     * split), {@code late} those after the halos are taken in ({@code cpLate a}), {@code lateQueued} those after the
+     * halos it queues behind ({@code cpQueue a}). Downsampling floors a band's boundaries at every map, so a device's
+     * share of a deep map's rows can be far from its share of the input's: the first 111 of GoogLeNet's 224 input rows
+     * own 3 of the 7 rows of its last maps, 6 of 14 and 13 of 28 before them, 43-46 % of the deep layers' work for
+     * 49.6 % of the input.
+     */
+    record PlanCompute(double[][] all, double[][] late, double[][] lateQueued) {
     }
 
     /** Distinct plans whose halos are kept; the planner's checks revisit a few dozen. */
@@ -718,7 +746,42 @@ public final class CostModel {
                 pacedQueued[s][i] = pq; // at least p: the same links carry at least the same bytes
             }
         }
-        return new StageHalos(paced, pacedQueued, exchanges, linkSeconds);
+        return new StageHalos(paced, pacedQueued, exchanges, linkSeconds, planCompute(rows, src.transfers()));
+    }
+
+    /** {@link PlanCompute} of a split of the input rows. */
+    private PlanCompute planCompute(int[] rows, PlanTransfers transfers) {
+        long[][] flops = transfers.splitFlops(rows);
+        List<LayerCostTable.Layer> layers = table.layers();
+        int nl = layers.size();
+        // a layer the geometry does not split by rows (none in the zoo) keeps the even split's proportion
+        boolean[] exact = new boolean[nl];
+        for (int l = 0; l < nl; l++) {
+            for (int i = 0; i < n && !exact[l]; i++) {
+                exact[l] = flops[i][l] > 0;
+            }
+            exact[l] |= layers.get(l).flops() == 0;
+        }
+        int ns = stageNames.length;
+        double[][] all = new double[ns][n], late = new double[ns][n], lateQueued = new double[ns][n];
+        double[] upTo = new double[nl + 1]; // seconds of the layers before each table index
+        for (int i = 0; i < n; i++) {
+            DeviceProfile d = devices.get(i);
+            for (int l = 0; l < nl; l++) {
+                LayerCostTable.Layer layer = layers.get(l);
+                double f = exact[l] ? flops[i][l] : (double) layer.flops() * rows[i] / h;
+                upTo[l + 1] = upTo[l] + f / d.rate(layer.type());
+            }
+            for (int s = 0; s < ns; s++) {
+                int first = stageFirst[s];
+                double sec = upTo[stageEnd[s]] - upTo[first];
+                double rest = Math.max(0, sec - (upTo[first + 1] - upTo[first]));
+                all[s][i] = sec;
+                late[s][i] = rest - (upTo[first] - upTo[stageSendAt[s]]);
+                lateQueued[s][i] = late[s][i] - (upTo[stageSendAt[s]] - upTo[queueFrom[s]]);
+            }
+        }
+        return new PlanCompute(all, late, lateQueued);
     }
 
     /**
@@ -756,12 +819,14 @@ public final class CostModel {
     }
 
     /**
-     * {@link #stageSeconds(int, int, double, int, double)} with the plan's own halos: {@code k} exchanges,
-     * {@code x + max(cp a, (cpRest - hide) a + paced + k boundary)} for {@code k >= 1}, and the queued term alike.
+     * {@link #stageSeconds(int, int, double, int, double)} with the plan's own halos and compute: {@code k} exchanges,
+     * {@code x + max(all, late + paced + k boundary)} for {@code k >= 1} ({@link PlanCompute}), and the queued term
+     * alike.
      */
-    double stageSeconds(int s, int i, double a, StageHalos hx) {
-        return stageSeconds(s, i, a, hx.exchanges[s][i], devices.get(i).link().latencySeconds(), hx.paced[s][i],
-                hx.pacedQueued[s][i]);
+    double stageSeconds(int s, int i, StageHalos hx) {
+        PlanCompute c = hx.compute();
+        return stageSeconds(s, i, c.all()[s][i], c.late()[s][i], c.lateQueued()[s][i], hx.exchanges[s][i],
+                devices.get(i).link().latencySeconds(), hx.paced[s][i], hx.pacedQueued[s][i]);
     }
 
     /** {@link #haloSeconds(int, int, int, double)} with the plan's own halos. */
@@ -790,13 +855,13 @@ public final class CostModel {
         for (int s = 0; s < ns; s++) {
             double m = 0;
             for (int i = 0; i < n; i++) {
-                comp[s][i] = cp[s][i] * a[i];
+                comp[s][i] = hx == null ? cp[s][i] * a[i] : hx.compute().all()[s][i];
                 if (hx == null) {
                     tx[s][i] = haloSeconds(s, i, sides[i], sp[i]);
                     m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], sides[i], sp[i]) : 0);
                 } else {
                     tx[s][i] = haloSeconds(s, i, hx);
-                    m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, a[i], hx) : 0);
+                    m = Math.max(m, a[i] > 0 ? stageSeconds(s, i, hx) : 0);
                 }
                 busyCp[i] += comp[s][i];
                 busyTx[i] += tx[s][i];

@@ -126,7 +126,8 @@ class RandomGraphProperties {
 
     /**
      * The transfers of plans that share their device count, sync and head split, each device's bands kept by its
-     * rows, are exactly the full geometry's, and so are the halos {@link PlanTransfers#forEachHalo} hands out: for a
+     * rows, are exactly the full geometry's, and so are the halos {@link PlanTransfers#forEachHalo} hands out and each
+     * device's FLOPs at the split nodes ({@link PlanTransfers#splitFlops}): for a
      * plan, for plans that move one boundary (the bands of the devices it leaves alone come from the cache), and for
      * another tail.
      */
@@ -169,6 +170,15 @@ class RandomGraphProperties {
                 pt.forEachHalo(p.rows(), (node, from, to, rowStart, rowEnd, bytes) -> halos.add(new Transfer(0,
                         Transfer.Kind.HALO, g.nodes().get(node).output(), node, from, to, rowStart, rowEnd, bytes)));
                 assertThat(halos).as("halos of rows %s on %s", p, g.summary()).isEqualTo(expected);
+                Geometry geo = Geometry.of(g, p);
+                long[][] flops = pt.splitFlops(p.rows());
+                for (int i = 0; i < g.nodes().size(); i++) {
+                    for (int d = 0; d < devices; d++) {
+                        long want = geo.role(i) == Geometry.Role.SPLIT ? geo.predicted().flops(d, i) : 0;
+                        assertThat(flops[d][i]).as("FLOPs of device %d at node %d of %s on %s", d, i, p, g.summary())
+                                .isEqualTo(want);
+                    }
+                }
             }
         }
     }

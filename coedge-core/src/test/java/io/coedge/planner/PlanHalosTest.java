@@ -7,13 +7,16 @@ import io.coedge.graph.Graph;
 import io.coedge.graph.GraphBuilder;
 import io.coedge.ops.Conv;
 import io.coedge.ops.Unary;
+import io.coedge.partition.Geometry;
+import io.coedge.partition.Plan;
+import io.coedge.partition.Sync;
 import io.coedge.zoo.ModelZoo;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A cost model built from a graph charges each plan the halo bytes its band boundaries cause. */
+/** A cost model built from a graph charges each plan the halo bytes its band boundaries cause, and the rows it computes. */
 class PlanHalosTest {
     private static final double BANDWIDTH = 1e6;
     private static final double EXCHANGE = 0.002;
@@ -86,6 +89,30 @@ class PlanHalosTest {
                 EXCHANGE + ROW_BYTES / 2 / BANDWIDTH}, within(1e-12));
         // and a's transmit power for it
         assertThat(q.deviceEnergy()[0]).isGreaterThan(p.deviceEnergy()[0]);
+    }
+
+    @Test
+    void aDeviceIsChargedTheRowsItComputesAtEachMapNotItsShareOfTheInputRows() {
+        Graph g = chain(2, 2);
+        CostModel byPlan = new CostModel(g, cluster());
+        CostModel even = new CostModel(LayerCostTable.fromGraph(g), cluster());
+        int[] rows = {5, 11};
+        Prediction p = byPlan.predict(rows);
+        Prediction q = even.predict(rows);
+        Geometry geo = Geometry.of(g, new Plan(0, byPlan.deviceNames(), rows, Sync.every(), "a"));
+        // a's 5 of 16 input rows own rows [0, 2) of conv0's 8 output rows and [0, 1) of conv1's 4: a quarter of each
+        assertThat(geo.computedRows(0, 0).size()).isEqualTo(2);
+        assertThat(geo.computedRows(2, 0).size()).isEqualTo(1);
+        for (int d = 0; d < 2; d++) {
+            double rate = d == 0 ? 1e8 : 1e9;
+            // stage 0: conv0 and its relu; stage 1: conv1
+            assertThat(p.computeSeconds()[0][d]).isCloseTo(
+                    (geo.predicted().flops(d, 0) + geo.predicted().flops(d, 1)) / rate, within(1e-15));
+            assertThat(p.computeSeconds()[1][d]).isCloseTo(geo.predicted().flops(d, 2) / rate, within(1e-15));
+        }
+        // the even split's model charges a 5/16 of conv1, b 11/16
+        assertThat(q.computeSeconds()[1][0]).isCloseTo(5.0 / 16 * g.flops(g.nodes().get(2)) / 1e8, within(1e-15));
+        assertThat(p.computeSeconds()[1][0]).isCloseTo(q.computeSeconds()[1][0] * 4 / 5, within(1e-15));
     }
 
     @Test
