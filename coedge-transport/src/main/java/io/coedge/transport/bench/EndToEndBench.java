@@ -25,7 +25,11 @@ import java.util.Locale;
  * transfers (scatter and halos).
  *
  * <p>Run: {@code java -Dcoedge.threads=1 -cp ... io.coedge.transport.bench.EndToEndBench [--models vgg16,resnet18]
- * [--repeat 5] [--cpu] [--pin] [--no-head-split] [--sync every|fused:K] [--worker-jvm "FLAGS"] [--nice-others N]}.
+ * [--repeat 5] [--cpu] [--pin] [--freeze-idle] [--no-head-split] [--sync every|fused:K] [--worker-jvm "FLAGS"]
+ * [--nice-others N]}. {@code --freeze-idle} stops the worker processes that take no part in an inference
+ * ({@code SIGSTOP}) and continues them before their own configuration's ({@code SIGCONT}): a worker keeps one plan, so
+ * the bench keeps a third worker process for the one-worker configuration, which otherwise polls for requests on the
+ * cores the two split workers compute on.
  * {@code --nice-others N} gives every thread of the four processes but the devices' compute threads and the initiator's
  * main thread the nice value N after the warm-up (Linux {@code renice}): what the cores' other users cost the devices. {@code --worker-jvm} adds JVM
  * options (space-separated) to all three workers, after the defaults, so a later flag overrides a default. {@code --pin} holds each worker that
@@ -57,6 +61,7 @@ public final class EndToEndBench {
         boolean cpu = false;
         boolean headSplit = true;
         boolean pin = false;
+        boolean freezeIdle = false;
         int niceOthers = 0;
         Sync sync = Sync.every();
         List<String> workerJvm = List.of();
@@ -68,6 +73,10 @@ public final class EndToEndBench {
                 }
                 case "--pin" -> {
                     pin = true;
+                    i--;
+                }
+                case "--freeze-idle" -> {
+                    freezeIdle = true;
                     i--;
                 }
                 case "--no-head-split" -> {
@@ -98,79 +107,91 @@ public final class EndToEndBench {
         try (LocalWorkers workers = LocalWorkers.start(3, null, flags);
                 CoEdgeCluster cluster = CoEdgeCluster.connect(workers.clusterConfig());
                 Arena arena = Arena.ofConfined()) {
-            Pinning pinning = pin ? new Pinning(workers.process(0).pid(), workers.process(1).pid(),
-                    workers.process(2).pid()) : null;
-            for (String model : models) {
-                Graph g = ModelZoo.build(model);
-                int h = g.inputs().get(0).shape()[2];
-                Tensor in = Tensor.gaussian(arena, 1, g.inputs().get(0).shape());
-                // Both split the head (VGG's first FC layer) across the devices with rows: one worker computes all
-                // of it, as the initiator would; two share it.
-                Plan one = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "worker1"), new int[] {0, h}, Sync.every())
-                        .withTail(CoEdgeCluster.LOCAL_DEVICE).withHeadSplit(headSplit);
-                // Separate workers for the two configurations, so neither re-plans (and re-prepares kernels) per run.
-                Plan two = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "worker2", "worker3"),
-                        new int[] {0, h / 2, h - h / 2}, sync).withTail(CoEdgeCluster.LOCAL_DEVICE)
-                        .withHeadSplit(headSplit);
-                try (PartitionedSession s1 = cluster.deploy(ModelSpec.zoo(model, 0), one);
-                        PartitionedSession s2 = cluster.deploy(ModelSpec.zoo(model, 0), two)) {
-                    List<Long> pids = new ArrayList<>(List.of(ProcessHandle.current().pid()));
-                    List<String> names = new ArrayList<>(List.of("initiator"));
-                    for (int w = 0; w < 3; w++) {
-                        pids.add(workers.process(w).pid());
-                        names.add(workers.names().get(w));
-                    }
-                    warmUp(s1, s2, arena, in, pids, names, pinning);
-                    if (niceOthers > 0) {
-                        System.out.printf(Locale.ROOT, "  reniced to %d: %d threads%n", niceOthers,
-                                niceOthers(pids, niceOthers));
-                    }
-                    long[] t1 = new long[repeat];
-                    long[] t2 = new long[repeat];
-                    List<java.util.Map<String, Long>> opsBefore = computeByOp(cluster);
-                    long[] waitBefore = waits(cluster);
-                    long[] computeBefore = computes(cluster);
-                    ThreadCpu cpu1 = new ThreadCpu();
-                    ThreadCpu cpu2 = new ThreadCpu();
-                    long[] tail2 = new long[repeat];
-                    for (int r = 0; r < repeat; r++) {
-                        var before = cpu ? ThreadCpu.snapshot(pids, names) : null;
-                        pin(pinning, 1);
-                        t1[r] = time(s1, arena, in);
-                        var middle = cpu ? ThreadCpu.snapshot(pids, names) : null;
-                        pin(pinning, 2);
-                        t2[r] = time(s2, arena, in);
-                        tail2[r] = localComputeNs(s2);
-                        if (cpu) {
-                            cpu1.add(before, middle);
-                            cpu2.add(middle, ThreadCpu.snapshot(pids, names));
-                        }
-                    }
-                    List<java.util.Map<String, Long>> opsAfter = computeByOp(cluster);
-                    long[] waitAfter = waits(cluster);
-                    long[] computeAfter = computes(cluster);
-                    double wait = 0;
-                    double busy = 0;
-                    for (int i = 1; i < waitAfter.length; i++) { // worker2 and worker3: the split configuration
-                        wait += waitAfter[i] - waitBefore[i];
-                        busy += waitAfter[i] - waitBefore[i] + computeAfter[i] - computeBefore[i];
-                    }
-                    double m1 = median(t1) / 1e6;
-                    double m2 = median(t2) / 1e6;
-                    System.out.printf(Locale.ROOT, "%-10s %14.1f %14.1f %8.2fx %15.1f%%%n", model, m1, m2, m1 / m2,
-                            busy > 0 ? 100 * wait / busy : 0);
+            Pinning pinning = pin || freezeIdle ? new Pinning(workers.process(0).pid(), workers.process(1).pid(),
+                    workers.process(2).pid(), pin, freezeIdle) : null;
+            try {
+                run(models, cluster, workers, arena, pinning, headSplit, sync, niceOthers, repeat, cpu);
+            } finally {
+                if (pinning != null) {
+                    pinning.thaw(); // a stopped worker would not see the SIGTERM that stops it
+                }
+            }
+        }
+    }
+
+    private static void run(List<String> models, CoEdgeCluster cluster, LocalWorkers workers, Arena arena,
+                            Pinning pinning, boolean headSplit, Sync sync, int niceOthers, int repeat, boolean cpu)
+            throws Exception {
+        for (String model : models) {
+            Graph g = ModelZoo.build(model);
+            int h = g.inputs().get(0).shape()[2];
+            Tensor in = Tensor.gaussian(arena, 1, g.inputs().get(0).shape());
+            // Both split the head (VGG's first FC layer) across the devices with rows: one worker computes all
+            // of it, as the initiator would; two share it.
+            Plan one = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "worker1"), new int[] {0, h}, Sync.every())
+                    .withTail(CoEdgeCluster.LOCAL_DEVICE).withHeadSplit(headSplit);
+            // Separate workers for the two configurations, so neither re-plans (and re-prepares kernels) per run.
+            Plan two = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "worker2", "worker3"),
+                    new int[] {0, h / 2, h - h / 2}, sync).withTail(CoEdgeCluster.LOCAL_DEVICE)
+                    .withHeadSplit(headSplit);
+            try (PartitionedSession s1 = cluster.deploy(ModelSpec.zoo(model, 0), one);
+                    PartitionedSession s2 = cluster.deploy(ModelSpec.zoo(model, 0), two)) {
+                List<Long> pids = new ArrayList<>(List.of(ProcessHandle.current().pid()));
+                List<String> names = new ArrayList<>(List.of("initiator"));
+                for (int w = 0; w < 3; w++) {
+                    pids.add(workers.process(w).pid());
+                    names.add(workers.names().get(w));
+                }
+                warmUp(s1, s2, arena, in, pids, names, pinning);
+                if (niceOthers > 0) {
+                    System.out.printf(Locale.ROOT, "  reniced to %d: %d threads%n", niceOthers,
+                            niceOthers(pids, niceOthers));
+                }
+                long[] t1 = new long[repeat];
+                long[] t2 = new long[repeat];
+                List<java.util.Map<String, Long>> opsBefore = computeByOp(cluster);
+                long[] waitBefore = waits(cluster);
+                long[] computeBefore = computes(cluster);
+                ThreadCpu cpu1 = new ThreadCpu();
+                ThreadCpu cpu2 = new ThreadCpu();
+                long[] tail2 = new long[repeat];
+                for (int r = 0; r < repeat; r++) {
+                    var before = cpu ? ThreadCpu.snapshot(pids, names) : null;
+                    pin(pinning, 1);
+                    t1[r] = time(s1, arena, in);
+                    var middle = cpu ? ThreadCpu.snapshot(pids, names) : null;
+                    pin(pinning, 2);
+                    t2[r] = time(s2, arena, in);
+                    tail2[r] = localComputeNs(s2);
                     if (cpu) {
-                        System.out.print(cpu1.table(model + ", 1 worker (worker1)"));
-                        System.out.print(cpu2.table(model + ", 2 workers (worker2, worker3)"));
-                        System.out.print(opTable(opsBefore, opsAfter, workers.names(), repeat));
-                        System.out.printf(Locale.ROOT, "  initiator's layers (tail), 2 workers: %.1f ms (median)%n",
-                                median(tail2) / 1e6);
-                        // on a machine others use, the fastest run of each shows what the configuration can do
-                        double f1 = Arrays.stream(t1).min().orElse(0) / 1e6;
-                        double f2 = Arrays.stream(t2).min().orElse(0) / 1e6;
-                        System.out.printf(Locale.ROOT, "  fastest run: 1 worker %.1f ms, 2 workers %.1f ms, %.2fx%n", f1, f2,
-                                f1 / f2);
+                        cpu1.add(before, middle);
+                        cpu2.add(middle, ThreadCpu.snapshot(pids, names));
                     }
+                }
+                List<java.util.Map<String, Long>> opsAfter = computeByOp(cluster);
+                long[] waitAfter = waits(cluster);
+                long[] computeAfter = computes(cluster);
+                double wait = 0;
+                double busy = 0;
+                for (int i = 1; i < waitAfter.length; i++) { // worker2 and worker3: the split configuration
+                    wait += waitAfter[i] - waitBefore[i];
+                    busy += waitAfter[i] - waitBefore[i] + computeAfter[i] - computeBefore[i];
+                }
+                double m1 = median(t1) / 1e6;
+                double m2 = median(t2) / 1e6;
+                System.out.printf(Locale.ROOT, "%-10s %14.1f %14.1f %8.2fx %15.1f%%%n", model, m1, m2, m1 / m2,
+                        busy > 0 ? 100 * wait / busy : 0);
+                if (cpu) {
+                    System.out.print(cpu1.table(model + ", 1 worker (worker1)"));
+                    System.out.print(cpu2.table(model + ", 2 workers (worker2, worker3)"));
+                    System.out.print(opTable(opsBefore, opsAfter, workers.names(), repeat));
+                    System.out.printf(Locale.ROOT, "  initiator's layers (tail), 2 workers: %.1f ms (median)%n",
+                            median(tail2) / 1e6);
+                    // on a machine others use, the fastest run of each shows what the configuration can do
+                    double f1 = Arrays.stream(t1).min().orElse(0) / 1e6;
+                    double f2 = Arrays.stream(t2).min().orElse(0) / 1e6;
+                    System.out.printf(Locale.ROOT, "  fastest run: 1 worker %.1f ms, 2 workers %.1f ms, %.2fx%n", f1, f2,
+                            f1 / f2);
                 }
             }
         }
@@ -216,23 +237,64 @@ public final class EndToEndBench {
     }
 
     /**
-     * {@code --pin}: before each inference, the workers that compute in it get a core each (the one worker CPU 0;
-     * the two split workers CPU 0 and CPU 1) and the idle ones every core, so that neither configuration's idle
-     * workers are held on a computing worker's core. Linux {@code taskset}, all threads of the process.
+     * Before each inference: {@code --pin} gives the workers that compute in it a core each (the one worker CPU 0; the
+     * two split workers CPU 0 and CPU 1) and the idle ones every core, so that neither configuration's idle workers are
+     * held on a computing worker's core (Linux {@code taskset}, all threads of the process); {@code --freeze-idle}
+     * stops the idle ones and continues the others ({@code kill -STOP}, {@code -CONT}).
      */
-    private record Pinning(long worker1, long worker2, long worker3) {
+    private record Pinning(long worker1, long worker2, long worker3, boolean pin, boolean freeze) {
         void apply(int configuration) {
             String all = "0-" + (Runtime.getRuntime().availableProcessors() - 1);
             String second = Runtime.getRuntime().availableProcessors() > 1 ? "1" : "0";
             if (configuration == 1) {
-                pinProcess(worker2, all);
-                pinProcess(worker3, all);
-                pinProcess(worker1, "0");
+                if (freeze) {
+                    signal("CONT", worker1);
+                    signal("STOP", worker2, worker3);
+                }
+                if (pin) {
+                    pinProcess(worker2, all);
+                    pinProcess(worker3, all);
+                    pinProcess(worker1, "0");
+                }
             } else {
-                pinProcess(worker1, all);
-                pinProcess(worker2, "0");
-                pinProcess(worker3, second);
+                if (freeze) {
+                    signal("CONT", worker2, worker3);
+                    signal("STOP", worker1);
+                }
+                if (pin) {
+                    pinProcess(worker1, all);
+                    pinProcess(worker2, "0");
+                    pinProcess(worker3, second);
+                }
             }
+        }
+
+        /** Continues every worker: a stopped one would not see the SIGTERM that ends it. */
+        void thaw() {
+            if (freeze) {
+                signal("CONT", worker1, worker2, worker3);
+            }
+        }
+    }
+
+    /** Sends signal {@code name} to the processes (Linux {@code kill}). */
+    private static void signal(String name, long... pids) {
+        List<String> cmd = new ArrayList<>(List.of("kill", "-" + name));
+        for (long pid : pids) {
+            cmd.add(Long.toString(pid));
+        }
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("could not send SIG" + name + " to " + cmd.subList(2, cmd.size()) + ": "
+                        + out.trim());
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("--freeze-idle needs kill: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling workers", e);
         }
     }
 
