@@ -65,7 +65,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * other device its input rows and later receives its last maps over the pair link (smaller bandwidth,
  * larger latency); every device has a link of its own, so these transfers run at the same time and the
  * slowest one counts. Each other device that takes part adds its link's fixed per-request cost
- * ({@link LinkProfile#requestSeconds()}) to its scatter. A link with a burst ({@link LinkProfile#burstBytes()},
+ * ({@link LinkProfile#requestSeconds()}) to its scatter. The initiator's own per-request cost is what each worker
+ * beyond the first adds to its time, {@code w_0 (k - 1)} for {@code k} workers taking part: it sends their requests and
+ * bands and takes their results in one after another, on its own CPU (the first worker's share is in that worker's
+ * figures, as a split between the initiator and one worker measures them); charged with the scatter. A link with a burst ({@link LinkProfile#burstBytes()},
  * a token bucket) carries the first {@code burst} bytes of a scatter and of a gather at line speed: the link
  * sat idle through the layers since the last one and its bucket is full, so each is charged
  * {@code max(0, bytes - burst) / bandwidth}, a convex piecewise-linear term in {@code a_i}. The initiator
@@ -130,6 +133,7 @@ public final class CostModel {
     final double[] credit;      // seconds of pacing the link's burst saves a scatter and a gather each
     final double[] sgLat;       // scatter+gather fixed seconds (with the request cost), 0 for the initiator
     final double[] request;     // the fixed per-request part of sgLat
+    final double extraWorker;   // the initiator's seconds per worker taking part beyond the first
     final double tail;
     final double[] idleW, dcpW, dtxW;
     final double[] memRow, memFixedWhenRows, memHalo, memBudget;
@@ -283,6 +287,7 @@ public final class CostModel {
         credit = new double[n];
         sgLat = new double[n];
         request = new double[n];
+        extraWorker = devices.get(init).link().requestSeconds();
         for (int i = 0; i < n; i++) {
             if (i == init) {
                 continue;
@@ -381,7 +386,8 @@ public final class CostModel {
      * burst; plus one link latency of its own link when it receives anything (the device's own time), the
      * halos' bytes of a row-split node overlapping its compute ({@code max}) and every other transfer
      * preceding it ({@code +}); {@code T = sum over nodes of the max over devices}, plus the largest fixed per-request
-     * cost among the other devices that take part (requests go out together). Energy as in {@link #predict(int[])}, from the
+     * cost among the other devices that take part (requests go out together) and the initiator's cost of the workers
+     * beyond the first ({@link #extraWorkerSeconds(int)}). Energy as in {@link #predict(int[])}, from the
      * same per-device busy times. Devices are matched to the plan by position; the plan's tail device
      * should be the initiator for the two predictions to be comparable.
      *
@@ -452,12 +458,16 @@ public final class CostModel {
             latency += mx;
         }
         double req = 0;
+        int workers = 0;
         for (int i = 0; i < n; i++) {
             if (on[i] && i != init) {
                 req = Math.max(req, request[i]);
+                workers++;
             }
         }
-        latency += req;
+        double coordination = extraWorkerSeconds(workers);
+        latency += req + coordination;
+        busyCp[init] += coordination;
         double energy = 0;
         for (int i = 0; i < n; i++) {
             if (on[i]) {
@@ -564,6 +574,14 @@ public final class CostModel {
             bound = Math.max(bound, lateQueued + pacedQueued + k * cbSide[s][i]);
         }
         return x + Math.max(c, bound);
+    }
+
+    /**
+     * The initiator's own time for {@code workers} other devices taking part: its per-request cost for each one beyond
+     * the first.
+     */
+    double extraWorkerSeconds(int workers) {
+        return workers > 1 ? extraWorker * (workers - 1) : 0;
     }
 
     /** Scatter plus gather seconds of device {@code i != initiator} owning {@code a > 0} rows. */
@@ -878,8 +896,10 @@ public final class CostModel {
         // every worker has its own link: the scatters run at the same time, and so do the gathers
         double scatter = 0, gather = 0;
         double[] sg = new double[n];
+        int workers = 0;
         for (int i = 0; i < n; i++) {
             if (i != init && a[i] > 0) {
+                workers++;
                 sg[i] = scatterGatherSeconds(i, a[i]);
                 if (sg[i] > scatter + gather) {
                     scatter = scatterPacing(i, a[i])
@@ -888,6 +908,8 @@ public final class CostModel {
                 }
             }
         }
+        double coordination = extraWorkerSeconds(workers);
+        scatter += coordination;
         double latency = sumStages + scatter + gather + tail;
         double[] energy = new double[n];
         double[] mem = new double[n];
@@ -903,7 +925,7 @@ public final class CostModel {
                 e += dtxW[i] * sg[i];
                 energy[init] += dtxW[init] * sg[i];
             } else {
-                e += dcpW[i] * tail;
+                e += dcpW[i] * (tail + coordination);
             }
             energy[i] += e;
             mem[i] = (a[i] > 0 ? memFixedWhenRows[i] + memRow[i] * a[i] + (split ? memHalo[i] : 0) : 0)

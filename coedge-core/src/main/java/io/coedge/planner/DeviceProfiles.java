@@ -23,7 +23,8 @@ import java.util.Set;
  * <pre>
  * link.bandwidth: 100 Mbit/s     # optional default link for every device
  * link.latency: 1 ms
- * link.request: 0 ms             # optional fixed cost per request per device (control, wake-up)
+ * link.request: 0 ms             # optional fixed cost per request per device (control, wake-up); the
+ *                                # initiator's: its cost of each worker beyond the first
  * link.burst: 0 KB               # optional bytes a shaped link passes at line speed after idling (tbf burst)
  * link.halo-bandwidth: 60 Mbit/s # optional rate halos are charged at (default: link.bandwidth; see LinkProfile)
  * initiator: cam                 # optional; default: the first device

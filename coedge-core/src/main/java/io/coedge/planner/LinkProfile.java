@@ -14,7 +14,10 @@ package io.coedge.planner;
  *
  * <p>The request cost is what a device adds to every inference it takes part in whatever its share:
  * receiving the request and its plan version, waking its compute thread, reporting back. It is measured
- * over the transport ({@code coedge profile --link}, the evaluation's probe); 0 when not known.
+ * over the transport ({@code coedge profile --link}, the evaluation's probe); 0 when not known. The initiator's is
+ * what each worker beyond the first adds to the initiator's own time (it sends the workers' requests and bands and
+ * takes their results in one after another); the evaluation fits it on a split between the initiator and two
+ * workers.
  *
  * <p>The halo bandwidth is the rate the cost model charges halos at, the link's bandwidth unless measured
  * otherwise. The model charges each stage's halos on their own; a model with many small halos in quick
@@ -25,7 +28,8 @@ package io.coedge.planner;
  *
  * @param bandwidthBytesPerSecond     sustained payload bandwidth, bytes/s
  * @param latencySeconds              one-way latency of one message, seconds
- * @param requestSeconds              fixed seconds one request costs the device beyond its messages' bytes
+ * @param requestSeconds              fixed seconds one request costs the device beyond its messages' bytes (the
+ *                                    initiator's: per worker beyond the first)
  * @param burstBytes                  bytes the link passes at line speed after an idle spell (token bucket depth)
  * @param haloBandwidthBytesPerSecond the rate the cost model charges halos at, bytes/s
  */

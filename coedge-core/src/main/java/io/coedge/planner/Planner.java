@@ -51,7 +51,9 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  *                               with a burst, U &gt;= r_ik a_i + q_ik z_i for its four pieces k (the convex
  *                               max(0, scatter - burst) + max(0, gather - burst) + q_i, see
  *                               {@link CostModel}), and v_i &gt;= the same for the energy term below
- *   L    = sum_s T_s + U + tail  &lt;= D
+ *   X    &gt;= 0                  the initiator's cost of the workers beyond the first ({@code w_o} its
+ *                               per-request cost, see {@link CostModel}): X &gt;= w_o (sum_{i != o} z_i - 1)
+ *   L    = sum_s T_s + U + X + tail  &lt;= D
  *   sum a_i = H
  *   memory: W z_i + m a_i + h_max g_i &lt;= M_i
  * </pre>
@@ -62,7 +64,7 @@ import org.ojalgo.optimisation.integer.IntegerStrategy;
  * <pre>
  *   P_idle_o L + sum_{i != o} P_idle_i w_i + sum_i [ (P_cp_i - P_idle_i) sum_s c_si a_i
  *                                                    + (P_tx_i - P_idle_i) sum_s (x_si g_i + y_s p_i) ]
- *   + sum_{i != o} (P_tx_i - P_idle_i + P_tx_o - P_idle_o)(r_i a_i + q_i z_i, or v_i) + (P_cp_o - P_idle_o) tail
+ *   + sum_{i != o} (P_tx_i - P_idle_i + P_tx_o - P_idle_o)(r_i a_i + q_i z_i, or v_i) + (P_cp_o - P_idle_o) (tail + X)
  * </pre>
  * where {@code w_i = z_i L} (idle energy is paid only by devices that take part) is linearised with the
  * deadline as big-M: {@code w_i >= L - D (1 - z_i)}, {@code w_i >= 0}; since {@code L <= D} this is exact
@@ -773,11 +775,13 @@ public final class Planner {
         double sg = 0;
         double idle = m.idleW[init];
         double excess = 0;
+        int workers = 0;
         for (int i = 0; i < n; i++) {
             if (rows[i] == 0) {
                 continue;
             }
             if (i != init) {
+                workers++;
                 double t = m.scatterGatherSeconds(i, rows[i]);
                 sg = Math.max(sg, t);
                 energyVar += (m.dtxW[i] + m.dtxW[init]) * t;
@@ -789,8 +793,9 @@ public final class Planner {
         if (m.memBudget[init] < 0) {
             excess -= m.memBudget[init];
         }
-        double latency = sumStages + sg + m.tail;
-        double energy = idle * latency + energyVar + m.dcpW[init] * m.tail;
+        double coordination = m.extraWorkerSeconds(workers);
+        double latency = sumStages + sg + coordination + m.tail;
+        double energy = idle * latency + energyVar + m.dcpW[init] * (m.tail + coordination);
         return new double[] {latency, energy, excess};
     }
 
@@ -1030,6 +1035,26 @@ public final class Planner {
             lVar.put(t[s], 1.0);
         }
         lVar.put(u, 1.0);
+        // X >= w_0 (sum of z_i over the workers - 1), X >= 0: the initiator's cost of the workers beyond the first
+        Variable coordination = null;
+        if (m.extraWorker > 0) {
+            if (fixed != null) {
+                int workers = 0;
+                for (int i = 0; i < n; i++) {
+                    workers += fixed[i] && i != init ? 1 : 0;
+                }
+                lConst += K * m.extraWorkerSeconds(workers);
+            } else {
+                coordination = model.addVariable("X").lower(0);
+                Expression e = model.addExpression("coordination").lower(-K * m.extraWorker).add(coordination, 1);
+                for (int i = 0; i < n; i++) {
+                    if (i != init) {
+                        e.add(z[i], -K * m.extraWorker);
+                    }
+                }
+                lVar.put(coordination, 1.0);
+            }
+        }
         if (bounded) {
             Expression dl = model.addExpression("deadline").upper(deadline - lConst);
             lVar.forEach(dl::add);
@@ -1070,6 +1095,9 @@ public final class Planner {
                     e.add(z[i], -deadline);
                     w.merge(wi, m.idleW[i], Double::sum);
                 }
+            }
+            if (coordination != null) {
+                w.merge(coordination, m.dcpW[init], Double::sum); // the initiator is busy with it
             }
             for (int i = 0; i < n; i++) {
                 double cpSum = 0, latSum = 0, sideSum = 0;

@@ -10,6 +10,10 @@ package io.coedge.planner;
  * @param stageSeconds    {@code T_s = max_i (compute + transfer)} per stage
  * @param computeSeconds  {@code t_cp(i, s)}
  * @param transferSeconds {@code t_tx(i, s)} (halo receive)
+ * @param scatterSeconds  the slowest worker's scatter with its request cost, plus the initiator's cost of the workers
+ *                        beyond the first ({@link LinkProfile#requestSeconds()} of the initiator)
+ * @param gatherSeconds   that worker's gather
+ * @param tailSeconds     the initiator's tail
  * @param deviceEnergy    joules per device
  * @param deviceMemory    bytes each device needs
  * @param memoryOk        every device within its budget

@@ -9,6 +9,7 @@ import io.coedge.partition.Geometry;
 import io.coedge.partition.Plan;
 import io.coedge.partition.Sync;
 import io.coedge.zoo.ModelZoo;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -263,10 +264,58 @@ class CostModelTest {
                 .isCloseTo(plain.predict(new int[] {6, 4}).scatterSeconds() + 0.25, within(1e-12));
         assertThat(costly.predict(new int[] {10, 0}).latencySeconds())
                 .isEqualTo(plain.predict(new int[] {10, 0}).latencySeconds());
-        // the initiator's own request cost is not a transfer: it never counts
+        // the initiator's own request cost is what each worker beyond the first costs it: with one, nothing
         CostModel initiatorCost = twoDevices(slowRequests, link);
         assertThat(initiatorCost.predict(new int[] {10, 0}).latencySeconds())
                 .isEqualTo(plain.predict(new int[] {10, 0}).latencySeconds());
+        assertThat(initiatorCost.predict(new int[] {6, 4}).latencySeconds())
+                .isEqualTo(plain.predict(new int[] {6, 4}).latencySeconds());
+    }
+
+    private static CostModel fourDevices(LinkProfile initiatorLink) {
+        LinkProfile link = new LinkProfile(1e6, 0.001);
+        return new CostModel(table(), new DeviceProfiles.Cluster(List.of(device("a", 1e9, 2, 6, 3, initiatorLink),
+                device("b", 1e9, 1, 4, 2, link), device("c", 1e9, 1, 4, 2, link), device("d", 1e9, 1, 4, 2, link)), null));
+    }
+
+    @Test
+    void theInitiatorsRequestCostIsPaidForEachWorkerBeyondTheFirst() {
+        LinkProfile link = new LinkProfile(1e6, 0.001);
+        CostModel plain = fourDevices(link);
+        CostModel costly = fourDevices(link.withRequestSeconds(0.25));
+        int[][] splits = {{10, 0, 0, 0}, {6, 4, 0, 0}, {2, 4, 4, 0}, {1, 3, 3, 3}, {0, 0, 5, 5}};
+        double[] extra = {0, 0, 0.25, 0.5, 0.25};
+        for (int k = 0; k < splits.length; k++) {
+            Prediction p = plain.predict(splits[k]);
+            Prediction q = costly.predict(splits[k]);
+            assertThat(q.latencySeconds()).as("rows %s", Arrays.toString(splits[k]))
+                    .isCloseTo(p.latencySeconds() + extra[k], within(1e-12));
+            assertThat(q.scatterSeconds()).isCloseTo(p.scatterSeconds() + extra[k], within(1e-12));
+            // the initiator computes it (6 - 2 W over idle) and idles through it (2 W), as does every worker taking part (1 W)
+            int workers = 0;
+            for (int i = 1; i < 4; i++) {
+                workers += splits[k][i] > 0 ? 1 : 0;
+            }
+            assertThat(q.energyJoules()).isCloseTo(p.energyJoules() + extra[k] * (4 + 2 + workers), within(1e-9));
+        }
+    }
+
+    @Test
+    void thePlannerLeavesOutAWorkerWhoseCostAtTheInitiatorOutweighsItsHelp() {
+        LinkProfile fast = new LinkProfile(1e12, 0);
+        // four devices as fast as each other: each worker beyond the first costs the initiator more than it saves
+        Planner costly = new Planner(fourDevices(fast.withRequestSeconds(0.2)));
+        Planner cheap = new Planner(fourDevices(fast.withRequestSeconds(0.001)));
+        for (Planner p : List.of(costly, cheap)) {
+            int[] rows = p.latencyMinimal(Double.POSITIVE_INFINITY).rows();
+            int[] exact = p.exact(Planner.Objective.LATENCY, Double.POSITIVE_INFINITY).rows();
+            assertThat(p.costModel().predict(rows).latencySeconds())
+                    .isCloseTo(p.costModel().predict(exact).latencySeconds(), within(1e-9));
+        }
+        assertThat(Arrays.stream(costly.latencyMinimal(Double.POSITIVE_INFINITY).rows()).filter(r -> r > 0).count())
+                .isEqualTo(2);
+        assertThat(Arrays.stream(cheap.latencyMinimal(Double.POSITIVE_INFINITY).rows()).filter(r -> r > 0).count())
+                .isEqualTo(4);
     }
 
     @Test

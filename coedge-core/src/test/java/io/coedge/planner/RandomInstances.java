@@ -69,14 +69,16 @@ final class RandomInstances {
 
     /**
      * The same with shaped links: each device's link gets a burst of up to the scatter of the whole map, so
-     * scatters and gathers fall on either side of the piecewise cost's kinks.
+     * scatters and gathers fall on either side of the piecewise cost's kinks; and a per-request cost of up to 2 ms
+     * (the initiator's: per worker beyond the first).
      */
     static CostModel modelWithBursts(Random rnd, int devices, int h) {
         LayerCostTable t = table(rnd, h);
         List<DeviceProfile> ds = new ArrayList<>();
         for (int i = 0; i < devices; i++) {
             DeviceProfile d = device(rnd, "d" + i);
-            ds.add(d.withLink(d.link().withBurstBytes(rnd.nextDouble() * t.scatterBytesPerRow() * h)));
+            ds.add(d.withLink(d.link().withBurstBytes(rnd.nextDouble() * t.scatterBytesPerRow() * h)
+                    .withRequestSeconds(rnd.nextDouble() * 2e-3)));
         }
         return new CostModel(t, new DeviceProfiles.Cluster(ds, null));
     }
