@@ -68,8 +68,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link LinkProfile#requestSeconds()}) to its scatter. The initiator's own per-request cost is what each worker
  * beyond the first adds to its time, {@code w_0 (k - 1)} for {@code k} workers taking part: it sends their requests and
  * bands and takes their results in one after another, on its own CPU (the first worker's share is in that worker's
- * figures, as a split between the initiator and one worker measures them); charged with the scatter. A link with a burst ({@link LinkProfile#burstBytes()},
- * a token bucket) carries the first {@code burst} bytes of a scatter and of a gather at line speed: the link
+ * figures, as a split between the initiator and one worker measures them); charged with the scatter. A link with a
+ * burst ({@link LinkProfile#burstBytes()}, a token bucket) carries the first {@code burst} bytes of a scatter and of a gather at line speed: the link
  * sat idle through the layers since the last one and its bucket is full, so each is charged
  * {@code max(0, bytes - burst) / bandwidth}, a convex piecewise-linear term in {@code a_i}. The initiator
  * then runs the tail alone. (A shared
