@@ -247,6 +247,11 @@ public final class PlanTransfers {
         halos(bands(rows), sink);
     }
 
+    /** Whether node {@code node} is {@link Geometry.Role#SPLIT split} by rows: {@link #splitFlops} counts its FLOPs. */
+    public boolean splitsByRows(int node) {
+        return nodeOut[node] >= 0;
+    }
+
     /**
      * FLOPs each device computes at each split node of a plan of the template's devices, sync and head split with input
      * rows {@code rows}: {@code [device][node]}, the figures of {@code Geometry.of(graph, plan).predicted().flops(device,

@@ -134,6 +134,7 @@ public final class CostModel {
     final double[] sgLat;       // scatter+gather fixed seconds (with the request cost), 0 for the initiator
     final double[] request;     // the fixed per-request part of sgLat
     final double extraWorker;   // the initiator's seconds per worker taking part beyond the first
+    private final double[][] secondsPerFlop; // [device][table layer] 1 / the device's rate for the layer's type
     final double tail;
     final double[] idleW, dcpW, dtxW;
     final double[] memRow, memFixedWhenRows, memHalo, memBudget;
@@ -148,7 +149,7 @@ public final class CostModel {
      * The transfers of this model's plans, each device's bands kept by its rows, and the stage that receives the
      * halos of each node's output ({@link #haloStage} by node index, -1 for none).
      */
-    private record HaloSource(PlanTransfers transfers, int[] stageOfNode) {
+    private record HaloSource(PlanTransfers transfers, int[] stageOfNode, boolean[] splitLayer) {
     }
 
     /** Whether the partition geometry takes the graph (one batch-1 input map); else the even split's halos are kept. */
@@ -220,6 +221,12 @@ public final class CostModel {
         refPace = 2 * slowest;
         cbSide = new double[ns][n];
         stageHaloBytes = new double[ns];
+        secondsPerFlop = new double[n][all.size()];
+        for (int i = 0; i < n; i++) {
+            for (int l = 0; l < all.size(); l++) {
+                secondsPerFlop[i][l] = 1 / devices.get(i).rate(all.get(l).type());
+            }
+        }
         int[] sendAt = new int[ns];
         stageFirst = new int[ns];
         stageEnd = new int[ns];
@@ -692,7 +699,13 @@ public final class CostModel {
                 Integer s = outs.isEmpty() ? null : haloStage.get(outs.get(0));
                 stageOfNode[i] = s == null ? -1 : s;
             }
-            src = new HaloSource(PlanTransfers.of(graph, plan), stageOfNode);
+            PlanTransfers transfers = PlanTransfers.of(graph, plan);
+            // a table layer the geometry does not split by rows (none in the zoo) keeps the even split's proportion
+            boolean[] splitLayer = new boolean[table.layers().size()];
+            for (int l = 0; l < splitLayer.length; l++) {
+                splitLayer[l] = transfers.splitsByRows(l);
+            }
+            src = new HaloSource(transfers, stageOfNode, splitLayer);
             haloSource = src;
         }
         int[] stageOfNode = src.stageOfNode();
@@ -764,31 +777,23 @@ public final class CostModel {
                 pacedQueued[s][i] = pq; // at least p: the same links carry at least the same bytes
             }
         }
-        return new StageHalos(paced, pacedQueued, exchanges, linkSeconds, planCompute(rows, src.transfers()));
+        return new StageHalos(paced, pacedQueued, exchanges, linkSeconds, planCompute(rows, src));
     }
 
     /** {@link PlanCompute} of a split of the input rows. */
-    private PlanCompute planCompute(int[] rows, PlanTransfers transfers) {
-        long[][] flops = transfers.splitFlops(rows);
+    private PlanCompute planCompute(int[] rows, HaloSource src) {
+        long[][] flops = src.transfers().splitFlops(rows);
         List<LayerCostTable.Layer> layers = table.layers();
         int nl = layers.size();
-        // a layer the geometry does not split by rows (none in the zoo) keeps the even split's proportion
-        boolean[] exact = new boolean[nl];
-        for (int l = 0; l < nl; l++) {
-            for (int i = 0; i < n && !exact[l]; i++) {
-                exact[l] = flops[i][l] > 0;
-            }
-            exact[l] |= layers.get(l).flops() == 0;
-        }
+        boolean[] exact = src.splitLayer();
         int ns = stageNames.length;
         double[][] all = new double[ns][n], late = new double[ns][n], lateQueued = new double[ns][n];
         double[] upTo = new double[nl + 1]; // seconds of the layers before each table index
         for (int i = 0; i < n; i++) {
-            DeviceProfile d = devices.get(i);
+            double[] perFlop = secondsPerFlop[i];
             for (int l = 0; l < nl; l++) {
-                LayerCostTable.Layer layer = layers.get(l);
-                double f = exact[l] ? flops[i][l] : (double) layer.flops() * rows[i] / h;
-                upTo[l + 1] = upTo[l] + f / d.rate(layer.type());
+                double f = exact[l] ? flops[i][l] : (double) layers.get(l).flops() * rows[i] / h;
+                upTo[l + 1] = upTo[l] + f * perFlop[l];
             }
             for (int s = 0; s < ns; s++) {
                 int first = stageFirst[s];
