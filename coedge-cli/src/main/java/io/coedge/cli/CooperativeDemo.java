@@ -74,28 +74,7 @@ final class CooperativeDemo {
 
     /** Input rows per worker in proportion to the caps (largest remainders). */
     static int[] proportionalRows(double[] caps, int height) {
-        double sum = Arrays.stream(caps).sum();
-        int[] rows = new int[caps.length];
-        double[] rest = new double[caps.length];
-        int given = 0;
-        for (int i = 0; i < caps.length; i++) {
-            double exact = height * caps[i] / sum;
-            rows[i] = (int) Math.floor(exact);
-            rest[i] = exact - rows[i];
-            given += rows[i];
-        }
-        while (given < height) {
-            int best = 0;
-            for (int i = 1; i < caps.length; i++) {
-                if (rest[i] > rest[best]) {
-                    best = i;
-                }
-            }
-            rows[best]++;
-            rest[best] = -1;
-            given++;
-        }
-        return rows;
+        return io.coedge.planner.Baselines.apportion(caps, height);
     }
 
     int run() throws IOException {

@@ -82,7 +82,7 @@ public final class Baselines {
     }
 
     /** Largest-remainder apportionment of {@code total} rows by weights. */
-    static int[] apportion(double[] weights, int total) {
+    public static int[] apportion(double[] weights, int total) {
         double sum = 0;
         for (double w : weights) {
             sum += w;

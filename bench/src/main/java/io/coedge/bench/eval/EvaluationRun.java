@@ -536,29 +536,11 @@ public final class EvaluationRun {
         return pair.predict(rows).latencySeconds();
     }
 
-    /** {@code h} rows in proportion to {@code rates}, at least one each: floors, then the largest remainders. */
+    /** {@code h} rows in proportion to {@code rates}, at least one each (largest remainders). */
     static int[] proportionalRows(double[] rates, int h) {
-        int n = rates.length;
-        double sum = Arrays.stream(rates).sum();
-        int[] rows = new int[n];
-        double[] rest = new double[n];
-        int given = 0;
-        for (int i = 0; i < n; i++) {
-            double share = (h - n) * rates[i] / sum;
-            rows[i] = 1 + (int) Math.floor(share);
-            rest[i] = share - Math.floor(share);
-            given += rows[i];
-        }
-        while (given < h) {
-            int best = 0;
-            for (int i = 1; i < n; i++) {
-                if (rest[i] > rest[best]) {
-                    best = i;
-                }
-            }
-            rows[best]++;
-            rest[best] = -1;
-            given++;
+        int[] rows = Baselines.apportion(rates, h - rates.length);
+        for (int i = 0; i < rows.length; i++) {
+            rows[i]++;
         }
         return rows;
     }
