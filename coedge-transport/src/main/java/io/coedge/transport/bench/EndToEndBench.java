@@ -33,7 +33,7 @@ import java.util.Locale;
  * {@code --nice-others N} gives every thread of the four processes but the devices' compute threads and the initiator's
  * main thread the nice value N after the warm-up (Linux {@code renice}): what the cores' other users cost the devices. {@code --worker-jvm} adds JVM
  * options (space-separated) to all three workers, after the defaults, so a later flag overrides a default. {@code --pin} holds each worker that
- * computes in an inference on a core of its own ({@link Pinning}); the initiator is not pinned. {@code --sync} sets where the two split workers
+ * computes in an inference on a core of its own ({@link Placement}); the initiator is not pinned. {@code --sync} sets where the two split workers
  * exchange halos (default {@code every}; {@code fused:K} trades redundant rows for fewer exchanges). Both configurations split the tail's first fully connected layer by
  * output neurons across the devices with rows ({@link Plan#headSplit()}): the one worker computes all of it, the
  * two share it; {@code --no-head-split} leaves it whole on the initiator. Configurations alternate run by run so that load from elsewhere hits both alike.
@@ -107,20 +107,20 @@ public final class EndToEndBench {
         try (LocalWorkers workers = LocalWorkers.start(3, null, flags);
                 CoEdgeCluster cluster = CoEdgeCluster.connect(workers.clusterConfig());
                 Arena arena = Arena.ofConfined()) {
-            Pinning pinning = pin || freezeIdle ? new Pinning(workers.process(0).pid(), workers.process(1).pid(),
+            Placement placement = pin || freezeIdle ? new Placement(workers.process(0).pid(), workers.process(1).pid(),
                     workers.process(2).pid(), pin, freezeIdle) : null;
             try {
-                run(models, cluster, workers, arena, pinning, headSplit, sync, niceOthers, repeat, cpu);
+                run(models, cluster, workers, arena, placement, headSplit, sync, niceOthers, repeat, cpu);
             } finally {
-                if (pinning != null) {
-                    pinning.thaw(); // a stopped worker would not see the SIGTERM that stops it
+                if (placement != null) {
+                    placement.thaw(); // a stopped worker would not see the SIGTERM that stops it
                 }
             }
         }
     }
 
     private static void run(List<String> models, CoEdgeCluster cluster, LocalWorkers workers, Arena arena,
-                            Pinning pinning, boolean headSplit, Sync sync, int niceOthers, int repeat, boolean cpu)
+                            Placement placement, boolean headSplit, Sync sync, int niceOthers, int repeat, boolean cpu)
             throws Exception {
         for (String model : models) {
             Graph g = ModelZoo.build(model);
@@ -142,7 +142,7 @@ public final class EndToEndBench {
                     pids.add(workers.process(w).pid());
                     names.add(workers.names().get(w));
                 }
-                warmUp(s1, s2, arena, in, pids, names, pinning);
+                warmUp(s1, s2, arena, in, pids, names, placement);
                 if (niceOthers > 0) {
                     System.out.printf(Locale.ROOT, "  reniced to %d: %d threads%n", niceOthers,
                             niceOthers(pids, niceOthers));
@@ -157,10 +157,10 @@ public final class EndToEndBench {
                 long[] tail2 = new long[repeat];
                 for (int r = 0; r < repeat; r++) {
                     var before = cpu ? ThreadCpu.snapshot(pids, names) : null;
-                    pin(pinning, 1);
+                    place(placement, 1);
                     t1[r] = time(s1, arena, in);
                     var middle = cpu ? ThreadCpu.snapshot(pids, names) : null;
-                    pin(pinning, 2);
+                    place(placement, 2);
                     t2[r] = time(s2, arena, in);
                     tail2[r] = localComputeNs(s2);
                     if (cpu) {
@@ -209,16 +209,16 @@ public final class EndToEndBench {
      * @return the rounds run
      */
     private static int warmUp(PartitionedSession s1, PartitionedSession s2, Arena arena, Tensor in, List<Long> pids,
-                              List<String> names, Pinning pinning) {
+                              List<String> names, Placement placement) {
         int rounds = 0;
         long batchStart = -1;
         while (rounds < MAX_WARM_UP) {
             // snapshots every round, as the timed runs take them: their own code is then compiled here, not there
             ThreadCpu.snapshot(pids, names);
-            pin(pinning, 1);
+            place(placement, 1);
             s1.infer(arena, in);
             ThreadCpu.snapshot(pids, names);
-            pin(pinning, 2);
+            place(placement, 2);
             s2.infer(arena, in);
             long jit = ThreadCpu.jitNs(ThreadCpu.snapshot(pids, names));
             rounds++;
@@ -242,7 +242,7 @@ public final class EndToEndBench {
      * held on a computing worker's core (Linux {@code taskset}, all threads of the process); {@code --freeze-idle}
      * stops the idle ones and continues the others ({@code kill -STOP}, {@code -CONT}).
      */
-    private record Pinning(long worker1, long worker2, long worker3, boolean pin, boolean freeze) {
+    private record Placement(long worker1, long worker2, long worker3, boolean pin, boolean freeze) {
         void apply(int configuration) {
             String all = "0-" + (Runtime.getRuntime().availableProcessors() - 1);
             String second = Runtime.getRuntime().availableProcessors() > 1 ? "1" : "0";
@@ -298,9 +298,9 @@ public final class EndToEndBench {
         }
     }
 
-    private static void pin(Pinning pinning, int configuration) {
-        if (pinning != null) {
-            pinning.apply(configuration);
+    private static void place(Placement placement, int configuration) {
+        if (placement != null) {
+            placement.apply(configuration);
         }
     }
 
