@@ -1148,9 +1148,12 @@ public final class Geometry {
      */
     public long bandFlops(int node, RowRange rows) {
         Node nd = nodes.get(node);
-        long full = graph.flops(nd);
-        int h = graph.shape(nd.output())[2];
-        return Math.floorDiv(full * rows.end(), h) - Math.floorDiv(full * rows.start(), h);
+        return bandFlops(graph.flops(nd), graph.shape(nd.output())[2], rows.start(), rows.end());
+    }
+
+    /** {@link #bandFlops(int, RowRange)} of a node with {@code full} FLOPs over {@code height} output rows. */
+    static long bandFlops(long full, int height, int start, int end) {
+        return Math.floorDiv(full * end, height) - Math.floorDiv(full * start, height);
     }
 
     /**

@@ -284,11 +284,11 @@ public final class PlanTransfers {
             }
             long full = graph.flops(nodes.get(i));
             for (int d = 0; d < n; d++) {
-                // Geometry.bandFlops over the computed rows: a sync map's own rows, else the rows its readers need
+                // the computed rows: a sync map's own rows, else the rows its readers need
                 int s = isSync[x] ? b[d].ownStart[x] : b[d].needStart[x];
                 int e = isSync[x] ? b[d].ownEnd[x] : b[d].needEnd[x];
                 if (e > s) {
-                    out[d][i] = Math.floorDiv(full * e, height[x]) - Math.floorDiv(full * s, height[x]);
+                    out[d][i] = Geometry.bandFlops(full, height[x], s, e);
                 }
             }
         }

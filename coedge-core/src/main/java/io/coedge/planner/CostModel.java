@@ -69,12 +69,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * beyond the first adds to its time, {@code w_0 (k - 1)} for {@code k} workers taking part: it sends their requests and
  * bands and takes their results in one after another, on its own CPU (the first worker's share is in that worker's
  * figures, as a split between the initiator and one worker measures them); charged with the scatter. A link with a
- * burst ({@link LinkProfile#burstBytes()}, a token bucket) carries the first {@code burst} bytes of a scatter and of a gather at line speed: the link
- * sat idle through the layers since the last one and its bucket is full, so each is charged
- * {@code max(0, bytes - burst) / bandwidth}, a convex piecewise-linear term in {@code a_i}. The initiator
- * then runs the tail alone. (A shared
- * medium, where the initiator's link carries all scatters one after the other, is not modelled: give the
- * devices the share of that medium they get.)
+ * burst ({@link LinkProfile#burstBytes()}, a token bucket) carries the first {@code burst} bytes of a scatter and of
+ * a gather at line speed: the link sat idle through the layers since the last one and its bucket is full, so each is
+ * charged {@code max(0, bytes - burst) / bandwidth}, a convex piecewise-linear term in {@code a_i}. The initiator
+ * then runs the tail alone. (A shared medium, where the initiator's link carries all scatters one after the other, is
+ * not modelled: give the devices the share of that medium they get.)
  *
  * <p><b>Plans' own halos and compute.</b> The terms above charge every stage the even split's halo rows, and every
  * layer in the input rows' proportion. A model built from the graph ({@link #CostModel(Graph, DeviceProfiles.Cluster)})

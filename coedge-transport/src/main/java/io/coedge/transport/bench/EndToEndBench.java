@@ -283,19 +283,7 @@ public final class EndToEndBench {
         for (long pid : pids) {
             cmd.add(Long.toString(pid));
         }
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("could not send SIG" + name + " to " + cmd.subList(2, cmd.size()) + ": "
-                        + out.trim());
-            }
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("--freeze-idle needs kill: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while signalling workers", e);
-        }
+        runTool(cmd, "--freeze-idle needs kill", "send SIG" + name + " to " + cmd.subList(2, cmd.size()));
     }
 
     private static void place(Placement placement, int configuration) {
@@ -331,18 +319,26 @@ public final class EndToEndBench {
 
     /** Sets the CPUs of every thread of process {@code pid} (Linux {@code taskset}). */
     private static void pinProcess(long pid, String cpus) {
+        runTool(List.of("taskset", "-a", "-p", "-c", cpus, Long.toString(pid)), "--pin needs taskset (util-linux)",
+                "pin process " + pid + " to CPUs " + cpus);
+    }
+
+    /**
+     * Runs a system tool to its end: {@code missing} says which option needs it when it cannot be started, {@code what}
+     * what failed when it exits with an error (its output follows).
+     */
+    private static void runTool(List<String> cmd, String missing, String what) {
         try {
-            Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
-                    .redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
-                throw new IllegalStateException("could not pin process " + pid + " to CPUs " + cpus + ": " + out.trim());
+                throw new IllegalStateException("could not " + what + ": " + out.trim());
             }
         } catch (java.io.IOException e) {
-            throw new IllegalStateException("--pin needs taskset (util-linux): " + e.getMessage(), e);
+            throw new IllegalStateException(missing + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while pinning", e);
+            throw new IllegalStateException("interrupted while " + cmd.get(0) + " ran", e);
         }
     }
 
