@@ -20,7 +20,7 @@ import io.coedge.transport.TransportConfiguration;
  * <pre>
  * java -cp CLASSPATH io.coedge.bench.eval.Evaluation [--smoke] [--models alexnet,vgg16,resnet18,googlenet]
  *      [--strategies coedge,local,equal,proportional,latency] [--initiator-cpu 0.5] [--cpu 0.5,0.3,0.2]
- *      [--mbit 200,100,50] [--presets rpi4b,jetson-nano,rpi4b,rpi3b+] [--warmups 1] [--runs 3]
+ *      [--mbit 200,100,50] [--presets rpi4b,jetson-nano,rpi4b,rpi3b+] [--warmups 1] [--runs 3] [--passes 3]
  *      [--calibration-runs 5] [--shares 65536] [--period-us 5000]
  *      [--deadline-fraction 0.3] [--order sequential|interleaved] [--helper-threads apart|in-quota]
  *      [--link-burst BYTES,...] [--out DIR]
@@ -43,6 +43,8 @@ public final class Evaluation {
         List<String> presets = List.of("rpi4b", "jetson-nano", "rpi4b", "rpi3b+");
         int warmups = 1;
         int runs = 3;
+        /** Passes over the strategies in sequential order, each timing every strategy {@code runs} times. */
+        int passes = 3;
         int calibrationRuns = 5;
         int shares = 65536;
         long periodUs = 5_000;
@@ -77,6 +79,7 @@ public final class Evaluation {
                     o.mbit = List.of(200.0, 100.0);
                     o.presets = List.of("rpi4b", "jetson-nano", "rpi4b");
                     o.runs = 2;
+                    o.passes = 1;
                     o.calibrationRuns = 1;
                     continue;
                 }
@@ -94,6 +97,7 @@ public final class Evaluation {
                     case "--presets" -> o.presets = List.of(v.split(","));
                     case "--warmups" -> o.warmups = Integer.parseInt(v);
                     case "--runs" -> o.runs = Integer.parseInt(v);
+                    case "--passes" -> o.passes = Integer.parseInt(v);
                     case "--calibration-runs" -> o.calibrationRuns = Integer.parseInt(v);
                     case "--shares" -> o.shares = Integer.parseInt(v);
                     case "--period-us" -> o.periodUs = Long.parseLong(v);
@@ -124,8 +128,8 @@ public final class Evaluation {
                 throw new IllegalArgumentException("--presets needs the initiator's preset and one per worker ("
                         + (o.cpu.size() + 1) + " names), got " + o.presets);
             }
-            if (o.runs < 1 || o.warmups < 0 || o.calibrationRuns < 1) {
-                throw new IllegalArgumentException("--runs and --calibration-runs must be >= 1, --warmups >= 0");
+            if (o.runs < 1 || o.passes < 1 || o.warmups < 0 || o.calibrationRuns < 1) {
+                throw new IllegalArgumentException("--runs, --passes and --calibration-runs must be >= 1, --warmups >= 0");
             }
             return o;
         }
@@ -144,7 +148,7 @@ public final class Evaluation {
                     "--strategies", String.join(",", strategies),
                     "--initiator-cpu", fmt(initiatorCpu), "--cpu", fmtList(cpu), "--mbit", fmtList(mbit),
                     "--presets", String.join(",", presets), "--warmups", String.valueOf(warmups), "--runs",
-                    String.valueOf(runs), "--calibration-runs", String.valueOf(calibrationRuns), "--shares",
+                    String.valueOf(runs), "--passes", String.valueOf(passes), "--calibration-runs", String.valueOf(calibrationRuns), "--shares",
                     String.valueOf(shares), "--order", interleave ? "interleaved" : "sequential",
                     "--helper-threads", helpersInQuota ? "in-quota" : "apart", "--period-us", String.valueOf(periodUs), "--deadline-fraction", fmt(deadlineFraction), "--out",
                     out.toAbsolutePath().toString()));

@@ -279,12 +279,23 @@ public final class EvaluationRun {
         for (int w = 0; w < workers.size(); w++) {
             passes.add(new ArrayList<>());
         }
+        // The three-device split of 1c below runs in the same passes, after the pairs: its passes then lie about a
+        // minute apart for VGG-16 and several seconds for AlexNet, not back to back within one slow spell. Its rows
+        // follow the devices' rates alone.
+        int[] thirds = workers.size() >= 2 ? proportionalRows(new double[] {rate[0], rate[1], rate[2]}, h) : null;
+        List<Timing> threeWay = new ArrayList<>();
         for (int pass = 0; pass < PAIR_PASSES; pass++) {
             for (int w = 0; w < workers.size(); w++) {
                 Plan p = new Plan(0, List.of(LOCAL, workers.get(w)), pairRows, Sync.every(), LOCAL);
                 try (PartitionedSession s = cluster.deploy(spec, p)) {
                     passes.get(w).add(time(cluster, s, arena, input, pass == 0 ? CALIBRATION_WARMUPS : 1,
                             o.calibrationRuns));
+                }
+            }
+            if (thirds != null) {
+                Plan p = new Plan(0, List.of(LOCAL, workers.get(0), workers.get(1)), thirds, Sync.every(), LOCAL);
+                try (PartitionedSession s = cluster.deploy(spec, p)) {
+                    threeWay.add(time(cluster, s, arena, input, pass == 0 ? CALIBRATION_WARMUPS : 1, o.calibrationRuns));
                 }
             }
         }
@@ -353,17 +364,10 @@ public final class EvaluationRun {
         // worker's 76 rows set its pace, and the fit took 8.9 and then 24.8 ms for VGG-16 in two runs). The fastest of
         // the three passes counts: a slow spell of the shared machine only adds to this one figure, and a four-device
         // plan pays it twice (VGG-16's split measured 158.9 ms in the middle pass, 156.0 in the fastest, and the
-        // planner's plan of nearly the same rows 152.0 minutes later).
+        // planner's plan of nearly the same rows 152.0 minutes later). The passes were timed with the pairs' above.
         double extraWorker = 0;
-        if (workers.size() >= 2) {
-            int[] thirds = proportionalRows(new double[] {rate[0], rate[1], rate[2]}, h);
-            Plan p = new Plan(0, List.of(LOCAL, workers.get(0), workers.get(1)), thirds, Sync.every(), LOCAL);
-            List<Timing> timed = new ArrayList<>();
-            try (PartitionedSession s = cluster.deploy(spec, p)) {
-                for (int pass = 0; pass < PAIR_PASSES; pass++) {
-                    timed.add(time(cluster, s, arena, input, pass == 0 ? CALIBRATION_WARMUPS : 1, o.calibrationRuns));
-                }
-            }
+        if (thirds != null) {
+            List<Timing> timed = new ArrayList<>(threeWay);
             timed.sort(java.util.Comparator.comparingDouble(Timing::medianMs));
             double measured = timed.get(0).medianMs / 1e3;
             CostModel three = new CostModel(g, new DeviceProfiles.Cluster(devices.subList(0, 3), LOCAL));
@@ -427,10 +431,14 @@ public final class EvaluationRun {
                 sessions.forEach(PartitionedSession::close);
             }
         } else {
-            for (Plan plan : plans) {
-                try (PartitionedSession s = cluster.deploy(spec, plan)) {
-                    timings.add(time(cluster, s, arena, input, o.warmups, o.runs));
+            List<PartitionedSession> sessions = new ArrayList<>();
+            try {
+                for (Plan plan : plans) {
+                    sessions.add(cluster.deploy(spec, plan));
                 }
+                timings.addAll(timeInPasses(cluster, sessions, arena, input, o.warmups, o.runs, o.passes));
+            } finally {
+                sessions.forEach(PartitionedSession::close);
             }
         }
         for (int c = 0; c < chosen.size(); c++) {
@@ -571,6 +579,64 @@ public final class EvaluationRun {
     }
 
     static Timing time(CoEdgeCluster cluster, PartitionedSession s, Arena arena, Tensor input, int warmups, int runs) {
+        return sample(cluster, s, arena, input, warmups, runs).timing();
+    }
+
+    /** Each timed run's wall time and, per device, what its counters say it did in that run. */
+    record Samples(double[] ms, Map<String, double[]> computeNs, Map<String, double[]> flops) {
+
+        /** Medians over the runs: one run slowed by a load spike moves neither the latency nor a device's rate. */
+        Timing timing() {
+            Map<String, Double> cp = new LinkedHashMap<>();
+            Map<String, Double> fl = new LinkedHashMap<>();
+            computeNs.forEach((w, v) -> cp.put(w, median(v)));
+            flops.forEach((w, v) -> fl.put(w, median(v)));
+            return new Timing(median(ms), Arrays.stream(ms).min().orElse(0), Arrays.stream(ms).max().orElse(0), cp, fl);
+        }
+
+        /** The runs of several passes as one set (a device missing from a pass's counters keeps the runs it has). */
+        static Samples pool(List<Samples> passes) {
+            double[] ms = passes.stream().flatMapToDouble(p -> Arrays.stream(p.ms())).toArray();
+            return new Samples(ms, poolMaps(passes, Samples::computeNs), poolMaps(passes, Samples::flops));
+        }
+
+        private static Map<String, double[]> poolMaps(List<Samples> passes,
+                                                      java.util.function.Function<Samples, Map<String, double[]>> of) {
+            Map<String, double[]> out = new LinkedHashMap<>();
+            for (Samples p : passes) {
+                of.apply(p).forEach((w, v) -> out.merge(w, v, (a, b) -> {
+                    double[] c = Arrays.copyOf(a, a.length + b.length);
+                    System.arraycopy(b, 0, c, a.length, b.length);
+                    return c;
+                }));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Times each plan in {@code passes} passes over all of them, each pass starting one plan later (rotated), and
+     * pools each plan's runs: a slow spell of the shared machine that lasts less than a pass then falls on a third
+     * of a plan's runs, which the median passes over, instead of on all of them. Every pass warms each plan up
+     * again (at least {@value #WARMUP_MIN_SECONDS} s), since the plan before it replaced it on the workers.
+     */
+    static List<Timing> timeInPasses(CoEdgeCluster cluster, List<PartitionedSession> sessions, Arena arena, Tensor input,
+                                     int warmups, int runs, int passes) {
+        int k = sessions.size();
+        List<List<Samples>> perPlan = new ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            perPlan.add(new ArrayList<>());
+        }
+        for (int pass = 0; pass < passes; pass++) {
+            for (int j = 0; j < k; j++) {
+                int idx = (j + pass) % k;
+                perPlan.get(idx).add(sample(cluster, sessions.get(idx), arena, input, warmups, runs));
+            }
+        }
+        return perPlan.stream().map(p -> Samples.pool(p).timing()).toList();
+    }
+
+    static Samples sample(CoEdgeCluster cluster, PartitionedSession s, Arena arena, Tensor input, int warmups, int runs) {
         long start = System.nanoTime();
         for (int i = 0; i < warmups; i++) {
             s.infer(arena, input);
@@ -607,11 +673,7 @@ public final class EvaluationRun {
                 flRuns.computeIfAbsent(w, k -> new double[runs])[run] = a[1] - b[1];
             });
         }
-        Map<String, Double> cp = new LinkedHashMap<>();
-        Map<String, Double> fl = new LinkedHashMap<>();
-        cpRuns.forEach((w, v) -> cp.put(w, median(v)));
-        flRuns.forEach((w, v) -> fl.put(w, median(v)));
-        return new Timing(median(ms), Arrays.stream(ms).min().orElse(0), Arrays.stream(ms).max().orElse(0), cp, fl);
+        return new Samples(ms, cpRuns, flRuns);
     }
 
     private static double median(double[] v) {
@@ -735,7 +797,9 @@ public final class EvaluationRun {
                            String load1, double seconds) {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Run %s, %.0f s; load average (1/5/15 min) %s at the start, %s at the end; "
-                + "%d warm-up(s), median of %d run(s) per strategy.%n%n", Instant.now(), seconds, load0, load1, o.warmups, o.runs));
+                + "%d warm-up(s), median of %s per strategy.%n%n", Instant.now(), seconds, load0, load1, o.warmups,
+                o.interleave || o.passes == 1 ? o.runs + " run(s)"
+                        : String.format(Locale.ROOT, "%d runs (%d passes of %d)", o.runs * o.passes, o.passes, o.runs)));
         md.append("### Device profiles measured on the testbed\n\n");
         md.append("| model | device | power preset | CPU quota (cores) | cap (Mbit/s) | measured GFLOP/s | alone (ms) | link latency (ms) "
                 + "| halos at (x bandwidth) | request (ms; `local`: per worker beyond the first) |\n");

@@ -3,6 +3,8 @@ package io.coedge.bench.eval;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EvaluationRunTest {
@@ -13,5 +15,24 @@ class EvaluationRunTest {
         int[] tiny = EvaluationRun.proportionalRows(new double[] {1000, 1, 1}, 10);
         assertThat(Arrays.stream(tiny).sum()).isEqualTo(10);
         assertThat(tiny).containsExactly(8, 1, 1);
+    }
+
+    @Test
+    void pooledPassesGiveTheMedianOfAllTheirRunsSoOneSlowPassDoesNotSetIt() {
+        var fast1 = new EvaluationRun.Samples(new double[] {20, 21, 22}, Map.of("w1", new double[] {5, 5, 6}),
+                Map.of("w1", new double[] {100, 100, 100}));
+        var slow = new EvaluationRun.Samples(new double[] {30, 31, 32}, Map.of("w1", new double[] {9, 9, 9}),
+                Map.of("w1", new double[] {100, 100, 100}));
+        var fast2 = new EvaluationRun.Samples(new double[] {21, 22, 23}, Map.of(), Map.of());
+
+        assertThat(slow.timing().medianMs()).isEqualTo(31);
+        EvaluationRun.Timing pooled = EvaluationRun.Samples.pool(List.of(fast1, slow, fast2)).timing();
+
+        assertThat(pooled.medianMs()).isEqualTo(22);
+        assertThat(pooled.minMs()).isEqualTo(20);
+        assertThat(pooled.maxMs()).isEqualTo(32);
+        // the device missing from one pass's counters keeps the six runs it has: median of 5, 5, 6, 9, 9, 9
+        assertThat(pooled.computeNs()).containsEntry("w1", 7.5);
+        assertThat(pooled.flops()).containsEntry("w1", 100.0);
     }
 }
