@@ -35,4 +35,29 @@ class EvaluationRunTest {
         assertThat(pooled.computeNs()).containsEntry("w1", 7.5);
         assertThat(pooled.flops()).containsEntry("w1", 100.0);
     }
+
+    @Test
+    void theMultiWorkerSplitsAreTheFirstThreeDevicesByRateAndAllFourWithAThinLastBand() {
+        var splits = EvaluationRun.multiWorkerSplits(new double[] {2, 1, 1, 1}, 224);
+        assertThat(splits).hasSize(2);
+        assertThat(splits.get(0)).containsExactly(112, 56, 56);
+        assertThat(splits.get(1)).containsExactly(104, 53, 53, 14);
+        assertThat(EvaluationRun.multiWorkerSplits(new double[] {2, 1, 1}, 224)).hasSize(1);
+        assertThat(EvaluationRun.multiWorkerSplits(new double[] {2, 1}, 224)).isEmpty();
+    }
+
+    @Test
+    void theExtraWorkerCostFitsBothSplitsByRelativeErrorAndIsNeverNegative() {
+        // one split: exactly its gap
+        assertThat(EvaluationRun.extraWorkerFit(new int[] {1}, new double[] {0.050}, new double[] {0.040}))
+                .isCloseTo(0.010, org.assertj.core.data.Offset.offset(1e-12));
+        // the three-device split 10 ms under, the four-device one (pays it twice) 5 ms under: between 2.5 and 10 ms,
+        // nearer the shorter split's 10 (a millisecond is more of its latency)
+        double x = EvaluationRun.extraWorkerFit(new int[] {1, 2}, new double[] {0.050, 0.090}, new double[] {0.040, 0.085});
+        double expected = (1 / 0.0025 * 0.010 + 1 / 0.0081 * 2 * 0.005) / (1 / 0.0025 + 1 / 0.0081 * 4);
+        assertThat(x).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-12)).isBetween(0.0025, 0.010);
+        // over-predicted splits: no negative cost
+        assertThat(EvaluationRun.extraWorkerFit(new int[] {1, 2}, new double[] {0.030, 0.060}, new double[] {0.040, 0.085}))
+                .isZero();
+    }
 }
