@@ -362,7 +362,7 @@ public final class EvaluationRun {
         // taking its result in, after the first one's, on the initiator's quota. The pair splits above hold one worker
         // each, so they cannot see it; the cost model charges it as the initiator's per-request cost for each worker
         // beyond the first (CostModel). Fitted on two splits (multiWorkerSplits): the initiator with the first two
-        // workers, and with the first three; the figure that brings the model's predictions of both closest to their
+        // workers, and with all three; the figure that brings the model's predictions of both closest to their
         // measured latencies (least squares of the relative errors, 0 at least). One split alone puts every other
         // figure's misfit on that split into this one, which a four-device plan then pays twice: GoogLeNet's
         // three-device split measured 10 ms above the model in one run, its four-device plans then came out 10-17 %
@@ -563,9 +563,11 @@ public final class EvaluationRun {
     /**
      * The splits the initiator's cost per extra worker is fitted on: the initiator with the first two workers, rows in
      * proportion to the three rates (at a third each, the 0.3-core worker's 76 rows set the pace and its own misfit
-     * went into the fit: VGG-16 8.9 and then 24.8 ms in two runs), and, with a third worker, the same with a thin
-     * band of a sixteenth of the rows on it (a four-device split unlike the strategies' {@code equal} and
-     * {@code proportional} ones). Empty with fewer than two workers.
+     * went into the fit: VGG-16 8.9 and then 24.8 ms in two runs), and, with a third worker, all four devices with each
+     * device's share halfway between an equal one and one in proportion to the rates: a four-device split unlike the
+     * strategies' {@code equal} and {@code proportional} ones, whose bands are of the same kind. (A thin band on the
+     * third worker instead made a split the model over-predicts by 10-19 %: a 0.2-core device with little to do runs
+     * at full speed while its quota lasts.) Empty with fewer than two workers.
      */
     static List<int[]> multiWorkerSplits(double[] rates, int h) {
         List<int[]> out = new ArrayList<>();
@@ -573,10 +575,13 @@ public final class EvaluationRun {
             out.add(proportionalRows(Arrays.copyOf(rates, 3), h));
         }
         if (rates.length >= 4) {
-            int thin = Math.max(1, h / 16);
-            int[] rows = Arrays.copyOf(proportionalRows(Arrays.copyOf(rates, 3), h - thin), 4);
-            rows[3] = thin;
-            out.add(rows);
+            double[] four = Arrays.copyOf(rates, 4);
+            double total = Arrays.stream(four).sum();
+            double[] share = new double[4];
+            for (int i = 0; i < 4; i++) {
+                share[i] = 0.25 + four[i] / total;
+            }
+            out.add(proportionalRows(share, h));
         }
         return out;
     }

@@ -37,11 +37,13 @@ class EvaluationRunTest {
     }
 
     @Test
-    void theMultiWorkerSplitsAreTheFirstThreeDevicesByRateAndAllFourWithAThinLastBand() {
+    void theMultiWorkerSplitsAreTheFirstThreeDevicesByRateAndAllFourHalfwayBetweenEqualAndByRate() {
         var splits = EvaluationRun.multiWorkerSplits(new double[] {2, 1, 1, 1}, 224);
         assertThat(splits).hasSize(2);
         assertThat(splits.get(0)).containsExactly(112, 56, 56);
-        assertThat(splits.get(1)).containsExactly(104, 53, 53, 14);
+        // equal 56 each, by rate 89.6/44.8/44.8/44.8: halfway 72.8/50.4/50.4/50.4
+        assertThat(splits.get(1)).containsExactly(73, 51, 50, 50);
+        assertThat(Arrays.stream(splits.get(1)).sum()).isEqualTo(224);
         assertThat(EvaluationRun.multiWorkerSplits(new double[] {2, 1, 1}, 224)).hasSize(1);
         assertThat(EvaluationRun.multiWorkerSplits(new double[] {2, 1}, 224)).isEmpty();
     }
