@@ -566,7 +566,7 @@ public final class EvaluationRun {
      * went into the fit: VGG-16 8.9 and then 24.8 ms in two runs), and, with a third worker, all four devices with each
      * device's share halfway between an equal one and one in proportion to the rates: a four-device split unlike the
      * strategies' {@code equal} and {@code proportional} ones, whose bands are of the same kind. (A thin band on the
-     * third worker instead made a split the model over-predicts by 10-19 %: a 0.2-core device with little to do runs
+     * third worker instead made a split the model over-predicts by up to 19 %: a 0.2-core device with little to do runs
      * at full speed while its quota lasts.) Empty with fewer than two workers.
      */
     static List<int[]> multiWorkerSplits(double[] rates, int h) {
