@@ -148,7 +148,8 @@ public final class Evaluation {
                     "--strategies", String.join(",", strategies),
                     "--initiator-cpu", fmt(initiatorCpu), "--cpu", fmtList(cpu), "--mbit", fmtList(mbit),
                     "--presets", String.join(",", presets), "--warmups", String.valueOf(warmups), "--runs",
-                    String.valueOf(runs), "--passes", String.valueOf(passes), "--calibration-runs", String.valueOf(calibrationRuns), "--shares",
+                    String.valueOf(runs), "--passes", String.valueOf(passes), "--calibration-runs",
+                    String.valueOf(calibrationRuns), "--shares",
                     String.valueOf(shares), "--order", interleave ? "interleaved" : "sequential",
                     "--helper-threads", helpersInQuota ? "in-quota" : "apart", "--period-us", String.valueOf(periodUs), "--deadline-fraction", fmt(deadlineFraction), "--out",
                     out.toAbsolutePath().toString()));

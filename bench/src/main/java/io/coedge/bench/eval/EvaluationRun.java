@@ -51,8 +51,9 @@ import java.util.Map;
  * <li><b>Deadline.</b> Between the latency-minimal and the local latency predicted from those profiles (a
  *     fraction of the way up from the minimum), so that the energy objective has room to choose.</li>
  * <li><b>Strategies.</b> Each strategy's plan runs on the testbed (in passes over all of them, each with warm-ups
- *     and timed runs; the median of all its timed runs is reported) beside the cost model's prediction; energy is the cost model's with the measured latency and
- *     the workers' measured compute times put in (energy itself cannot be measured here).</li>
+ *     and timed runs; the median of all its timed runs is reported) beside the cost model's prediction; energy is
+ *     the cost model's with the measured latency and the workers' measured compute times put in (energy itself
+ *     cannot be measured here).</li>
  * </ol>
  */
 public final class EvaluationRun {
