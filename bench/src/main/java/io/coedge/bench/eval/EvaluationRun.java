@@ -780,11 +780,8 @@ public final class EvaluationRun {
         }
         List<Timing> out = new ArrayList<>();
         for (int j = 0; j < k; j++) {
-            double[] sorted = ms[j].clone();
-            Arrays.sort(sorted);
-            double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
-                    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-            out.add(new Timing(median, sorted[0], sorted[sorted.length - 1], cp.get(j), fl.get(j)));
+            out.add(new Timing(median(ms[j]), Arrays.stream(ms[j]).min().orElse(0), Arrays.stream(ms[j]).max().orElse(0),
+                    cp.get(j), fl.get(j)));
         }
         return out;
     }
