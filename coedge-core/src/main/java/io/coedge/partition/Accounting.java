@@ -36,6 +36,18 @@ public final class Accounting {
         this.live = new long[devices];
     }
 
+    /** Back to nothing counted, for the next inference: a device that counts every request reuses one. */
+    public synchronized void clear() {
+        for (int d = 0; d < devices; d++) {
+            Arrays.fill(flops[d], 0);
+            Arrays.fill(sent[d], 0);
+            Arrays.fill(received[d], 0);
+            Arrays.fill(computeNs[d], 0);
+        }
+        Arrays.fill(peak, 0);
+        Arrays.fill(live, 0);
+    }
+
     synchronized void addFlops(int device, int stage, long f) {
         flops[device][stage] += f;
     }
@@ -91,15 +103,24 @@ public final class Accounting {
 
     /** FLOPs device {@code device} computes over the whole inference. */
     public synchronized long flops(int device) {
-        return Arrays.stream(flops[device]).sum();
+        return sum(flops[device]);
     }
 
     public synchronized long bytesSent(int device) {
-        return Arrays.stream(sent[device]).sum();
+        return sum(sent[device]);
     }
 
     public synchronized long bytesReceived(int device) {
-        return Arrays.stream(received[device]).sum();
+        return sum(received[device]);
+    }
+
+    /** A plain loop: a worker sums these after every request, and a stream would allocate each time. */
+    private static long sum(long[] values) {
+        long s = 0;
+        for (long v : values) {
+            s += v;
+        }
+        return s;
     }
 
     /** Largest sum of feature-map buffers the device holds at once. */

@@ -60,6 +60,9 @@ public final class PartitionedExecutor {
     private final HeadKernel[] headKernels;
     /** Each device's program with halo receives deferred behind interior rows (see {@link #overlapped}). */
     private final List<Step>[] schedules;
+    /** Per device: its resolved program in {@link #schedule} order, and in plain phase order; made on first use. */
+    private final DeviceProgram[] scheduledPrograms;
+    private final DeviceProgram[] phasedPrograms;
 
     public PartitionedExecutor(Graph graph, Plan plan, List<KernelProvider> providers) {
         this(Geometry.of(graph, plan), providers);
@@ -81,6 +84,8 @@ public final class PartitionedExecutor {
         @SuppressWarnings("unchecked")
         List<Step>[] sch = new List[geometry.plan().deviceCount()];
         this.schedules = sch;
+        this.scheduledPrograms = new DeviceProgram[geometry.plan().deviceCount()];
+        this.phasedPrograms = new DeviceProgram[geometry.plan().deviceCount()];
         this.graph = geometry.graph();
         this.nodes = graph.nodes();
         this.kernels = new Kernel[nodes.size()];
@@ -232,24 +237,30 @@ public final class PartitionedExecutor {
         requireAllDevices();
         int n = geometry.plan().deviceCount();
         Accounting counted = new Accounting(n, nodes.size());
-        Device[] devices = new Device[n];
+        DeviceProgram[] programs = new DeviceProgram[n];
         for (int d = 0; d < n; d++) {
-            devices[d] = new Device(d, d == geometry.plan().tail() ? checkInput(input) : null, exchange, counted);
+            programs[d] = program(d, false);
+            programs[d].call.input = d == geometry.plan().tail() ? checkInput(input) : null;
+            programs[d].call.exchange = exchange;
+            programs[d].call.counted = counted;
         }
         int[] cursor = new int[n];
         try {
             for (int phase = 0; phase <= geometry.tailPhase(); phase++) {
                 for (int d = 0; d < n; d++) {
-                    List<Step> prog = geometry.program(d);
-                    while (cursor[d] < prog.size() && prog.get(cursor[d]).phase() == phase) {
-                        devices[d].execute(prog.get(cursor[d]++));
+                    DeviceProgram p = programs[d];
+                    int end = cursor[d];
+                    while (end < p.phases.length && p.phases[end] == phase) {
+                        end++;
                     }
+                    p.run(cursor[d], end);
+                    cursor[d] = end;
                 }
             }
-            return new Result(devices[geometry.plan().tail()].results(arena), counted);
+            return new Result(programs[geometry.plan().tail()].results(arena), counted);
         } finally {
-            for (Device dev : devices) {
-                dev.close();
+            for (DeviceProgram p : programs) {
+                p.call.input = null;
             }
         }
     }
@@ -358,14 +369,29 @@ public final class PartitionedExecutor {
     }
 
     private Map<String, Tensor> runProgram(int d, Tensor input, HaloExchange exchange, Accounting counted, Arena arena) {
-        Device dev = new Device(d, input, exchange, counted);
+        DeviceProgram p = program(d, true);
+        p.call.input = input;
+        p.call.exchange = exchange;
+        p.call.counted = counted;
         try {
-            for (Step s : schedule(d)) {
-                dev.execute(s);
-            }
-            return d == geometry.plan().tail() ? dev.results(arena) : Map.of();
+            p.run(0, p.ops.length);
+            return d == geometry.plan().tail() ? p.results(arena) : Map.of();
         } finally {
-            dev.close();
+            p.call.input = null; // the caller's tensor, not ours to keep
+        }
+    }
+
+    /**
+     * Device {@code d}'s resolved program, made on first use: the order {@link #runDevice} runs
+     * ({@link #schedule}) when {@code scheduled}, else the plain program {@link #run} steps phase by phase.
+     */
+    private DeviceProgram program(int d, boolean scheduled) {
+        DeviceProgram[] cache = scheduled ? scheduledPrograms : phasedPrograms;
+        synchronized (cache) {
+            if (cache[d] == null) {
+                cache[d] = new DeviceProgram(d, scheduled ? schedule(d) : geometry.program(d));
+            }
+            return cache[d];
         }
     }
 
@@ -494,11 +520,24 @@ public final class PartitionedExecutor {
         if (input == null) {
             throw new ModelException("missing input '" + in.name() + "' of shape " + Shapes.format(in.shape()));
         }
-        if (!Arrays.equals(input.shape(), in.shape())) {
+        if (!sameShape(input, in.shape())) {
             throw new ModelException("input '" + in.name() + "' has shape " + Shapes.format(input.shape())
                     + ", the model expects " + Shapes.format(in.shape()));
         }
         return input;
+    }
+
+    /** Compares without {@link Tensor#shape()}, which copies: this runs on every request. */
+    private static boolean sameShape(Tensor t, int[] shape) {
+        if (t.rank() != shape.length) {
+            return false;
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (t.dim(i) != shape[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A buffer a device holds: a tensor whose row 0 is map row {@code row0}. */
@@ -508,49 +547,104 @@ public final class PartitionedExecutor {
         }
     }
 
-    /** One device's state during one inference. */
-    private final class Device implements AutoCloseable {
+    /** What changes from one inference of a device's program to the next. */
+    private static final class Call {
+        Tensor input;
+        HaloExchange exchange;
+        Accounting counted;
+    }
+
+    /** One step of a {@link DeviceProgram}, its buffers and arguments already resolved. */
+    @FunctionalInterface
+    private interface Op {
+        void run(Call call);
+    }
+
+    /**
+     * One device's program with every buffer, slice and kernel argument resolved once, on the device's
+     * memory block (buffer places are fixed at plan time): running it looks nothing up by name and allocates
+     * nothing, so a worker's inferences leave no garbage behind. Built on the device's first inference.
+     */
+    private final class DeviceProgram {
         private final int id;
-        private final Tensor input;
-        private final HaloExchange exchange;
-        private final Accounting counted;
+        private final Op[] ops;
+        private final int[] phases;
+        private final Call call = new Call();
+        /** The graph outputs, where the tail device holds them when its program ends; empty elsewhere. */
+        private final String[] outputNames;
+        private final Tensor[] outputs;
         private final Map<String, Buffer> buffers = new HashMap<>();
 
-        Device(int id, Tensor input, HaloExchange exchange, Accounting counted) {
+        DeviceProgram(int id, List<Step> steps) {
             this.id = id;
-            this.input = input;
-            this.exchange = exchange;
-            this.counted = counted;
+            this.ops = new Op[steps.size()];
+            this.phases = new int[steps.size()];
+            for (int i = 0; i < ops.length; i++) {
+                Step s = steps.get(i);
+                phases[i] = s.phase();
+                ops[i] = prepare(s);
+            }
+            if (id == geometry.plan().tail()) {
+                outputNames = graph.outputs().toArray(String[]::new);
+                outputs = new Tensor[outputNames.length];
+                for (int j = 0; j < outputNames.length; j++) {
+                    outputs[j] = buffer(geometry.resultKey(outputNames[j])).tensor();
+                }
+            } else {
+                outputNames = new String[0];
+                outputs = new Tensor[0];
+            }
+            buffers.clear();
         }
 
-        void execute(Step step) {
-            switch (step) {
+        /** Runs steps {@code [from, to)}; the caller set {@link #call}. */
+        void run(int from, int to) {
+            for (int i = from; i < to; i++) {
+                ops[i].run(call);
+            }
+        }
+
+        private Op prepare(Step step) {
+            return switch (step) {
                 case Step.Alloc a -> alloc(a);
                 case Step.Free f -> {
-                    Buffer b = buffers.remove(f.key());
-                    counted.free(id, b.tensor().byteSize());
+                    long bytes = buffer(f.key()).tensor().byteSize();
+                    buffers.remove(f.key());
+                    yield c -> c.counted.free(id, bytes);
                 }
                 case Step.Compute c -> compute(c);
                 case Step.Send s -> {
-                    exchange.send(s.t(), buffer(s.key()).tensor().segment().asSlice(s.offset(), s.t().bytes()));
-                    counted.addTransfer(s.t(), true);
+                    MemorySegment payload = buffer(s.key()).tensor().segment().asSlice(s.offset(), s.t().bytes());
+                    Transfer t = s.t();
+                    yield c -> {
+                        c.exchange.send(t, payload);
+                        c.counted.addTransfer(t, true);
+                    };
                 }
                 case Step.Receive r -> {
-                    exchange.receive(r.t(), buffer(r.key()).tensor().segment().asSlice(r.offset(), r.t().bytes()));
-                    counted.addTransfer(r.t(), false);
+                    MemorySegment destination = buffer(r.key()).tensor().segment().asSlice(r.offset(), r.t().bytes());
+                    Transfer t = r.t();
+                    yield c -> {
+                        c.exchange.receive(t, destination);
+                        c.counted.addTransfer(t, false);
+                    };
                 }
-                case Step.Copy c -> {
-                    Buffer from = buffer(c.from());
-                    Buffer to = buffer(c.to());
+                case Step.Copy cp -> {
+                    Buffer from = buffer(cp.from());
+                    Buffer to = buffer(cp.to());
                     long rb = from.rowBytes();
-                    MemorySegment.copy(from.tensor().segment(), (c.rows().start() - from.row0()) * rb,
-                            to.tensor().segment(), (c.rows().start() - to.row0()) * rb, c.rows().size() * rb);
+                    MemorySegment src = from.tensor().segment();
+                    MemorySegment dst = to.tensor().segment();
+                    long srcOffset = (cp.rows().start() - from.row0()) * rb;
+                    long dstOffset = (cp.rows().start() - to.row0()) * rb;
+                    long bytes = cp.rows().size() * rb;
+                    yield c -> MemorySegment.copy(src, srcOffset, dst, dstOffset, bytes);
                 }
                 case Step.PartialSum p -> partialSum(p);
                 case Step.FinishReduction f -> finishReduction(f);
                 case Step.RunTail r -> runTail(r);
                 case Step.HeadSlice h -> headSlice(h);
-            }
+            };
         }
 
         private Buffer buffer(String key) {
@@ -561,26 +655,31 @@ public final class PartitionedExecutor {
             return b;
         }
 
-        private void alloc(Step.Alloc a) {
+        private Op alloc(Step.Alloc a) {
             MemorySegment seg = block().asSlice(geometry.offset(id, a.key()), a.bytes());
-            // kernels may accumulate into their output and partial sums of row-less devices must add 0
-            seg.fill((byte) 0);
             Tensor t = Tensor.wrap(seg, Tensor.defaultLayout(a.shape()), a.shape());
-            if (a.key().startsWith("i:")) {
-                if (input.layout() == t.layout()) {
-                    t.copyFrom(input);
-                } else {
-                    try (Arena tmp = Arena.ofConfined()) {
-                        t.copyFrom(input.toLayout(tmp, t.layout()));
+            buffers.put(a.key(), new Buffer(t, a.row0()));
+            long bytes = t.byteSize();
+            boolean input = a.key().startsWith("i:");
+            return c -> {
+                // kernels may accumulate into their output and partial sums of row-less devices must add 0
+                seg.fill((byte) 0);
+                if (input) {
+                    if (c.input.layout() == t.layout()) {
+                        t.copyFrom(c.input);
+                    } else {
+                        try (Arena tmp = Arena.ofConfined()) {
+                            t.copyFrom(c.input.toLayout(tmp, t.layout()));
+                        }
                     }
                 }
-            }
-            buffers.put(a.key(), new Buffer(t, a.row0()));
-            counted.allocate(id, t.byteSize());
+                c.counted.allocate(id, bytes);
+            };
         }
 
-        private void compute(Step.Compute c) {
-            Node node = nodes.get(c.node());
+        private Op compute(Step.Compute c) {
+            int nodeIndex = c.node();
+            Node node = nodes.get(nodeIndex);
             Tensor[] ins = new Tensor[node.inputs().size()];
             int[] row0 = new int[ins.length];
             for (int j = 0; j < ins.length; j++) {
@@ -605,49 +704,70 @@ public final class PartitionedExecutor {
                 }
             }
             Buffer out = buffer("b:" + node.output());
-            long t0 = System.nanoTime();
-            ((RowKernel) kernels[c.node()]).runRows(ins, row0, out.tensor(), out.row0(), c.rows().start(), c.rows().end());
-            counted.addComputeNs(id, c.node(), System.nanoTime() - t0);
-            counted.addFlops(id, c.node(), geometry.bandFlops(c.node(), c.rows()));
+            Tensor outTensor = out.tensor();
+            int outRow0 = out.row0();
+            int start = c.rows().start();
+            int end = c.rows().end();
+            RowKernel kernel = (RowKernel) kernels[nodeIndex];
+            long flops = geometry.bandFlops(nodeIndex, c.rows());
+            return call -> {
+                long t0 = System.nanoTime();
+                kernel.runRows(ins, row0, outTensor, outRow0, start, end);
+                call.counted.addComputeNs(id, nodeIndex, System.nanoTime() - t0);
+                call.counted.addFlops(id, nodeIndex, flops);
+            };
         }
 
-        private void partialSum(Step.PartialSum p) {
+        private Op partialSum(Step.PartialSum p) {
             Buffer in = buffer("b:" + nodes.get(p.node()).input(0));
             Tensor x = in.tensor();
             int ch = x.dim(1);
             int w = x.dim(3);
             double[] acc = new double[ch];
-            for (int y = p.rows().start(); y < p.rows().end(); y++) {
-                long base = (long) (y - in.row0()) * w * ch;
-                for (int i = 0; i < w * ch; i++) {
-                    acc[i % ch] += x.get(base + i);
-                }
-            }
             Tensor sums = buffer("p:" + p.node()).tensor();
-            for (int c = 0; c < ch; c++) {
-                sums.set((long) p.slot() * ch + c, (float) acc[c]);
-            }
-            counted.addFlops(id, p.node(), geometry.partialSumFlops(p.node(), p.rows().size()));
+            int first = p.rows().start();
+            int last = p.rows().end();
+            int row0 = in.row0();
+            long slotBase = (long) p.slot() * ch;
+            int nodeIndex = p.node();
+            long flops = geometry.partialSumFlops(p.node(), p.rows().size());
+            return c -> {
+                Arrays.fill(acc, 0);
+                for (int y = first; y < last; y++) {
+                    long base = (long) (y - row0) * w * ch;
+                    for (int i = 0; i < w * ch; i++) {
+                        acc[i % ch] += x.get(base + i);
+                    }
+                }
+                for (int k = 0; k < ch; k++) {
+                    sums.set(slotBase + k, (float) acc[k]);
+                }
+                c.counted.addFlops(id, nodeIndex, flops);
+            };
         }
 
-        private void finishReduction(Step.FinishReduction f) {
+        private Op finishReduction(Step.FinishReduction f) {
             Node node = nodes.get(f.node());
             int[] in = graph.shape(node.input(0));
             Tensor sums = buffer("p:" + f.node()).tensor();
             Tensor out = buffer("t:" + node.output()).tensor();
             int ch = in[1];
             double area = (double) in[2] * in[3];
-            for (int c = 0; c < ch; c++) {
-                double s = 0;
-                for (int slot = 0; slot < f.slots(); slot++) {
-                    s += sums.get((long) slot * ch + c);
+            int slots = f.slots();
+            return c -> {
+                for (int k = 0; k < ch; k++) {
+                    double s = 0;
+                    for (int slot = 0; slot < slots; slot++) {
+                        s += sums.get((long) slot * ch + k);
+                    }
+                    out.set(out.offset4(0, k, 0, 0), (float) (s / area));
                 }
-                out.set(out.offset4(0, c, 0, 0), (float) (s / area));
-            }
+            };
         }
 
-        private void runTail(Step.RunTail r) {
-            Node node = nodes.get(r.node());
+        private Op runTail(Step.RunTail r) {
+            int nodeIndex = r.node();
+            Node node = nodes.get(nodeIndex);
             Tensor[] ins = new Tensor[node.inputs().size()];
             for (int j = 0; j < ins.length; j++) {
                 if (node.hasInput(j)) {
@@ -662,14 +782,19 @@ public final class PartitionedExecutor {
                     outs[j] = buffer("t:" + o).tensor();
                 }
             }
-            long t0 = System.nanoTime();
-            kernels[r.node()].run(ins, outs);
-            counted.addComputeNs(id, r.node(), System.nanoTime() - t0);
-            counted.addFlops(id, r.node(), graph.flops(node));
+            Kernel kernel = kernels[nodeIndex];
+            long flops = graph.flops(node);
+            return c -> {
+                long t0 = System.nanoTime();
+                kernel.run(ins, outs);
+                c.counted.addComputeNs(id, nodeIndex, System.nanoTime() - t0);
+                c.counted.addFlops(id, nodeIndex, flops);
+            };
         }
 
-        private void headSlice(Step.HeadSlice h) {
-            Node node = nodes.get(h.node());
+        private Op headSlice(Step.HeadSlice h) {
+            int nodeIndex = h.node();
+            Node node = nodes.get(nodeIndex);
             HeadKernel hk = headKernels[id];
             if (hk == null) {
                 throw new IllegalStateException("device " + id + " has no kernel for its columns of " + node.name());
@@ -679,21 +804,33 @@ public final class PartitionedExecutor {
             Tensor y = Tensor.wrap(buffer(h.key()).tensor().segment().asSlice(h.offset(), (long) cols * Float.BYTES),
                     Layout.ROW_MAJOR, 1, cols);
             Tensor[] ins = hk.bias() == null ? new Tensor[] {a, hk.weight()} : new Tensor[] {a, hk.weight(), hk.bias()};
-            long t0 = System.nanoTime();
-            hk.kernel().run(ins, new Tensor[] {y});
-            counted.addComputeNs(id, h.node(), System.nanoTime() - t0);
-            counted.addFlops(id, h.node(), geometry.headSliceFlops(id));
+            Tensor[] outs = {y};
+            Kernel kernel = hk.kernel();
+            long flops = geometry.headSliceFlops(id);
+            return c -> {
+                long t0 = System.nanoTime();
+                kernel.run(ins, outs);
+                c.counted.addComputeNs(id, nodeIndex, System.nanoTime() - t0);
+                c.counted.addFlops(id, nodeIndex, flops);
+            };
         }
 
+        /** Copies of the graph outputs into {@code arena}; on the tail device only, after its program ran. */
         Map<String, Tensor> results(Arena arena) {
+            if (outputs.length == 1) {
+                return Map.of(outputNames[0], copy(outputs[0], arena));
+            }
             Map<String, Tensor> out = new LinkedHashMap<>();
-            for (String o : graph.outputs()) {
-                Tensor t = buffer(geometry.resultKey(o)).tensor();
-                Tensor copy = Tensor.allocate(arena, t.layout(), t.shape());
-                copy.copyFrom(t);
-                out.put(o, copy);
+            for (int j = 0; j < outputs.length; j++) {
+                out.put(outputNames[j], copy(outputs[j], arena));
             }
             return out;
+        }
+
+        private static Tensor copy(Tensor t, Arena arena) {
+            Tensor copy = Tensor.allocate(arena, t.layout(), t.shape());
+            copy.copyFrom(t);
+            return copy;
         }
 
         private MemorySegment block() {
@@ -703,11 +840,6 @@ public final class PartitionedExecutor {
                 }
                 return memory[id];
             }
-        }
-
-        @Override
-        public void close() {
-            buffers.clear();
         }
     }
 }

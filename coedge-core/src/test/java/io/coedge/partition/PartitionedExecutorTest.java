@@ -230,6 +230,50 @@ class PartitionedExecutorTest {
     }
 
     @Test
+    void workerDevicesRunRequestAfterRequestOnTheirPreparedProgramsAndCountEachAfresh() throws Exception {
+        Graph g = Nets.mixed(37, 21, "flatten");
+        Plan plan = Plan.random(Plan.deviceNames(3), 37, 41, Sync.every()).withTail("dev1");
+        Geometry geo = Geometry.of(g, plan);
+        List<PartitionedExecutor> devices = new java.util.ArrayList<>();
+        for (int d = 0; d < 3; d++) {
+            devices.add(new PartitionedExecutor(geo, List.of(), d));
+        }
+        Accounting counted = devices.get(0).newAccounting();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try (Arena shared = Arena.ofShared()) {
+            Tensor a = Nets.randomInput(shared, g.inputs().get(0).shape(), 1);
+            Tensor b = Nets.randomInput(shared, g.inputs().get(0).shape(), 2);
+            float[] first = null;
+            for (Tensor in : List.of(a, b, a, b)) {
+                Tensor ref = Nets.reference(g, shared, in);
+                counted.clear();
+                try (InProcessHaloExchange ex = new InProcessHaloExchange(geo.transfers(), 30_000_000_000L)) {
+                    List<java.util.concurrent.Future<java.util.Map<String, Tensor>>> fs = new java.util.ArrayList<>();
+                    for (int d = 0; d < 3; d++) {
+                        int dev = d;
+                        fs.add(pool.submit(() -> devices.get(dev).runDevice(dev, dev == 1 ? in : null, ex, counted, shared)));
+                    }
+                    Tensor out = fs.get(1).get().values().iterator().next();
+                    for (var f : fs) {
+                        f.get();
+                    }
+                    assertThat(Nets.maxAbsDiff(ref, out)).isLessThanOrEqualTo(1e-5f * Nets.maxAbs(ref));
+                    assertThat(counted.difference(geo.predicted())).as("counted afresh").isNull();
+                    if (in == a) {
+                        if (first == null) {
+                            first = out.toLogicalArray();
+                        } else {
+                            assertThat(out.toLogicalArray()).as("same input, same bits").containsExactly(first);
+                        }
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void repeatedInferencesReuseEachDevicesMemoryBlockAndGiveTheSameBits() {
         Graph g = Nets.squeezeExcite(29, 13);
         PartitionedExecutor px = new PartitionedExecutor(g, Plan.random(Plan.deviceNames(3), 29, 8, Sync.every()), List.of());
