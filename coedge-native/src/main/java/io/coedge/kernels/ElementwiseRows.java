@@ -109,6 +109,10 @@ final class ElementwiseRows implements RowKernel {
         long b0 = add ? (r0 - inputRow0[1]) * rowElems : 0;
         long y0 = (r0 - outRow0) * rowElems;
         WorkerPool pool = WorkerPool.shared();
+        if (pool.threads() == 1) {
+            apply(inputs, a0, b0, out, y0, (r1 - r0) * rowElems); // no task to hand out, none to allocate
+            return;
+        }
         // Memory-bound: split only large bands, in a few big pieces.
         int half = Math.max(1, (r1 - r0 + pool.threads() - 1) / pool.threads());
         pool.forRows(r0, r1, half, half, (a, b) ->

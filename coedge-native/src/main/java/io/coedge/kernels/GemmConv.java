@@ -212,6 +212,14 @@ final class GemmConv implements RowKernel {
                 return;
             }
         }
+        if (threads == 1) {
+            // the same tiles in order on this thread, without a capturing task per call
+            int chunk = pool.chunkRows(rows, minChunk, tileRows);
+            for (int a = r0; a < r1; a += chunk) {
+                compute(xs, xRow0, ys, outRow0, a, Math.min(r1, a + chunk), rb, rr0);
+            }
+            return;
+        }
         pool.forRows(r0, r1, minChunk, tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b, rb, rr0));
     }
 
@@ -236,6 +244,14 @@ final class GemmConv implements RowKernel {
                 pool.forRows(r0, r1, share, share, (a, b) -> direct(xs, xRow0, ys, outRow0, a, b, 0, m, res, resRow0));
                 return;
             }
+        }
+        if (threads == 1) {
+            // the same tiles in order on this thread, without a capturing task per call
+            int chunk = pool.chunkRows(rows, minChunk, tileRows);
+            for (int a = r0; a < r1; a += chunk) {
+                direct(xs, xRow0, ys, outRow0, a, Math.min(r1, a + chunk), 0, m, res, resRow0);
+            }
+            return;
         }
         pool.forRows(r0, r1, minChunk, tileRows, (a, b) -> direct(xs, xRow0, ys, outRow0, a, b, 0, m, res, resRow0));
     }

@@ -19,6 +19,11 @@ final class PoolRows implements RowKernel {
     private final int outH;
     private final int outW;
     private final boolean max;
+    /** Window geometry along the rows, for the input rows a band of output rows reads. */
+    private final int kernelH;
+    private final int strideH;
+    private final int dilationH;
+    private final int padTop;
 
     private PoolRows(Pool pool, NativeLibrary.Kernels kernels, int[] x, int[] y, Pads p) {
         this.pool = pool;
@@ -29,6 +34,10 @@ final class PoolRows implements RowKernel {
         this.outH = y[2];
         this.outW = y[3];
         this.max = pool.type().equals("MaxPool");
+        this.kernelH = pool.kernelH();
+        this.strideH = pool.strideH();
+        this.dilationH = pool.dilationH();
+        this.padTop = p.top();
         this.window = NativeLibrary.window(Arena.ofAuto(), inC, inH, inW, inC, outH, outW, pool.kernelH(),
                 pool.kernelW(), pool.strideH(), pool.strideW(), pool.dilationH(), pool.dilationW(), p.top(), p.left(),
                 p.bottom(), p.right());
@@ -68,22 +77,30 @@ final class PoolRows implements RowKernel {
         if (r0 == r1) {
             return;
         }
-        int[] need = pool.inputRows(r0, r1, inH);
-        if (need[0] < need[1] && (need[0] < xRow0 || need[1] > xRow0 + x.dim(2))) {
-            throw new IllegalStateException("input rows [" + need[0] + ", " + need[1] + ") are needed but the band holds ["
+        // the rows Pads.windowInputRows gives, computed here without its array: this runs on every band
+        int needFrom = Math.max(0, Math.min(r0 * strideH - padTop, inH));
+        int needTo = Math.max(needFrom, Math.min((r1 - 1) * strideH - padTop + (kernelH - 1) * dilationH + 1, inH));
+        if (needFrom < needTo && (needFrom < xRow0 || needTo > xRow0 + x.dim(2))) {
+            throw new IllegalStateException("input rows [" + needFrom + ", " + needTo + ") are needed but the band holds ["
                     + xRow0 + ", " + (xRow0 + x.dim(2)) + ")");
         }
         WorkerPool workers = WorkerPool.shared();
+        if (workers.threads() == 1) {
+            pool(x.segment(), xRow0, out.segment(), outRow0, r0, r1); // nothing to hand out, no task to allocate
+            return;
+        }
         MemorySegment xs = workers.shareable(x.segment()), ys = workers.shareable(out.segment());
         // At least 64 KiB of output per task: a 14x14 inception pool is a few microseconds of work, and
         // more tasks than that would cost more in hand-over than they save.
         int minChunk = (int) Math.max(1, Math.ceilDiv(64L << 10, (long) outW * inC * Float.BYTES));
-        workers.forRows(r0, r1, minChunk, Integer.MAX_VALUE, (a, b) -> {
-            if (max) {
-                kernels.maxpool(window, xs, xRow0, ys, outRow0, a, b);
-            } else {
-                kernels.avgpool(window, xs, xRow0, ys, outRow0, a, b, pool.countIncludePad());
-            }
-        });
+        workers.forRows(r0, r1, minChunk, Integer.MAX_VALUE, (a, b) -> pool(xs, xRow0, ys, outRow0, a, b));
+    }
+
+    private void pool(MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int a, int b) {
+        if (max) {
+            kernels.maxpool(window, xs, xRow0, ys, outRow0, a, b);
+        } else {
+            kernels.avgpool(window, xs, xRow0, ys, outRow0, a, b, pool.countIncludePad());
+        }
     }
 }

@@ -145,14 +145,26 @@ final class WorkerPool {
         if (rows <= 0) {
             return;
         }
-        int target = (rows + 4 * threads() - 1) / (4 * threads());
-        int chunk = Math.max(1, Math.min(maxChunk, Math.max(minChunk, target)));
+        int chunk = chunkRows(rows, minChunk, maxChunk);
         int tasks = (rows + chunk - 1) / chunk;
-        if (tasks == 1) {
-            body.run(r0, r1);
+        if (tasks == 1 || workers.length == 0) {
+            // on this thread alone: the chunks in order, without the task object run() would need
+            for (int a = r0; a < r1; a += chunk) {
+                body.run(a, Math.min(r1, a + chunk));
+            }
             return;
         }
         run(tasks, i -> body.run(r0 + i * chunk, Math.min(r1, r0 + (i + 1) * chunk)));
+    }
+
+    /**
+     * The chunk {@link #forRows} cuts {@code rows} rows into: about four per thread when there are enough
+     * rows, within {@code [minChunk, maxChunk]}. A caller alone on this pool ({@link #threads()} 1) can walk the
+     * same chunks itself and skip the task object.
+     */
+    int chunkRows(int rows, int minChunk, int maxChunk) {
+        int target = (rows + 4 * threads() - 1) / (4 * threads());
+        return Math.max(1, Math.min(maxChunk, Math.max(minChunk, target)));
     }
 
     private static void work(Job j) {
