@@ -8,9 +8,8 @@ import io.coedge.transport.protocol.BodyReader;
 import io.coedge.transport.protocol.ControlCodec;
 import io.coedge.transport.protocol.ControlHeader;
 import io.coedge.transport.protocol.FrameCheck;
-import java.util.HashMap;
-import java.util.Map;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.status.AtomicCounter;
 
 /**
@@ -25,13 +24,16 @@ public final class ControlInbox implements FragmentHandler {
         void onMessage(ControlHeader header, BodyReader body, DirectBuffer buffer);
     }
 
+    private static final long NO_SEQUENCE = Long.MIN_VALUE;
+
     private final Subscription subscription;
     private final ControlCodec codec;
     private final Handler handler;
     private final FragmentAssembler assembler;
     private final ControlHeader header = new ControlHeader();
     private final BodyReader reader = new BodyReader();
-    private final Map<Integer, Long> lastSequence = new HashMap<>();
+    /** Last sequence seen per sender; primitive keys and values, so checking a message boxes nothing. */
+    private final Long2LongHashMap lastSequence = new Long2LongHashMap(NO_SEQUENCE);
     private final long[] droppedByReason = new long[FrameCheck.values().length];
     private final AtomicCounter dropped;
 
@@ -61,8 +63,8 @@ public final class ControlInbox implements FragmentHandler {
         }
         header.wrap(buffer, offset);
         long seq = header.sequence();
-        Long last = lastSequence.get(header.senderId());
-        if (last != null && seq <= last) {
+        long last = lastSequence.get(header.senderId());
+        if (last != NO_SEQUENCE && seq <= last) {
             drop(FrameCheck.STALE);
             return;
         }
@@ -73,7 +75,7 @@ public final class ControlInbox implements FragmentHandler {
 
     /** Forgets the last sequence of {@code senderId} (a peer that was replaced, e.g. a new coordinator). */
     public void forgetSender(int senderId) {
-        lastSequence.remove(senderId);
+        lastSequence.remove((long) senderId);
     }
 
     /** Counts a message that passed the checks but whose body the handler found malformed or unexpected. */

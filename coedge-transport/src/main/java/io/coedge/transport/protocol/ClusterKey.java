@@ -93,6 +93,11 @@ public final class ClusterKey {
         }
     }
 
+    /** A new HMAC-SHA256 keyed with this key, allocation-free per message; one per owning thread. */
+    public HmacSha256 newHmac() {
+        return new HmacSha256(spec.getEncoded());
+    }
+
     /** A short, non-secret fingerprint of the key (first 8 hex digits of SHA-256 of an HMAC) for logs. */
     public String fingerprint() {
         try {

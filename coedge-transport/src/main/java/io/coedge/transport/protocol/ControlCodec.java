@@ -7,27 +7,25 @@ import static io.coedge.transport.protocol.ControlHeader.MIN_LENGTH;
 import static io.coedge.transport.protocol.ControlHeader.ORDER;
 
 import java.security.MessageDigest;
-import javax.crypto.Mac;
-import javax.crypto.ShortBufferException;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
  * Signs and checks control messages (layout in {@link ControlHeader}). One instance per thread: it holds
- * a {@link Mac} and scratch space, so it allocates nothing per message once warmed up.
+ * an {@link HmacSha256} and scratch space, so it allocates nothing per message once warmed up.
  *
  * <p>Checking order matters: lengths first (a frame too short for its own length fields is never read
  * further), then magic, version and type, then the MAC over the exact byte range. Only a frame that
  * passes all of them is parsed.
  */
 public final class ControlCodec {
-    private final Mac mac;
+    private final HmacSha256 mac;
     private final byte[] expected = new byte[MAC_LENGTH];
     private final byte[] actual = new byte[MAC_LENGTH];
     private byte[] scratch = new byte[4096];
 
     public ControlCodec(ClusterKey key) {
-        this.mac = key.newMac();
+        this.mac = key.newHmac();
     }
 
     /**
@@ -98,10 +96,6 @@ public final class ControlCodec {
             mac.update(scratch, 0, n);
             done += n;
         }
-        try {
-            mac.doFinal(into, 0);
-        } catch (ShortBufferException e) {
-            throw new IllegalStateException(e);
-        }
+        mac.doFinal(into, 0);
     }
 }

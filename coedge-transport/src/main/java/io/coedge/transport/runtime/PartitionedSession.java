@@ -38,6 +38,8 @@ public final class PartitionedSession implements AutoCloseable {
     private final List<Publication> publications = new ArrayList<>();
     private long replans = -1;
     private Accounting lastCounted;
+    /** Counts every request of the plan in force, cleared at each: {@link #lastCounted} holds until the next one. */
+    private Accounting accounting;
     private io.aeron.Counter[] waitCounters = new io.aeron.Counter[0];
     private io.aeron.Counter flopsCounter;
     private io.aeron.Counter computeCounter;
@@ -112,6 +114,7 @@ public final class PartitionedSession implements AutoCloseable {
         waitCounters = waits.toArray(io.aeron.Counter[]::new);
         flopsCounter = cluster.counters().flops("all");
         computeCounter = cluster.counters().computeNs("all");
+        accounting = executor.newAccounting();
         plan = versioned;
         local = me;
     }
@@ -140,7 +143,10 @@ public final class PartitionedSession implements AutoCloseable {
         return replans;
     }
 
-    /** What this process's device counted in the last request (FLOPs, bytes) as the geometry predicts. */
+    /**
+     * What this process's device counted in the last request (FLOPs, bytes) as the geometry predicts. The next
+     * {@link #infer} counts into the same object: read it before then.
+     */
     public Accounting lastCounted() {
         return lastCounted;
     }
@@ -148,7 +154,10 @@ public final class PartitionedSession implements AutoCloseable {
     /** Runs one inference; the output lives in {@code arena}. */
     public Tensor infer(Arena arena, Tensor input) {
         long requestId = cluster.newRequestId();
-        for (String d : plan.devices()) {
+        // Indexed loops over the plan's devices here and below: this runs on every request, and an
+        // iterator per loop is garbage.
+        for (int i = 0; i < plan.deviceCount(); i++) {
+            String d = plan.devices().get(i);
             if (d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
                 continue;
             }
@@ -163,11 +172,13 @@ public final class PartitionedSession implements AutoCloseable {
             }
         }
         for (int attempt = 0; ; attempt++) {
-            Accounting counted = executor.newAccounting();
+            Accounting counted = accounting;
+            counted.clear();
             try {
                 // A worker that dies just before the request is found here (its control stream refuses the
                 // message): the same recovery as a death during the request.
-                for (String d : plan.devices()) {
+                for (int i = 0; i < plan.deviceCount(); i++) {
+                    String d = plan.devices().get(i);
                     if (!d.equals(CoEdgeCluster.LOCAL_DEVICE)) {
                         cluster.startPartitioned(cluster.member(d), plan.version(), requestId);
                         cluster.pingForRtt(cluster.member(d));
@@ -184,7 +195,7 @@ public final class PartitionedSession implements AutoCloseable {
                 cluster.counters().inferences().incrementOrdered();
                 lastCounted = counted;
                 cluster.pollReplies();
-                return out.values().iterator().next();
+                return out.get(graph.outputs().get(0));
             } catch (HaloExchangeException | CoEdgeCluster.WorkerLostException e) {
                 cluster.pollReplies();
                 if (attempt >= plan.deviceCount()) {

@@ -20,6 +20,7 @@ import io.coedge.transport.TransportConfiguration;
 import io.coedge.transport.TransportContext;
 import io.coedge.transport.TransportNode;
 import io.coedge.transport.protocol.BodyReader;
+import io.coedge.transport.protocol.BodyWriter;
 import io.coedge.transport.protocol.ClusterKey;
 import io.coedge.transport.protocol.ControlCodec;
 import io.coedge.transport.protocol.ControlHeader;
@@ -34,8 +35,6 @@ import java.security.MessageDigest;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -130,7 +129,10 @@ public final class Worker implements AutoCloseable, Runnable {
     private final WorkerCounters counters;
     private final ControlInbox inbox;
     private final Subscription controlSubscription;
-    private final ExecutorService compute;
+    private final ComputeThread compute;
+    /** Partitioned requests handed to the compute thread, reused in turn (a power of two). Control loop only. */
+    private final PartitionedRequest[] requests = new PartitionedRequest[8];
+    private int nextRequest;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final long incarnation = System.nanoTime() ^ System.currentTimeMillis() << 20;
     private final IdleStrategy idle = TransportNode.waitIdleStrategy();
@@ -187,11 +189,10 @@ public final class Worker implements AutoCloseable, Runnable {
                 ? new AdaptiveIdleStrategy(TimeUnit.MICROSECONDS.toNanos(1),
                         TimeUnit.MILLISECONDS.toNanos(COMPUTING_MAX_PARK_MS))
                 : idle;
-        this.compute = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "coedge-compute-" + config.name);
-            t.setDaemon(true);
-            return t;
-        });
+        this.compute = new ComputeThread("coedge-compute-" + config.name);
+        for (int i = 0; i < requests.length; i++) {
+            requests[i] = new PartitionedRequest();
+        }
     }
 
     public String name() {
@@ -516,6 +517,48 @@ public final class Worker implements AutoCloseable, Runnable {
         });
     }
 
+    /**
+     * A partitioned request handed to the compute thread. The control loop reuses these from a ring
+     * ({@link #requests}) instead of a lambda per request; the compute thread copies the fields out before it
+     * frees the slot.
+     */
+    private final class PartitionedRequest implements Runnable {
+        ControlPublisher reply;
+        long plan;
+        long request;
+        volatile boolean queued;
+
+        @Override
+        public void run() {
+            ControlPublisher r = reply;
+            long p = plan;
+            long q = request;
+            queued = false;
+            PartitionState ps = partition;
+            if (ps == null) {
+                error(r, p, q, ERR_PLAN, "request " + q + " needs a partitioned plan; this worker has none");
+                return;
+            }
+            try {
+                ps.run(r, p, q);
+            } catch (RuntimeException e) {
+                error(r, p, q, ERR_INFERENCE, "request " + q + " failed on " + config.name + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The body of a partitioned request's ACK, reused by the compute thread (a lambda would capture three longs per request). */
+    private static final class InferAck implements java.util.function.Consumer<BodyWriter> {
+        long computeNs;
+        long flops;
+        long sent;
+
+        @Override
+        public void accept(BodyWriter w) {
+            w.putInt(MessageType.INFER.code()).putLong(computeNs).putLong(flops).putLong(sent);
+        }
+    }
+
     /** The device this worker runs in a partitioned plan: executor, exchange and the publications to its peers. */
     private final class PartitionState {
         final int me;
@@ -524,6 +567,14 @@ public final class Worker implements AutoCloseable, Runnable {
         final AeronHaloExchange exchange;
         final List<Publication> publications = new ArrayList<>();
         final String[] opTypes;
+        private final io.aeron.Counter[] flopsByNode;
+        private final io.aeron.Counter[] computeNsByNode;
+        private final io.aeron.Counter flopsAll;
+        private final io.aeron.Counter computeNsAll;
+        private final io.aeron.Counter[] waitCounters;
+        /** Reused by every request: only the compute thread runs them, one at a time. */
+        private final Accounting acc;
+        private final InferAck ack = new InferAck();
 
         PartitionState(Graph graph, Plan plan, int me, String[] endpoints) {
             this.me = me;
@@ -540,10 +591,23 @@ public final class Worker implements AutoCloseable, Runnable {
             exchange.aroundWaits(node::expect, node::expectDone);
             // Layer classes as the planner's profiles name them (conv3x3, fc, pool, ...).
             this.opTypes = graph.nodes().stream().map(x -> LayerCostTable.typeOf(graph, x).key()).toArray(String[]::new);
-            for (String t : opTypes) {
-                counters.flops(t);
-                counters.computeNs(t);
+            // Looked up once per plan: counting a request then neither builds counter names nor allocates.
+            this.flopsByNode = new io.aeron.Counter[opTypes.length];
+            this.computeNsByNode = new io.aeron.Counter[opTypes.length];
+            for (int i = 0; i < opTypes.length; i++) {
+                flopsByNode[i] = counters.flops(opTypes[i]);
+                computeNsByNode[i] = counters.computeNs(opTypes[i]);
             }
+            this.flopsAll = counters.flops("all");
+            this.computeNsAll = counters.computeNs("all");
+            List<io.aeron.Counter> waits = new ArrayList<>();
+            for (String d : plan.devices()) {
+                if (!d.equals(config.name)) {
+                    waits.add(counters.waitNs(d));
+                }
+            }
+            this.waitCounters = waits.toArray(io.aeron.Counter[]::new);
+            this.acc = executor.newAccounting();
         }
 
         void run(ControlPublisher r, long plan, long request) {
@@ -557,39 +621,34 @@ public final class Worker implements AutoCloseable, Runnable {
 
         private void runCounted(ControlPublisher r, long plan, long request) {
             exchange.begin(plan, request);
-            Accounting acc = executor.newAccounting();
+            acc.clear();
             long wait0 = totalWaitNs();
             long t0 = System.nanoTime();
-            try (Arena arena = Arena.ofConfined()) {
-                executor.runDevice(me, null, exchange, acc, arena);
-            }
+            executor.runDevice(me, null, exchange, acc, Arena.global()); // not the tail: no output to copy
             long ns = System.nanoTime() - t0 - (totalWaitNs() - wait0);
             long flops = 0;
             for (int i = 0; i < opTypes.length; i++) {
                 long f = acc.flops(me, i);
                 if (f != 0) {
-                    counters.flops(opTypes[i]).getAndAddOrdered(f);
+                    flopsByNode[i].getAndAddOrdered(f);
                     // per layer class, so the planner sees conv3x3, fc, pool ... rates, not one blend
-                    counters.computeNs(opTypes[i]).getAndAddOrdered(acc.computeNs(me, i));
+                    computeNsByNode[i].getAndAddOrdered(acc.computeNs(me, i));
                     flops += f;
                 }
             }
-            counters.flops("all").getAndAddOrdered(flops);
-            counters.computeNs("all").getAndAddOrdered(Math.max(0, ns));
+            flopsAll.getAndAddOrdered(flops);
+            computeNsAll.getAndAddOrdered(Math.max(0, ns));
             counters.inferences().incrementOrdered();
-            long computeNs = Math.max(0, ns);
-            long sent = acc.bytesSent(me);
-            long f = flops;
-            r.send(MessageType.ACK, 0, plan, request, w -> w.putInt(MessageType.INFER.code()).putLong(computeNs).putLong(f)
-                    .putLong(sent));
+            ack.computeNs = Math.max(0, ns);
+            ack.flops = flops;
+            ack.sent = acc.bytesSent(me);
+            r.send(MessageType.ACK, 0, plan, request, ack);
         }
 
         private long totalWaitNs() {
             long t = 0;
-            for (String d : geometry.plan().devices()) {
-                if (!d.equals(config.name)) {
-                    t += counters.waitNs(d).get();
-                }
+            for (io.aeron.Counter c : waitCounters) {
+                t += c.get();
             }
             return t;
         }
@@ -626,20 +685,15 @@ public final class Worker implements AutoCloseable, Runnable {
         }
         if (h.bodyLength() == 0) {
             // A partitioned plan: the input arrives as scatter transfers, the output leaves as gathers.
-            long plan = planVersion;
-            long request = h.requestId();
-            compute.execute(() -> {
-                PartitionState ps = partition;
-                if (ps == null) {
-                    error(r, plan, request, ERR_PLAN, "request " + request + " needs a partitioned plan; this worker has none");
-                    return;
-                }
-                try {
-                    ps.run(r, plan, request);
-                } catch (RuntimeException e) {
-                    error(r, plan, request, ERR_INFERENCE, "request " + request + " failed on " + config.name + ": " + e.getMessage());
-                }
-            });
+            PartitionedRequest task = requests[nextRequest++ & (requests.length - 1)];
+            if (task.queued) {
+                task = new PartitionedRequest(); // all of the ring still queued: should not happen, but never overwrite one
+            }
+            task.reply = r;
+            task.plan = planVersion;
+            task.request = h.requestId();
+            task.queued = true;
+            compute.execute(task);
             return;
         }
         if (inferAssembly == null || h.requestId() != inferRequest) {
