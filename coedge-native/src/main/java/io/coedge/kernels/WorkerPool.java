@@ -121,10 +121,11 @@ final class WorkerPool {
      * A view of {@code s} the workers may touch. Tensors often live in a confined arena (only its
      * owner thread may access them); the caller of {@link #run} blocks until every task is done, so
      * the memory stays alive and a global-scope view of the same bytes is safe for that long. Heap
-     * segments are thread-agnostic already.
+     * segments are thread-agnostic already, and so are segments of shared, automatic and global arenas (a
+     * partitioned device's buffers): those are returned as they are, which spares a view per kernel call.
      */
     MemorySegment shareable(MemorySegment s) {
-        if (workers.length == 0 || !s.isNative()) {
+        if (workers.length == 0 || !s.isNative() || s.isAccessibleBy(workers[0])) {
             return s;
         }
         return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
