@@ -260,7 +260,7 @@ public final class PartitionedExecutor {
             return new Result(programs[geometry.plan().tail()].results(arena), counted);
         } finally {
             for (DeviceProgram p : programs) {
-                p.call.input = null;
+                p.call.clear();
             }
         }
     }
@@ -377,7 +377,7 @@ public final class PartitionedExecutor {
             p.run(0, p.ops.length);
             return d == geometry.plan().tail() ? p.results(arena) : Map.of();
         } finally {
-            p.call.input = null; // the caller's tensor, not ours to keep
+            p.call.clear();
         }
     }
 
@@ -552,6 +552,13 @@ public final class PartitionedExecutor {
         Tensor input;
         HaloExchange exchange;
         Accounting counted;
+
+        /** After the run: the caller's objects are not ours to keep alive. */
+        void clear() {
+            input = null;
+            exchange = null;
+            counted = null;
+        }
     }
 
     /** One step of a {@link DeviceProgram}, its buffers and arguments already resolved. */

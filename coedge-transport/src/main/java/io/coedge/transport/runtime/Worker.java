@@ -624,7 +624,15 @@ public final class Worker implements AutoCloseable, Runnable {
             acc.clear();
             long wait0 = totalWaitNs();
             long t0 = System.nanoTime();
-            executor.runDevice(me, null, exchange, acc, Arena.global()); // not the tail: no output to copy
+            if (me == geometry.plan().tail()) {
+                // the initiator is the tail in the plans the coordinator sends; were a worker one, its copy of
+                // the output (which it does not send back) would go at once
+                try (Arena arena = Arena.ofConfined()) {
+                    executor.runDevice(me, null, exchange, acc, arena);
+                }
+            } else {
+                executor.runDevice(me, null, exchange, acc, Arena.global()); // no output is copied there
+            }
             long ns = System.nanoTime() - t0 - (totalWaitNs() - wait0);
             long flops = 0;
             for (int i = 0; i < opTypes.length; i++) {
