@@ -15,6 +15,8 @@ import java.lang.foreign.MemorySegment;
 final class ConcatRows implements RowKernel {
     private final NativeLibrary.Kernels kernels;
     private final RowKernel reference;
+    /** Each calling thread's {@link BandCall}. */
+    private final ThreadLocal<BandCall> calls = ThreadLocal.withInitial(BandCall::new);
 
     private ConcatRows(NativeLibrary.Kernels kernels, RowKernel reference) {
         this.kernels = kernels;
@@ -69,17 +71,55 @@ final class ConcatRows implements RowKernel {
         WorkerPool pool = WorkerPool.shared();
         int half = Math.max(1, Math.ceilDiv(r1 - r0, pool.threads()));
         MemorySegment ys = out.segment();
-        pool.forRows(r0, r1, half, half, (a, b) -> {
+        BandCall call = calls.get();
+        if (call.inUse) {
+            call = new BandCall();
+        }
+        call.inUse = true;
+        call.owner = this;
+        call.inputs = inputs;
+        call.inputRow0 = inputRow0;
+        call.ys = ys;
+        call.outRow0 = outRow0;
+        call.w = w;
+        call.c = c;
+        try {
+            pool.forRows(r0, r1, half, half, call);
+        } finally {
+            call.inUse = false;
+            call.owner = null;
+            call.inputs = null;
+            call.inputRow0 = null;
+            call.ys = null;
+        }
+    }
+
+    /**
+     * One call's band, reused per calling thread instead of a capturing lambda per call. Static, and holding the
+     * kernel only during the call: a thread-local value that kept its kernel alive would keep it forever.
+     */
+    private static final class BandCall implements WorkerPool.Rows {
+        boolean inUse;
+        ConcatRows owner;
+        Tensor[] inputs;
+        int[] inputRow0;
+        MemorySegment ys;
+        int outRow0;
+        int w;
+        int c;
+
+        @Override
+        public void run(int a, int b) {
             long pixels = (long) (b - a) * w;
             long dst = ys.address() + (long) (a - outRow0) * w * c * Float.BYTES;
             for (int i = 0; i < inputs.length; i++) {
                 Tensor x = inputs[i];
                 int ci = x.dim(1);
                 long src = x.segment().address() + (long) (a - inputRow0[i]) * w * ci * Float.BYTES;
-                kernels.copyRows(dst, c, src, ci, pixels, ci);
+                owner.kernels.copyRows(dst, c, src, ci, pixels, ci);
                 dst += (long) ci * Float.BYTES;
             }
-        });
+        }
     }
 
     @Override

@@ -19,6 +19,8 @@ final class ElementwiseRows implements RowKernel {
     private final Kernel reference;
     /** Add only: clamp the sum at zero (a following Relu fused in). */
     private final boolean relu;
+    /** Each calling thread's {@link BandCall}. */
+    private final ThreadLocal<BandCall> calls = ThreadLocal.withInitial(BandCall::new);
 
     private ElementwiseRows(NativeLibrary.Kernels kernels, boolean add, Kernel reference, boolean relu) {
         this.kernels = kernels;
@@ -115,9 +117,49 @@ final class ElementwiseRows implements RowKernel {
         }
         // Memory-bound: split only large bands, in a few big pieces.
         int half = Math.max(1, (r1 - r0 + pool.threads() - 1) / pool.threads());
-        pool.forRows(r0, r1, half, half, (a, b) ->
-                apply(inputs, a0 + (a - r0) * rowElems, b0 + (a - r0) * rowElems, out, y0 + (a - r0) * rowElems,
-                        (b - a) * rowElems));
+        BandCall c = calls.get();
+        if (c.inUse) {
+            c = new BandCall();
+        }
+        c.inUse = true;
+        c.owner = this;
+        c.inputs = inputs;
+        c.out = out;
+        c.r0 = r0;
+        c.a0 = a0;
+        c.b0 = b0;
+        c.y0 = y0;
+        c.rowElems = rowElems;
+        try {
+            pool.forRows(r0, r1, half, half, c);
+        } finally {
+            c.inUse = false;
+            c.owner = null;
+            c.inputs = null;
+            c.out = null;
+        }
+    }
+
+    /**
+     * One call's band, reused per calling thread instead of a capturing lambda per call. Static, and holding the
+     * kernel only during the call: a thread-local value that kept its kernel alive would keep it forever.
+     */
+    private static final class BandCall implements WorkerPool.Rows {
+        boolean inUse;
+        ElementwiseRows owner;
+        Tensor[] inputs;
+        Tensor out;
+        int r0;
+        long a0;
+        long b0;
+        long y0;
+        long rowElems;
+
+        @Override
+        public void run(int a, int b) {
+            owner.apply(inputs, a0 + (a - r0) * rowElems, b0 + (a - r0) * rowElems, out, y0 + (a - r0) * rowElems,
+                    (b - a) * rowElems);
+        }
     }
 
     /** Elements {@code [from, from + n)} of the output from the matching ranges of the inputs. */

@@ -5,6 +5,7 @@ import io.coedge.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.IntConsumer;
 
 /**
  * Convolution as im2col of the output tile plus one sgemm per group. NHWC makes the tile a plain
@@ -54,6 +55,8 @@ final class GemmConv implements RowKernel {
      * this conv (im2col then feeds the GEMM).
      */
     private final long directScratch;
+    /** Each calling thread's {@link ConvCall}. */
+    private final ThreadLocal<ConvCall> calls = ThreadLocal.withInitial(ConvCall::new);
 
     /** @param nativeKernels C kernels for im2col and the epilogue, or null to do both in Java */
     GemmConv(ConvGeometry g, Sgemm sgemm, NativeLibrary.Kernels nativeKernels) {
@@ -208,7 +211,12 @@ final class GemmConv implements RowKernel {
             if (rows >= threads) {
                 // compute() tiles each share by tileRows itself.
                 int share = evenChunk(rows, threads);
-                pool.forRows(r0, r1, share, share, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b, rb, rr0));
+                ConvCall c = call(ConvCall.COMPUTE_ROWS).band(xs, xRow0, ys, outRow0, r0, r1, rb, rr0);
+                try {
+                    pool.forRows(r0, r1, share, share, c);
+                } finally {
+                    c.release();
+                }
                 return;
             }
         }
@@ -220,7 +228,12 @@ final class GemmConv implements RowKernel {
             }
             return;
         }
-        pool.forRows(r0, r1, minChunk, tileRows, (a, b) -> compute(xs, xRow0, ys, outRow0, a, b, rb, rr0));
+        ConvCall c = call(ConvCall.COMPUTE_ROWS).band(xs, xRow0, ys, outRow0, r0, r1, rb, rr0);
+        try {
+            pool.forRows(r0, r1, minChunk, tileRows, c);
+        } finally {
+            c.release();
+        }
     }
 
     /**
@@ -235,13 +248,23 @@ final class GemmConv implements RowKernel {
             int panels = Math.ceilDiv(m, PackedWeights.NR);
             if (panels >= 2 * threads) {
                 int per = evenChunk(panels, threads) * PackedWeights.NR;
-                pool.run(Math.ceilDiv(m, per), i -> direct(xs, xRow0, ys, outRow0, r0, r1, i * per,
-                        Math.min(m, (i + 1) * per), res, resRow0));
+                ConvCall c = call(ConvCall.DIRECT_PANELS).band(xs, xRow0, ys, outRow0, r0, r1, res, resRow0);
+                c.per = per;
+                try {
+                    pool.run(Math.ceilDiv(m, per), c);
+                } finally {
+                    c.release();
+                }
                 return;
             }
             if (rows >= threads) {
                 int share = evenChunk(rows, threads);
-                pool.forRows(r0, r1, share, share, (a, b) -> direct(xs, xRow0, ys, outRow0, a, b, 0, m, res, resRow0));
+                ConvCall c = call(ConvCall.DIRECT_ROWS).band(xs, xRow0, ys, outRow0, r0, r1, res, resRow0);
+                try {
+                    pool.forRows(r0, r1, share, share, c);
+                } finally {
+                    c.release();
+                }
                 return;
             }
         }
@@ -253,7 +276,12 @@ final class GemmConv implements RowKernel {
             }
             return;
         }
-        pool.forRows(r0, r1, minChunk, tileRows, (a, b) -> direct(xs, xRow0, ys, outRow0, a, b, 0, m, res, resRow0));
+        ConvCall c = call(ConvCall.DIRECT_ROWS).band(xs, xRow0, ys, outRow0, r0, r1, res, resRow0);
+        try {
+            pool.forRows(r0, r1, minChunk, tileRows, c);
+        } finally {
+            c.release();
+        }
     }
 
     /** Rows {@code [r0, r1)}, columns {@code [j0, j1)} through {@code coedge_f32_conv_packed} on the calling thread. */
@@ -361,15 +389,14 @@ final class GemmConv implements RowKernel {
             // The caller's scratch (auto arena, so every thread may touch it); the caller waits for all tasks.
             MemorySegment col = Scratch.get((long) pixels * k * Float.BYTES);
             int per = Math.ceilDiv(r1 - r0, threads);
-            pool.run(Math.ceilDiv(r1 - r0, per), i -> {
-                int t0 = r0 + i * per, t1 = Math.min(r1, t0 + per);
-                MemorySegment dst = col.asSlice((long) (t0 - r0) * ow * k * Float.BYTES);
-                if (nativeKernels != null) {
-                    nativeKernels.im2col(window, xs, xRow0, g.cpg(), 0, t0, t1, dst);
-                } else {
-                    Im2col.JAVA.pack(g, xs, xRow0, 0, t0, t1, 0, dst);
-                }
-            });
+            ConvCall c = call(ConvCall.IM2COL).band(xs, xRow0, null, 0, r0, r1, 0, 0);
+            c.col = col;
+            c.per = per;
+            try {
+                pool.run(Math.ceilDiv(r1 - r0, per), c);
+            } finally {
+                c.release();
+            }
             a = col;
             aOff = 0;
         }
@@ -380,35 +407,181 @@ final class GemmConv implements RowKernel {
             int panels = Math.ceilDiv(m, PackedWeights.NR);
             if (panels >= 2 * threads) {
                 int per = evenChunk(panels, threads) * PackedWeights.NR;
-                pool.run(Math.ceilDiv(m, per), i -> nativeKernels.gemmPacked(pixels, k, aAddr, k, gemmWeights.address(),
-                        m, i * per, Math.min(m, (i + 1) * per), yAddr, m, biasAddress(), res, m, relu));
+                ConvCall c = call(ConvCall.GEMM_PANELS).gemm(pixels, k, aAddr, yAddr, res, per);
+                try {
+                    pool.run(Math.ceilDiv(m, per), c);
+                } finally {
+                    c.release();
+                }
             } else {
                 int per = evenChunk(pixels, threads);
-                pool.run(Math.ceilDiv(pixels, per), i -> {
-                    int p0 = i * per, pb = Math.min(pixels, p0 + per) - p0;
-                    nativeKernels.gemmPacked(pb, k, aAddr + (long) p0 * k * Float.BYTES, k, gemmWeights.address(), m, 0, m,
-                            yAddr + (long) p0 * m * Float.BYTES, m, biasAddress(), res == 0 ? 0 : res + (long) p0 * m * Float.BYTES,
-                            m, relu);
-                });
+                ConvCall c = call(ConvCall.GEMM_PIXELS).gemm(pixels, k, aAddr, yAddr, res, per);
+                try {
+                    pool.run(Math.ceilDiv(pixels, per), c);
+                } finally {
+                    c.release();
+                }
             }
             return;
         }
         if (m >= 32 * threads) {
             int per = (Math.ceilDiv(m, threads) + 15) & ~15;
-            pool.run(Math.ceilDiv(m, per), i -> {
-                int j0 = i * per, nb = Math.min(m, j0 + per) - j0;
-                sgemm.gemm(pixels, nb, k, a, aOff, k, packed, (long) j0 * Float.BYTES, m, 0f,
-                        ys, yOff + (long) j0 * Float.BYTES, m);
-                epilogue(ys, yOff, pixels, j0, nb);
-            });
+            ConvCall c = call(ConvCall.SGEMM_COLUMNS).sgemm(pixels, k, a, aOff, ys, yOff, per);
+            try {
+                pool.run(Math.ceilDiv(m, per), c);
+            } finally {
+                c.release();
+            }
         } else {
             int per = Math.ceilDiv(pixels, threads);
-            pool.run(Math.ceilDiv(pixels, per), i -> {
-                int p0 = i * per, pb = Math.min(pixels, p0 + per) - p0;
-                long yo = yOff + (long) p0 * m * Float.BYTES;
-                sgemm.gemm(pb, m, k, a, aOff + (long) p0 * k * Float.BYTES, k, packed, 0, m, 0f, ys, yo, m);
-                epilogue(ys, yo, pb, 0, m);
-            });
+            ConvCall c = call(ConvCall.SGEMM_PIXELS).sgemm(pixels, k, a, aOff, ys, yOff, per);
+            try {
+                pool.run(Math.ceilDiv(pixels, per), c);
+            } finally {
+                c.release();
+            }
+        }
+    }
+
+    /** This thread's {@link ConvCall}, or a fresh one if it is in use (a task of this conv calling it again). */
+    private ConvCall call(int mode) {
+        ConvCall c = calls.get();
+        if (c.inUse) {
+            c = new ConvCall();
+        }
+        c.mode = mode;
+        c.inUse = true;
+        c.owner = this;
+        return c;
+    }
+
+    /**
+     * The arguments of one parallel call of a conv, one object per calling thread and reused: what the tasks of
+     * a capturing lambda would hold, without a new lambda per call. {@code mode} says which loop the tasks run;
+     * the pool's hand-over publishes the fields to its threads. Static, and holding the conv only during the
+     * call: a thread-local value that kept its kernel alive would keep the kernel's weights forever.
+     */
+    private static final class ConvCall implements IntConsumer, WorkerPool.Rows {
+        static final int COMPUTE_ROWS = 0;
+        static final int DIRECT_ROWS = 1;
+        static final int DIRECT_PANELS = 2;
+        static final int IM2COL = 3;
+        static final int GEMM_PANELS = 4;
+        static final int GEMM_PIXELS = 5;
+        static final int SGEMM_COLUMNS = 6;
+        static final int SGEMM_PIXELS = 7;
+
+        int mode;
+        boolean inUse;
+        GemmConv owner;
+        MemorySegment xs;
+        MemorySegment ys;
+        MemorySegment col;
+        MemorySegment a;
+        int xRow0;
+        int outRow0;
+        int r0;
+        int r1;
+        long res;
+        int resRow0;
+        int per;
+        int pixels;
+        int k;
+        long aAddr;
+        long yAddr;
+        long aOff;
+        long yOff;
+
+        ConvCall band(MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int r0, int r1, long res, int resRow0) {
+            this.xs = xs;
+            this.xRow0 = xRow0;
+            this.ys = ys;
+            this.outRow0 = outRow0;
+            this.r0 = r0;
+            this.r1 = r1;
+            this.res = res;
+            this.resRow0 = resRow0;
+            return this;
+        }
+
+        ConvCall gemm(int pixels, int k, long aAddr, long yAddr, long res, int per) {
+            this.pixels = pixels;
+            this.k = k;
+            this.aAddr = aAddr;
+            this.yAddr = yAddr;
+            this.res = res;
+            this.per = per;
+            return this;
+        }
+
+        ConvCall sgemm(int pixels, int k, MemorySegment a, long aOff, MemorySegment ys, long yOff, int per) {
+            this.pixels = pixels;
+            this.k = k;
+            this.a = a;
+            this.aOff = aOff;
+            this.ys = ys;
+            this.yOff = yOff;
+            this.per = per;
+            return this;
+        }
+
+        void release() {
+            inUse = false;
+            owner = null;
+            xs = null;
+            ys = null;
+            col = null;
+            a = null;
+        }
+
+        /** Rows {@code [from, to)} of the band. */
+        @Override
+        public void run(int from, int to) {
+            if (mode == COMPUTE_ROWS) {
+                owner.compute(xs, xRow0, ys, outRow0, from, to, res, resRow0);
+            } else {
+                owner.direct(xs, xRow0, ys, outRow0, from, to, 0, owner.g.outC(), res, resRow0);
+            }
+        }
+
+        /** Task {@code i} of a split by weight panels, pixels or rows. */
+        @Override
+        public void accept(int i) {
+            int m = owner.g.outC();
+            switch (mode) {
+                case DIRECT_PANELS -> owner.direct(xs, xRow0, ys, outRow0, r0, r1, i * per, Math.min(m, (i + 1) * per), res,
+                        resRow0);
+                case IM2COL -> {
+                    int t0 = r0 + i * per, t1 = Math.min(r1, t0 + per);
+                    MemorySegment dst = col.asSlice((long) (t0 - r0) * owner.g.outW() * owner.g.patch() * Float.BYTES);
+                    if (owner.nativeKernels != null) {
+                        owner.nativeKernels.im2col(owner.window, xs, xRow0, owner.g.cpg(), 0, t0, t1, dst);
+                    } else {
+                        Im2col.JAVA.pack(owner.g, xs, xRow0, 0, t0, t1, 0, dst);
+                    }
+                }
+                case GEMM_PANELS -> owner.nativeKernels.gemmPacked(pixels, k, aAddr, k, owner.gemmWeights.address(), m, i * per,
+                        Math.min(m, (i + 1) * per), yAddr, m, owner.biasAddress(), res, m, owner.relu);
+                case GEMM_PIXELS -> {
+                    int p0 = i * per, pb = Math.min(pixels, p0 + per) - p0;
+                    owner.nativeKernels.gemmPacked(pb, k, aAddr + (long) p0 * k * Float.BYTES, k, owner.gemmWeights.address(), m, 0, m,
+                            yAddr + (long) p0 * m * Float.BYTES, m, owner.biasAddress(), res == 0 ? 0 : res + (long) p0 * m * Float.BYTES,
+                            m, owner.relu);
+                }
+                case SGEMM_COLUMNS -> {
+                    int j0 = i * per, nb = Math.min(m, j0 + per) - j0;
+                    owner.sgemm.gemm(pixels, nb, k, a, aOff, k, owner.packed, (long) j0 * Float.BYTES, m, 0f,
+                            ys, yOff + (long) j0 * Float.BYTES, m);
+                    owner.epilogue(ys, yOff, pixels, j0, nb);
+                }
+                case SGEMM_PIXELS -> {
+                    int p0 = i * per, pb = Math.min(pixels, p0 + per) - p0;
+                    long yo = yOff + (long) p0 * m * Float.BYTES;
+                    owner.sgemm.gemm(pb, m, k, a, aOff + (long) p0 * k * Float.BYTES, k, owner.packed, 0, m, 0f, ys, yo, m);
+                    owner.epilogue(ys, yo, pb, 0, m);
+                }
+                default -> throw new IllegalStateException("no task loop " + mode);
+            }
         }
     }
 

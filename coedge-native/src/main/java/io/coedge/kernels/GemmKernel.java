@@ -7,6 +7,7 @@ import io.coedge.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.IntConsumer;
 
 /**
  * ONNX Gemm with a constant B (a fully connected layer): {@code Y = alpha * A' * B' + beta * C}.
@@ -27,6 +28,8 @@ final class GemmKernel implements Kernel {
     private final Sgemm vector;
     /** The C row GEMV for one-row inputs against a [n, k] weight, or null (OpenBLAS sgemv then). */
     private final NativeLibrary.Kernels gemv;
+    /** Each calling thread's {@link BlockCall}. */
+    private final ThreadLocal<BlockCall> calls = ThreadLocal.withInitial(BlockCall::new);
 
     private GemmKernel(Gemm op, int m, int n, int k, MemorySegment b, boolean bTransposed, MemorySegment addend,
                        Sgemm vector, NativeLibrary.Kernels gemv) {
@@ -122,12 +125,45 @@ final class GemmKernel implements Kernel {
             }
             return;
         }
-        pool.run(blocks, i -> {
+        BlockCall c = calls.get();
+        if (c.inUse) {
+            c = new BlockCall();
+        }
+        c.inUse = true;
+        c.owner = this;
+        c.as = as;
+        c.ys = ys;
+        c.per = per;
+        try {
+            pool.run(blocks, c);
+        } finally {
+            c.inUse = false;
+            c.owner = null;
+            c.as = null;
+            c.ys = null;
+        }
+    }
+
+    /**
+     * One call's column blocks, reused per calling thread instead of a capturing lambda per call. Static, and
+     * holding the kernel only during the call: a thread-local value that kept its kernel alive would keep it
+     * forever.
+     */
+    private static final class BlockCall implements IntConsumer {
+        boolean inUse;
+        GemmKernel owner;
+        MemorySegment as;
+        MemorySegment ys;
+        int per;
+
+        @Override
+        public void accept(int i) {
+            int n = owner.n;
             int j0 = Math.min(n, i * per), j1 = Math.min(n, j0 + per);
             if (j1 > j0) {
-                columns(as, ys, j0, j1);
+                owner.columns(as, ys, j0, j1);
             }
-        });
+        }
     }
 
     private void columns(MemorySegment as, MemorySegment ys, int j0, int j1) {

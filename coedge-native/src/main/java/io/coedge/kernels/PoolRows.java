@@ -24,6 +24,8 @@ final class PoolRows implements RowKernel {
     private final int strideH;
     private final int dilationH;
     private final int padTop;
+    /** Each calling thread's {@link BandCall}. */
+    private final ThreadLocal<BandCall> calls = ThreadLocal.withInitial(BandCall::new);
 
     private PoolRows(Pool pool, NativeLibrary.Kernels kernels, int[] x, int[] y, Pads p) {
         this.pool = pool;
@@ -93,7 +95,42 @@ final class PoolRows implements RowKernel {
         // At least 64 KiB of output per task: a 14x14 inception pool is a few microseconds of work, and
         // more tasks than that would cost more in hand-over than they save.
         int minChunk = (int) Math.max(1, Math.ceilDiv(64L << 10, (long) outW * inC * Float.BYTES));
-        workers.forRows(r0, r1, minChunk, Integer.MAX_VALUE, (a, b) -> pool(xs, xRow0, ys, outRow0, a, b));
+        BandCall c = calls.get();
+        if (c.inUse) {
+            c = new BandCall();
+        }
+        c.inUse = true;
+        c.owner = this;
+        c.xs = xs;
+        c.xRow0 = xRow0;
+        c.ys = ys;
+        c.outRow0 = outRow0;
+        try {
+            workers.forRows(r0, r1, minChunk, Integer.MAX_VALUE, c);
+        } finally {
+            c.inUse = false;
+            c.owner = null;
+            c.xs = null;
+            c.ys = null;
+        }
+    }
+
+    /**
+     * One call's band, reused per calling thread instead of a capturing lambda per call. Static, and holding the
+     * kernel only during the call: a thread-local value that kept its kernel alive would keep it forever.
+     */
+    private static final class BandCall implements WorkerPool.Rows {
+        boolean inUse;
+        PoolRows owner;
+        MemorySegment xs;
+        int xRow0;
+        MemorySegment ys;
+        int outRow0;
+
+        @Override
+        public void run(int a, int b) {
+            owner.pool(xs, xRow0, ys, outRow0, a, b);
+        }
     }
 
     private void pool(MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int a, int b) {

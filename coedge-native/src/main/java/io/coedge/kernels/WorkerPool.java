@@ -38,20 +38,44 @@ final class WorkerPool {
     private final ReentrantLock owner = new ReentrantLock();
     private volatile Job job;
 
+    /**
+     * One {@link #run}: its task, how many indices, who waits. The pool reuses two of these in turn, so that
+     * handing out tasks allocates nothing. A worker announces itself in {@code inside} before it checks that
+     * the job it read is still the one published, and the caller reuses a job only when no worker is inside
+     * it (else it takes a fresh one, never waiting): a worker late from the last run cannot take an index of
+     * the next, nor read its fields half set.
+     */
     private static final class Job {
-        final IntConsumer task;
-        final int count;
-        final Thread caller;
+        IntConsumer task;
+        int count;
+        Thread caller;
+        /** Which run this is; written last, after the fields above, and read first. */
+        volatile long generation;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
+        final AtomicInteger inside = new AtomicInteger();
         volatile Throwable error;
+    }
 
-        Job(IntConsumer task, int count, Thread caller) {
-            this.task = task;
-            this.count = count;
-            this.caller = caller;
+    /** The two jobs {@link #run} takes in turn, and the run count; both touched only under {@link #owner}. */
+    private final Job[] jobs = {new Job(), new Job()};
+    private long runs;
+
+    /** {@link #forRows}'s task: the chunks of one call. One per calling thread, reused. */
+    private static final class RowChunks implements IntConsumer {
+        Rows body;
+        int r0;
+        int r1;
+        int chunk;
+        boolean inUse;
+
+        @Override
+        public void accept(int i) {
+            body.run(r0 + i * chunk, Math.min(r1, r0 + (i + 1) * chunk));
         }
     }
+
+    private final ThreadLocal<RowChunks> rowChunks = ThreadLocal.withInitial(RowChunks::new);
 
     private WorkerPool(int threads) {
         workers = new Thread[threads - 1];
@@ -90,7 +114,17 @@ final class WorkerPool {
             return;
         }
         try {
-            Job j = new Job(task, count, Thread.currentThread());
+            Job j = jobs[(int) (runs & 1)];
+            if (j.inside.get() != 0) {
+                j = new Job(); // a worker has not yet left it: rather a new one than wait for that worker
+            }
+            j.task = task;
+            j.count = count;
+            j.caller = Thread.currentThread();
+            j.error = null;
+            j.done.set(0);
+            j.next.set(0);
+            j.generation = ++runs;
             job = j;
             for (Thread w : workers) {
                 LockSupport.unpark(w);
@@ -104,6 +138,7 @@ final class WorkerPool {
                 }
             }
             job = null;
+            j.task = null; // the caller's task, not ours to keep alive; no worker reads it once all are done
             Throwable t = j.error;
             if (t instanceof RuntimeException r) {
                 throw r;
@@ -155,7 +190,21 @@ final class WorkerPool {
             }
             return;
         }
-        run(tasks, i -> body.run(r0 + i * chunk, Math.min(r1, r0 + (i + 1) * chunk)));
+        RowChunks c = rowChunks.get();
+        if (c.inUse) {
+            c = new RowChunks(); // a task that itself splits rows: not done by the kernels, but never share one
+        }
+        c.body = body;
+        c.r0 = r0;
+        c.r1 = r1;
+        c.chunk = chunk;
+        c.inUse = true;
+        try {
+            run(tasks, c);
+        } finally {
+            c.inUse = false;
+            c.body = null;
+        }
     }
 
     /**
@@ -183,11 +232,11 @@ final class WorkerPool {
     }
 
     private void loop() {
-        Job last = null;
+        long last = 0;
         int spin = 0;
         while (true) {
             Job j = job;
-            if (j == null || j == last) {
+            if (j == null || j.generation == last) {
                 // Layers follow each other within microseconds: spin a little before parking, so the
                 // next job does not wait for a wake-up (which on a loaded machine can take a timeslice).
                 if (spin++ < SPINS) {
@@ -198,8 +247,18 @@ final class WorkerPool {
                 continue;
             }
             spin = 0;
-            last = j;
-            work(j);
+            long generation = j.generation;
+            j.inside.incrementAndGet();
+            try {
+                // Still the published job and the same run? If the caller had already moved on, it saw this
+                // worker outside and may be resetting the job: leave it alone.
+                if (job == j && j.generation == generation) {
+                    work(j);
+                }
+            } finally {
+                j.inside.decrementAndGet();
+            }
+            last = generation;
         }
     }
 }
