@@ -251,7 +251,8 @@ class PartitionedExecutorTest {
                     List<java.util.concurrent.Future<java.util.Map<String, Tensor>>> fs = new java.util.ArrayList<>();
                     for (int d = 0; d < 3; d++) {
                         int dev = d;
-                        fs.add(pool.submit(() -> devices.get(dev).runDevice(dev, dev == 1 ? in : null, ex, counted, shared)));
+                        PartitionedExecutor px = devices.get(dev);
+                        fs.add(pool.submit(() -> px.runDevice(dev, dev == 1 ? in : null, ex, counted, shared)));
                     }
                     Tensor out = fs.get(1).get().values().iterator().next();
                     for (var f : fs) {

@@ -549,8 +549,8 @@ final class GemmConv implements RowKernel {
         public void accept(int i) {
             int m = owner.g.outC();
             switch (mode) {
-                case DIRECT_PANELS -> owner.direct(xs, xRow0, ys, outRow0, r0, r1, i * per, Math.min(m, (i + 1) * per), res,
-                        resRow0);
+                case DIRECT_PANELS -> owner.direct(xs, xRow0, ys, outRow0, r0, r1, i * per, Math.min(m, (i + 1) * per),
+                        res, resRow0);
                 case IM2COL -> {
                     int t0 = r0 + i * per, t1 = Math.min(r1, t0 + per);
                     MemorySegment dst = col.asSlice((long) (t0 - r0) * owner.g.outW() * owner.g.patch() * Float.BYTES);
@@ -560,13 +560,13 @@ final class GemmConv implements RowKernel {
                         Im2col.JAVA.pack(owner.g, xs, xRow0, 0, t0, t1, 0, dst);
                     }
                 }
-                case GEMM_PANELS -> owner.nativeKernels.gemmPacked(pixels, k, aAddr, k, owner.gemmWeights.address(), m, i * per,
-                        Math.min(m, (i + 1) * per), yAddr, m, owner.biasAddress(), res, m, owner.relu);
+                case GEMM_PANELS -> owner.nativeKernels.gemmPacked(pixels, k, aAddr, k, owner.gemmWeights.address(), m,
+                        i * per, Math.min(m, (i + 1) * per), yAddr, m, owner.biasAddress(), res, m, owner.relu);
                 case GEMM_PIXELS -> {
                     int p0 = i * per, pb = Math.min(pixels, p0 + per) - p0;
-                    owner.nativeKernels.gemmPacked(pb, k, aAddr + (long) p0 * k * Float.BYTES, k, owner.gemmWeights.address(), m, 0, m,
-                            yAddr + (long) p0 * m * Float.BYTES, m, owner.biasAddress(), res == 0 ? 0 : res + (long) p0 * m * Float.BYTES,
-                            m, owner.relu);
+                    owner.nativeKernels.gemmPacked(pb, k, aAddr + (long) p0 * k * Float.BYTES, k,
+                            owner.gemmWeights.address(), m, 0, m, yAddr + (long) p0 * m * Float.BYTES, m,
+                            owner.biasAddress(), res == 0 ? 0 : res + (long) p0 * m * Float.BYTES, m, owner.relu);
                 }
                 case SGEMM_COLUMNS -> {
                     int j0 = i * per, nb = Math.min(m, j0 + per) - j0;
@@ -577,7 +577,8 @@ final class GemmConv implements RowKernel {
                 case SGEMM_PIXELS -> {
                     int p0 = i * per, pb = Math.min(pixels, p0 + per) - p0;
                     long yo = yOff + (long) p0 * m * Float.BYTES;
-                    owner.sgemm.gemm(pb, m, k, a, aOff + (long) p0 * k * Float.BYTES, k, owner.packed, 0, m, 0f, ys, yo, m);
+                    owner.sgemm.gemm(pb, m, k, a, aOff + (long) p0 * k * Float.BYTES, k, owner.packed, 0, m, 0f, ys, yo,
+                            m);
                     owner.epilogue(ys, yo, pb, 0, m);
                 }
                 default -> throw new IllegalStateException("no task loop " + mode);

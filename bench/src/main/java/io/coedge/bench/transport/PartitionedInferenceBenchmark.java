@@ -69,7 +69,8 @@ public class PartitionedInferenceBenchmark {
         ClusterConfig cfg = new ClusterConfig().transport(context(dir, "initiator"));
         for (String name : List.of("worker1", "worker2")) {
             String endpoint = "127.0.0.1:" + freeUdpPort();
-            Worker w = new Worker(new Worker.Config().name(name).endpoint(endpoint).threads(Integer.getInteger("coedge.threads", 1)).modelCacheDir(dir.resolve(name))
+            Worker w = new Worker(new Worker.Config().name(name).endpoint(endpoint)
+                    .threads(Integer.getInteger("coedge.threads", 1)).modelCacheDir(dir.resolve(name))
                     .transport(context(dir, name)));
             Thread loop = new Thread(w, name + "-loop");
             loop.start();

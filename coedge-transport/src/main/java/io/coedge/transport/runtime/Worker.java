@@ -547,7 +547,7 @@ public final class Worker implements AutoCloseable, Runnable {
         }
     }
 
-    /** The body of a partitioned request's ACK, reused by the compute thread (a lambda would capture three longs per request). */
+    /** The body of a partitioned request's ACK, reused by the compute thread instead of a lambda per request. */
     private static final class InferAck implements java.util.function.Consumer<BodyWriter> {
         long computeNs;
         long flops;
@@ -695,7 +695,7 @@ public final class Worker implements AutoCloseable, Runnable {
             // A partitioned plan: the input arrives as scatter transfers, the output leaves as gathers.
             PartitionedRequest task = requests[nextRequest++ & (requests.length - 1)];
             if (task.queued) {
-                task = new PartitionedRequest(); // all of the ring still queued: should not happen, but never overwrite one
+                task = new PartitionedRequest(); // the whole ring still queued: unlikely, and never overwrite one
             }
             task.reply = r;
             task.plan = planVersion;
