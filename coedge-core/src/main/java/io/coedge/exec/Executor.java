@@ -290,7 +290,14 @@ public final class Executor {
             throw new IllegalStateException("graph has " + graph.inputs().size() + " inputs and "
                     + graph.outputs().size() + " outputs; use run(arena, Map)");
         }
-        return run(arena, Map.of(graph.inputs().get(0).name(), input)).get(graph.outputs().get(0));
+        synchronized (this) {
+            // the one-input, one-output case without the maps of run(arena, Map): it runs on every request
+            Graph.Input in = graph.inputs().get(0);
+            copyInput(0, in, input);
+            runKernels();
+            Tensor src = buffers.value(graph.outputs().get(0));
+            return src.toLayout(arena, src.layout());
+        }
     }
 
     /**
@@ -303,28 +310,48 @@ public final class Executor {
         List<Graph.Input> graphInputs = graph.inputs();
         for (int i = 0; i < graphInputs.size(); i++) {
             Graph.Input in = graphInputs.get(i);
-            Tensor t = inputs.get(in.name());
-            if (t == null) {
-                throw new ModelException("missing input '" + in.name() + "' of shape " + Shapes.format(in.shape()));
-            }
-            if (!Arrays.equals(t.shape(), in.shape())) {
-                throw new ModelException("input '" + in.name() + "' has shape " + Shapes.format(t.shape())
-                        + ", the model expects " + Shapes.format(in.shape()));
-            }
-            buffers.copyInput(i, t);
+            copyInput(i, in, inputs.get(in.name()));
         }
-        for (int i = 0; i < kernels.length; i++) {
-            if (clear[i]) {
-                buffers.clearOutputs(i);
-            }
-            kernels[i].run(buffers.nodeInputs(i), buffers.nodeOutputs(i));
-        }
+        runKernels();
         Map<String, Tensor> result = new LinkedHashMap<>();
         for (String o : graph.outputs()) {
             Tensor src = buffers.value(o);
             result.put(o, src.toLayout(arena, src.layout()));
         }
         return result;
+    }
+
+    private void copyInput(int i, Graph.Input in, Tensor t) {
+        if (t == null) {
+            throw new ModelException("missing input '" + in.name() + "' of shape " + Shapes.format(in.shape()));
+        }
+        if (!sameShape(t, in.shape())) {
+            throw new ModelException("input '" + in.name() + "' has shape " + Shapes.format(t.shape())
+                    + ", the model expects " + Shapes.format(in.shape()));
+        }
+        buffers.copyInput(i, t);
+    }
+
+    private void runKernels() {
+        for (int i = 0; i < kernels.length; i++) {
+            if (clear[i]) {
+                buffers.clearOutputs(i);
+            }
+            kernels[i].run(buffers.nodeInputs(i), buffers.nodeOutputs(i));
+        }
+    }
+
+    /** Compares without {@link Tensor#shape()}, which copies. */
+    private static boolean sameShape(Tensor t, int[] shape) {
+        if (t.rank() != shape.length) {
+            return false;
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (t.dim(i) != shape[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Bytes of the intermediate buffers this executor holds (planned once, reused by every run). */

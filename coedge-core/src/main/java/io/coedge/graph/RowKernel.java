@@ -17,7 +17,6 @@ public interface RowKernel extends Kernel {
 
     @Override
     default void run(Tensor[] inputs, Tensor[] outputs) {
-        int[] row0 = new int[inputs.length];
-        runRows(inputs, row0, outputs[0], 0, 0, outputs[0].dim(2));
+        runRows(inputs, WholeMaps.rowOffsets(inputs.length), outputs[0], 0, 0, outputs[0].dim(2));
     }
 }
