@@ -325,7 +325,7 @@ public final class Executor {
         if (t == null) {
             throw new ModelException("missing input '" + in.name() + "' of shape " + Shapes.format(in.shape()));
         }
-        if (!sameShape(t, in.shape())) {
+        if (!t.hasShape(in.shape())) {
             throw new ModelException("input '" + in.name() + "' has shape " + Shapes.format(t.shape())
                     + ", the model expects " + Shapes.format(in.shape()));
         }
@@ -341,18 +341,6 @@ public final class Executor {
         }
     }
 
-    /** Compares without {@link Tensor#shape()}, which copies. */
-    private static boolean sameShape(Tensor t, int[] shape) {
-        if (t.rank() != shape.length) {
-            return false;
-        }
-        for (int i = 0; i < shape.length; i++) {
-            if (t.dim(i) != shape[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     /** Bytes of the intermediate buffers this executor holds (planned once, reused by every run). */
     public long bufferBytes() {

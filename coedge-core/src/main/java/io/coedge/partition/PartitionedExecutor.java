@@ -520,25 +520,13 @@ public final class PartitionedExecutor {
         if (input == null) {
             throw new ModelException("missing input '" + in.name() + "' of shape " + Shapes.format(in.shape()));
         }
-        if (!sameShape(input, in.shape())) {
+        if (!input.hasShape(in.shape())) {
             throw new ModelException("input '" + in.name() + "' has shape " + Shapes.format(input.shape())
                     + ", the model expects " + Shapes.format(in.shape()));
         }
         return input;
     }
 
-    /** Compares without {@link Tensor#shape()}, which copies: this runs on every request. */
-    private static boolean sameShape(Tensor t, int[] shape) {
-        if (t.rank() != shape.length) {
-            return false;
-        }
-        for (int i = 0; i < shape.length; i++) {
-            if (t.dim(i) != shape[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     /** A buffer a device holds: a tensor whose row 0 is map row {@code row0}. */
     private record Buffer(Tensor tensor, int row0) {
@@ -789,14 +777,7 @@ public final class PartitionedExecutor {
                     outs[j] = buffer("t:" + o).tensor();
                 }
             }
-            Kernel kernel = kernels[nodeIndex];
-            long flops = graph.flops(node);
-            return c -> {
-                long t0 = System.nanoTime();
-                kernel.run(ins, outs);
-                c.counted.addComputeNs(id, nodeIndex, System.nanoTime() - t0);
-                c.counted.addFlops(id, nodeIndex, flops);
-            };
+            return timed(kernels[nodeIndex], ins, outs, nodeIndex, graph.flops(node));
         }
 
         private Op headSlice(Step.HeadSlice h) {
@@ -812,8 +793,11 @@ public final class PartitionedExecutor {
                     Layout.ROW_MAJOR, 1, cols);
             Tensor[] ins = hk.bias() == null ? new Tensor[] {a, hk.weight()} : new Tensor[] {a, hk.weight(), hk.bias()};
             Tensor[] outs = {y};
-            Kernel kernel = hk.kernel();
-            long flops = geometry.headSliceFlops(id);
+            return timed(hk.kernel(), ins, outs, nodeIndex, geometry.headSliceFlops(id));
+        }
+
+        /** {@code kernel} on {@code ins} and {@code outs}, its time and FLOPs counted for node {@code nodeIndex}. */
+        private Op timed(Kernel kernel, Tensor[] ins, Tensor[] outs, int nodeIndex, long flops) {
             return c -> {
                 long t0 = System.nanoTime();
                 kernel.run(ins, outs);

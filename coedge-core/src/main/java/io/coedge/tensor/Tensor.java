@@ -114,6 +114,11 @@ public final class Tensor {
         return shape[i];
     }
 
+    /** Whether this tensor's logical shape is {@code dims}; unlike comparing {@link #shape()}, copies nothing. */
+    public boolean hasShape(int... dims) {
+        return Arrays.equals(shape, dims);
+    }
+
     public int rank() {
         return shape.length;
     }

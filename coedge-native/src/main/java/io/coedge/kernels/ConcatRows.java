@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
 final class ConcatRows implements RowKernel {
     private final NativeLibrary.Kernels kernels;
     private final RowKernel reference;
-    /** Each calling thread's {@link BandCall}. */
+    /** Each calling thread's arguments of a parallel call ({@link KernelCall}). */
     private final ThreadLocal<BandCall> calls = ThreadLocal.withInitial(BandCall::new);
 
     private ConcatRows(NativeLibrary.Kernels kernels, RowKernel reference) {
@@ -71,12 +71,7 @@ final class ConcatRows implements RowKernel {
         WorkerPool pool = WorkerPool.shared();
         int half = Math.max(1, Math.ceilDiv(r1 - r0, pool.threads()));
         MemorySegment ys = out.segment();
-        BandCall call = calls.get();
-        if (call.inUse) {
-            call = new BandCall();
-        }
-        call.inUse = true;
-        call.owner = this;
+        BandCall call = KernelCall.take(calls, BandCall::new, this);
         call.inputs = inputs;
         call.inputRow0 = inputRow0;
         call.ys = ys;
@@ -86,21 +81,12 @@ final class ConcatRows implements RowKernel {
         try {
             pool.forRows(r0, r1, half, half, call);
         } finally {
-            call.inUse = false;
-            call.owner = null;
-            call.inputs = null;
-            call.inputRow0 = null;
-            call.ys = null;
+            call.release();
         }
     }
 
-    /**
-     * One call's band, reused per calling thread instead of a capturing lambda per call. Static, and holding the
-     * kernel only during the call: a thread-local value that kept its kernel alive would keep it forever.
-     */
-    private static final class BandCall implements WorkerPool.Rows {
-        boolean inUse;
-        ConcatRows owner;
+    /** One call's band of rows to gather from the inputs ({@link KernelCall}). */
+    private static final class BandCall extends KernelCall<ConcatRows> implements WorkerPool.Rows {
         Tensor[] inputs;
         int[] inputRow0;
         MemorySegment ys;
@@ -119,6 +105,13 @@ final class ConcatRows implements RowKernel {
                 owner.kernels.copyRows(dst, c, src, ci, pixels, ci);
                 dst += (long) ci * Float.BYTES;
             }
+        }
+
+        @Override
+        void clear() {
+            inputs = null;
+            inputRow0 = null;
+            ys = null;
         }
     }
 

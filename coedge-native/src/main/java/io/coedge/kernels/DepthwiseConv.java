@@ -21,8 +21,9 @@ final class DepthwiseConv implements RowKernel {
     private final MemorySegment bias;
     private final NativeLibrary.Kernels nativeKernels;
     private final MemorySegment window;
-    /** Each calling thread's {@link BandCall}. */
-    private final ThreadLocal<BandCall> calls = ThreadLocal.withInitial(BandCall::new);
+    /** Each calling thread's arguments of a parallel call ({@link KernelCall}). */
+    private final ThreadLocal<KernelCall.SegmentBand<DepthwiseConv>> calls =
+            ThreadLocal.withInitial(KernelCall.SegmentBand::new);
 
     /** @param nativeKernels the C kernels to use, or null for the Java loop */
     DepthwiseConv(ConvGeometry g, NativeLibrary.Kernels nativeKernels) {
@@ -57,45 +58,20 @@ final class DepthwiseConv implements RowKernel {
         g.checkBand(x, xRow0, out, outRow0, r0, r1);
         WorkerPool pool = WorkerPool.shared();
         MemorySegment xs = pool.shareable(x.segment()), ys = pool.shareable(out.segment());
-        BandCall c = calls.get();
-        if (c.inUse) {
-            c = new BandCall();
-        }
-        c.inUse = true;
-        c.owner = this;
-        c.xs = xs;
-        c.xRow0 = xRow0;
-        c.ys = ys;
-        c.outRow0 = outRow0;
+        KernelCall.SegmentBand<DepthwiseConv> c = KernelCall.take(calls, KernelCall.SegmentBand::new, this)
+                .band(DepthwiseConv::band, xs, xRow0, ys, outRow0);
         try {
             pool.forRows(r0, r1, 1, Integer.MAX_VALUE, c);
         } finally {
-            c.inUse = false;
-            c.owner = null;
-            c.xs = null;
-            c.ys = null;
+            c.release();
         }
     }
 
-    /**
-     * One call's band, reused per calling thread instead of a capturing lambda per call. Static, and holding the
-     * kernel only during the call: a thread-local value that kept its kernel alive would keep it forever.
-     */
-    private static final class BandCall implements WorkerPool.Rows {
-        boolean inUse;
-        DepthwiseConv owner;
-        MemorySegment xs;
-        int xRow0;
-        MemorySegment ys;
-        int outRow0;
-
-        @Override
-        public void run(int a, int b) {
-            if (owner.nativeKernels != null) {
-                owner.nativeKernels.dwconv(owner.window, xs, xRow0, owner.packed, owner.bias, ys, outRow0, a, b);
-            } else {
-                owner.compute(xs, xRow0, ys, outRow0, a, b);
-            }
+    private void band(MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int a, int b) {
+        if (nativeKernels != null) {
+            nativeKernels.dwconv(window, xs, xRow0, packed, bias, ys, outRow0, a, b);
+        } else {
+            compute(xs, xRow0, ys, outRow0, a, b);
         }
     }
 

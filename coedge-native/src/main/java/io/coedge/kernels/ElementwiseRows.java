@@ -19,7 +19,7 @@ final class ElementwiseRows implements RowKernel {
     private final Kernel reference;
     /** Add only: clamp the sum at zero (a following Relu fused in). */
     private final boolean relu;
-    /** Each calling thread's {@link BandCall}. */
+    /** Each calling thread's arguments of a parallel call ({@link KernelCall}). */
     private final ThreadLocal<BandCall> calls = ThreadLocal.withInitial(BandCall::new);
 
     private ElementwiseRows(NativeLibrary.Kernels kernels, boolean add, Kernel reference, boolean relu) {
@@ -117,12 +117,7 @@ final class ElementwiseRows implements RowKernel {
         }
         // Memory-bound: split only large bands, in a few big pieces.
         int half = Math.max(1, (r1 - r0 + pool.threads() - 1) / pool.threads());
-        BandCall c = calls.get();
-        if (c.inUse) {
-            c = new BandCall();
-        }
-        c.inUse = true;
-        c.owner = this;
+        BandCall c = KernelCall.take(calls, BandCall::new, this);
         c.inputs = inputs;
         c.out = out;
         c.r0 = r0;
@@ -133,20 +128,12 @@ final class ElementwiseRows implements RowKernel {
         try {
             pool.forRows(r0, r1, half, half, c);
         } finally {
-            c.inUse = false;
-            c.owner = null;
-            c.inputs = null;
-            c.out = null;
+            c.release();
         }
     }
 
-    /**
-     * One call's band, reused per calling thread instead of a capturing lambda per call. Static, and holding the
-     * kernel only during the call: a thread-local value that kept its kernel alive would keep it forever.
-     */
-    private static final class BandCall implements WorkerPool.Rows {
-        boolean inUse;
-        ElementwiseRows owner;
+    /** One call's band of elements ({@link KernelCall}). */
+    private static final class BandCall extends KernelCall<ElementwiseRows> implements WorkerPool.Rows {
         Tensor[] inputs;
         Tensor out;
         int r0;
@@ -159,6 +146,12 @@ final class ElementwiseRows implements RowKernel {
         public void run(int a, int b) {
             owner.apply(inputs, a0 + (a - r0) * rowElems, b0 + (a - r0) * rowElems, out, y0 + (a - r0) * rowElems,
                     (b - a) * rowElems);
+        }
+
+        @Override
+        void clear() {
+            inputs = null;
+            out = null;
         }
     }
 

@@ -55,7 +55,7 @@ final class GemmConv implements RowKernel {
      * this conv (im2col then feeds the GEMM).
      */
     private final long directScratch;
-    /** Each calling thread's {@link ConvCall}. */
+    /** Each calling thread's arguments of a parallel call ({@link KernelCall}). */
     private final ThreadLocal<ConvCall> calls = ThreadLocal.withInitial(ConvCall::new);
 
     /** @param nativeKernels C kernels for im2col and the epilogue, or null to do both in Java */
@@ -443,25 +443,15 @@ final class GemmConv implements RowKernel {
         }
     }
 
-    /** This thread's {@link ConvCall}, or a fresh one if it is in use (a task of this conv calling it again). */
+    /** This thread's {@link ConvCall} for a loop of kind {@code mode}. */
     private ConvCall call(int mode) {
-        ConvCall c = calls.get();
-        if (c.inUse) {
-            c = new ConvCall();
-        }
+        ConvCall c = KernelCall.take(calls, ConvCall::new, this);
         c.mode = mode;
-        c.inUse = true;
-        c.owner = this;
         return c;
     }
 
-    /**
-     * The arguments of one parallel call of a conv, one object per calling thread and reused: what the tasks of
-     * a capturing lambda would hold, without a new lambda per call. {@code mode} says which loop the tasks run;
-     * the pool's hand-over publishes the fields to its threads. Static, and holding the conv only during the
-     * call: a thread-local value that kept its kernel alive would keep the kernel's weights forever.
-     */
-    private static final class ConvCall implements IntConsumer, WorkerPool.Rows {
+    /** The arguments of one parallel call of a conv ({@link KernelCall}); {@code mode} says which loop the tasks run. */
+    private static final class ConvCall extends KernelCall<GemmConv> implements IntConsumer, WorkerPool.Rows {
         static final int COMPUTE_ROWS = 0;
         static final int DIRECT_ROWS = 1;
         static final int DIRECT_PANELS = 2;
@@ -472,8 +462,6 @@ final class GemmConv implements RowKernel {
         static final int SGEMM_PIXELS = 7;
 
         int mode;
-        boolean inUse;
-        GemmConv owner;
         MemorySegment xs;
         MemorySegment ys;
         MemorySegment col;
@@ -525,9 +513,8 @@ final class GemmConv implements RowKernel {
             return this;
         }
 
-        void release() {
-            inUse = false;
-            owner = null;
+        @Override
+        void clear() {
             xs = null;
             ys = null;
             col = null;

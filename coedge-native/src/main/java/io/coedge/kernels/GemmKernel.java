@@ -28,7 +28,7 @@ final class GemmKernel implements Kernel {
     private final Sgemm vector;
     /** The C row GEMV for one-row inputs against a [n, k] weight, or null (OpenBLAS sgemv then). */
     private final NativeLibrary.Kernels gemv;
-    /** Each calling thread's {@link BlockCall}. */
+    /** Each calling thread's arguments of a parallel call ({@link KernelCall}). */
     private final ThreadLocal<BlockCall> calls = ThreadLocal.withInitial(BlockCall::new);
 
     private GemmKernel(Gemm op, int m, int n, int k, MemorySegment b, boolean bTransposed, MemorySegment addend,
@@ -125,33 +125,19 @@ final class GemmKernel implements Kernel {
             }
             return;
         }
-        BlockCall c = calls.get();
-        if (c.inUse) {
-            c = new BlockCall();
-        }
-        c.inUse = true;
-        c.owner = this;
+        BlockCall c = KernelCall.take(calls, BlockCall::new, this);
         c.as = as;
         c.ys = ys;
         c.per = per;
         try {
             pool.run(blocks, c);
         } finally {
-            c.inUse = false;
-            c.owner = null;
-            c.as = null;
-            c.ys = null;
+            c.release();
         }
     }
 
-    /**
-     * One call's column blocks, reused per calling thread instead of a capturing lambda per call. Static, and
-     * holding the kernel only during the call: a thread-local value that kept its kernel alive would keep it
-     * forever.
-     */
-    private static final class BlockCall implements IntConsumer {
-        boolean inUse;
-        GemmKernel owner;
+    /** One call's column blocks ({@link KernelCall}). */
+    private static final class BlockCall extends KernelCall<GemmKernel> implements IntConsumer {
         MemorySegment as;
         MemorySegment ys;
         int per;
@@ -163,6 +149,12 @@ final class GemmKernel implements Kernel {
             if (j1 > j0) {
                 owner.columns(as, ys, j0, j1);
             }
+        }
+
+        @Override
+        void clear() {
+            as = null;
+            ys = null;
         }
     }
 

@@ -24,8 +24,8 @@ final class PoolRows implements RowKernel {
     private final int strideH;
     private final int dilationH;
     private final int padTop;
-    /** Each calling thread's {@link BandCall}. */
-    private final ThreadLocal<BandCall> calls = ThreadLocal.withInitial(BandCall::new);
+    /** Each calling thread's arguments of a parallel call ({@link KernelCall}). */
+    private final ThreadLocal<KernelCall.SegmentBand<PoolRows>> calls = ThreadLocal.withInitial(KernelCall.SegmentBand::new);
 
     private PoolRows(Pool pool, NativeLibrary.Kernels kernels, int[] x, int[] y, Pads p) {
         this.pool = pool;
@@ -95,41 +95,12 @@ final class PoolRows implements RowKernel {
         // At least 64 KiB of output per task: a 14x14 inception pool is a few microseconds of work, and
         // more tasks than that would cost more in hand-over than they save.
         int minChunk = (int) Math.max(1, Math.ceilDiv(64L << 10, (long) outW * inC * Float.BYTES));
-        BandCall c = calls.get();
-        if (c.inUse) {
-            c = new BandCall();
-        }
-        c.inUse = true;
-        c.owner = this;
-        c.xs = xs;
-        c.xRow0 = xRow0;
-        c.ys = ys;
-        c.outRow0 = outRow0;
+        KernelCall.SegmentBand<PoolRows> c = KernelCall.take(calls, KernelCall.SegmentBand::new, this)
+                .band(PoolRows::pool, xs, xRow0, ys, outRow0);
         try {
             workers.forRows(r0, r1, minChunk, Integer.MAX_VALUE, c);
         } finally {
-            c.inUse = false;
-            c.owner = null;
-            c.xs = null;
-            c.ys = null;
-        }
-    }
-
-    /**
-     * One call's band, reused per calling thread instead of a capturing lambda per call. Static, and holding the
-     * kernel only during the call: a thread-local value that kept its kernel alive would keep it forever.
-     */
-    private static final class BandCall implements WorkerPool.Rows {
-        boolean inUse;
-        PoolRows owner;
-        MemorySegment xs;
-        int xRow0;
-        MemorySegment ys;
-        int outRow0;
-
-        @Override
-        public void run(int a, int b) {
-            owner.pool(xs, xRow0, ys, outRow0, a, b);
+            c.release();
         }
     }
 
