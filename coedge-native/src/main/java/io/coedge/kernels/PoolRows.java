@@ -25,7 +25,8 @@ final class PoolRows implements RowKernel {
     private final int dilationH;
     private final int padTop;
     /** Each calling thread's arguments of a parallel call ({@link KernelCall}). */
-    private final ThreadLocal<KernelCall.SegmentBand<PoolRows>> calls = ThreadLocal.withInitial(KernelCall.SegmentBand::new);
+    private final ThreadLocal<KernelCall.SegmentBand<PoolRows>> calls =
+            ThreadLocal.withInitial(KernelCall.SegmentBand::new);
 
     private PoolRows(Pool pool, NativeLibrary.Kernels kernels, int[] x, int[] y, Pads p) {
         this.pool = pool;
