@@ -107,7 +107,9 @@ final class WorkerPool {
 
     /** Runs {@code task.accept(i)} for every {@code i} in {@code [0, count)} and returns when all are done. */
     void run(int count, IntConsumer task) {
-        if (count <= 1 || workers.length == 0 || !owner.tryLock()) {
+        // A task that runs the pool again (the lock is reentrant) runs inline too: a nested run would otherwise
+        // reset and reuse the very job its caller is still running.
+        if (count <= 1 || workers.length == 0 || owner.isHeldByCurrentThread() || !owner.tryLock()) {
             for (int i = 0; i < count; i++) {
                 task.accept(i);
             }
@@ -254,11 +256,11 @@ final class WorkerPool {
                 // worker outside and may be resetting the job: leave it alone.
                 if (job == j && j.generation == generation) {
                     work(j);
+                    last = generation; // only a run it saw through: a stale read must not make it skip the next
                 }
             } finally {
                 j.inside.decrementAndGet();
             }
-            last = generation;
         }
     }
 }
