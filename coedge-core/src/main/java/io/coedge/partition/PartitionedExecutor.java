@@ -320,6 +320,14 @@ public final class PartitionedExecutor {
             if (!stuck.isEmpty()) {
                 // a kernel that never returns cannot be stopped; say so rather than read results that are not there
                 threads.forEach(Thread::interrupt);
+                synchronized (scheduledPrograms) {
+                    // the stuck threads still hold these programs: the next run gets its own
+                    for (int d = 0; d < n; d++) {
+                        if (threads.get(d).isAlive()) {
+                            scheduledPrograms[d] = null;
+                        }
+                    }
+                }
                 throw new HaloExchangeException("device(s) " + stuck + " did not finish within "
                         + TimeUnit.NANOSECONDS.toMillis(timeoutNs + graceNs) + " ms; their threads were interrupted");
             }

@@ -64,7 +64,8 @@ public final class ControlInbox implements FragmentHandler {
         header.wrap(buffer, offset);
         long seq = header.sequence();
         long last = lastSequence.get(header.senderId());
-        if (last != NO_SEQUENCE && seq <= last) {
+        // sequences start at 1; the map's missing-value marker is never one a sender uses
+        if (seq == NO_SEQUENCE || (last != NO_SEQUENCE && seq <= last)) {
             drop(FrameCheck.STALE);
             return;
         }

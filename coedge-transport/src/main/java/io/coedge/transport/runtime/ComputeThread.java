@@ -2,6 +2,7 @@ package io.coedge.transport.runtime;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
@@ -16,6 +17,8 @@ final class ComputeThread {
     private static final int CAPACITY = 1024;
 
     private final ManyToOneConcurrentArrayQueue<Runnable> tasks = new ManyToOneConcurrentArrayQueue<>(CAPACITY);
+    /** Callers inside {@link #execute}: the thread does not end while one may still queue a task it admitted. */
+    private final AtomicInteger handingOver = new AtomicInteger();
     private final Thread thread;
     private volatile boolean shutdown;
 
@@ -27,11 +30,16 @@ final class ComputeThread {
 
     /** Queues {@code task} behind those already handed over; refused once {@link #shutdown} was called. */
     void execute(Runnable task) {
-        if (shutdown) {
-            throw new RejectedExecutionException("the compute thread " + thread.getName() + " is shut down");
-        }
-        while (!tasks.offer(task)) {
-            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100)); // full: the thread is far behind, wait for it
+        handingOver.incrementAndGet();
+        try {
+            if (shutdown) {
+                throw new RejectedExecutionException("the compute thread " + thread.getName() + " is shut down");
+            }
+            while (!tasks.offer(task)) {
+                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100)); // full: the thread is far behind, wait
+            }
+        } finally {
+            handingOver.decrementAndGet();
         }
         LockSupport.unpark(thread);
     }
@@ -51,6 +59,7 @@ final class ComputeThread {
         while (true) {
             Runnable task = tasks.poll();
             if (task != null) {
+                Thread.interrupted(); // as an executor does: a task does not inherit an interrupt another left behind
                 try {
                     task.run();
                 } catch (Throwable e) {
@@ -58,10 +67,11 @@ final class ComputeThread {
                     System.err.println("[" + thread.getName() + "] uncaught in a task: " + e);
                     e.printStackTrace();
                 }
-            } else if (shutdown) {
-                return;
+            } else if (shutdown && handingOver.get() == 0 && tasks.isEmpty()) {
+                return; // nothing queued, and nobody can queue anything any more
             } else {
-                LockSupport.park(this);
+                Thread.interrupted(); // else a task that left the interrupt set would make every park return at once
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(shutdown ? 1 : 1_000));
             }
         }
     }
