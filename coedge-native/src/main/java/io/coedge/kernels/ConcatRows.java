@@ -78,11 +78,7 @@ final class ConcatRows implements RowKernel {
         call.outRow0 = outRow0;
         call.w = w;
         call.c = c;
-        try {
-            pool.forRows(r0, r1, half, half, call);
-        } finally {
-            call.release();
-        }
+        KernelCall.forRows(pool, r0, r1, half, half, call);
     }
 
     /** One call's band of rows to gather from the inputs ({@link KernelCall}). */

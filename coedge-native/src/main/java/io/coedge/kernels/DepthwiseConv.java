@@ -60,11 +60,7 @@ final class DepthwiseConv implements RowKernel {
         MemorySegment xs = pool.shareable(x.segment()), ys = pool.shareable(out.segment());
         KernelCall.SegmentBand<DepthwiseConv> c = KernelCall.take(calls, KernelCall.SegmentBand::new, this)
                 .band(DepthwiseConv::band, xs, xRow0, ys, outRow0);
-        try {
-            pool.forRows(r0, r1, 1, Integer.MAX_VALUE, c);
-        } finally {
-            c.release();
-        }
+        KernelCall.forRows(pool, r0, r1, 1, Integer.MAX_VALUE, c);
     }
 
     private void band(MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int a, int b) {

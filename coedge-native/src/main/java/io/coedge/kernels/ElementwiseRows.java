@@ -111,10 +111,6 @@ final class ElementwiseRows implements RowKernel {
         long b0 = add ? (r0 - inputRow0[1]) * rowElems : 0;
         long y0 = (r0 - outRow0) * rowElems;
         WorkerPool pool = WorkerPool.shared();
-        if (pool.threads() == 1) {
-            apply(inputs, a0, b0, out, y0, (r1 - r0) * rowElems); // no task to hand out, none to allocate
-            return;
-        }
         // Memory-bound: split only large bands, in a few big pieces.
         int half = Math.max(1, (r1 - r0 + pool.threads() - 1) / pool.threads());
         BandCall c = KernelCall.take(calls, BandCall::new, this);
@@ -125,11 +121,7 @@ final class ElementwiseRows implements RowKernel {
         c.b0 = b0;
         c.y0 = y0;
         c.rowElems = rowElems;
-        try {
-            pool.forRows(r0, r1, half, half, c);
-        } finally {
-            c.release();
-        }
+        KernelCall.forRows(pool, r0, r1, half, half, c);
     }
 
     /** One call's band of elements ({@link KernelCall}). */

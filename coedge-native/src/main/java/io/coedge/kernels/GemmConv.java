@@ -212,28 +212,12 @@ final class GemmConv implements RowKernel {
                 // compute() tiles each share by tileRows itself.
                 int share = evenChunk(rows, threads);
                 ConvCall c = call(ConvCall.COMPUTE_ROWS).band(xs, xRow0, ys, outRow0, r0, r1, rb, rr0);
-                try {
-                    pool.forRows(r0, r1, share, share, c);
-                } finally {
-                    c.release();
-                }
+                KernelCall.forRows(pool, r0, r1, share, share, c);
                 return;
             }
         }
-        if (threads == 1) {
-            // the same tiles in order on this thread, without a capturing task per call
-            int chunk = pool.chunkRows(rows, minChunk, tileRows);
-            for (int a = r0; a < r1; a += chunk) {
-                compute(xs, xRow0, ys, outRow0, a, Math.min(r1, a + chunk), rb, rr0);
-            }
-            return;
-        }
         ConvCall c = call(ConvCall.COMPUTE_ROWS).band(xs, xRow0, ys, outRow0, r0, r1, rb, rr0);
-        try {
-            pool.forRows(r0, r1, minChunk, tileRows, c);
-        } finally {
-            c.release();
-        }
+        KernelCall.forRows(pool, r0, r1, minChunk, tileRows, c);
     }
 
     /**
@@ -250,38 +234,18 @@ final class GemmConv implements RowKernel {
                 int per = evenChunk(panels, threads) * PackedWeights.NR;
                 ConvCall c = call(ConvCall.DIRECT_PANELS).band(xs, xRow0, ys, outRow0, r0, r1, res, resRow0);
                 c.per = per;
-                try {
-                    pool.run(Math.ceilDiv(m, per), c);
-                } finally {
-                    c.release();
-                }
+                KernelCall.run(pool, Math.ceilDiv(m, per), c);
                 return;
             }
             if (rows >= threads) {
                 int share = evenChunk(rows, threads);
                 ConvCall c = call(ConvCall.DIRECT_ROWS).band(xs, xRow0, ys, outRow0, r0, r1, res, resRow0);
-                try {
-                    pool.forRows(r0, r1, share, share, c);
-                } finally {
-                    c.release();
-                }
+                KernelCall.forRows(pool, r0, r1, share, share, c);
                 return;
             }
         }
-        if (threads == 1) {
-            // the same tiles in order on this thread, without a capturing task per call
-            int chunk = pool.chunkRows(rows, minChunk, tileRows);
-            for (int a = r0; a < r1; a += chunk) {
-                direct(xs, xRow0, ys, outRow0, a, Math.min(r1, a + chunk), 0, m, res, resRow0);
-            }
-            return;
-        }
         ConvCall c = call(ConvCall.DIRECT_ROWS).band(xs, xRow0, ys, outRow0, r0, r1, res, resRow0);
-        try {
-            pool.forRows(r0, r1, minChunk, tileRows, c);
-        } finally {
-            c.release();
-        }
+        KernelCall.forRows(pool, r0, r1, minChunk, tileRows, c);
     }
 
     /** Rows {@code [r0, r1)}, columns {@code [j0, j1)} through {@code coedge_f32_conv_packed} on the calling thread. */
@@ -392,11 +356,7 @@ final class GemmConv implements RowKernel {
             ConvCall c = call(ConvCall.IM2COL).band(xs, xRow0, null, 0, r0, r1, 0, 0);
             c.col = col;
             c.per = per;
-            try {
-                pool.run(Math.ceilDiv(r1 - r0, per), c);
-            } finally {
-                c.release();
-            }
+            KernelCall.run(pool, Math.ceilDiv(r1 - r0, per), c);
             a = col;
             aOff = 0;
         }
@@ -408,38 +368,22 @@ final class GemmConv implements RowKernel {
             if (panels >= 2 * threads) {
                 int per = evenChunk(panels, threads) * PackedWeights.NR;
                 ConvCall c = call(ConvCall.GEMM_PANELS).gemm(pixels, k, aAddr, yAddr, res, per);
-                try {
-                    pool.run(Math.ceilDiv(m, per), c);
-                } finally {
-                    c.release();
-                }
+                KernelCall.run(pool, Math.ceilDiv(m, per), c);
             } else {
                 int per = evenChunk(pixels, threads);
                 ConvCall c = call(ConvCall.GEMM_PIXELS).gemm(pixels, k, aAddr, yAddr, res, per);
-                try {
-                    pool.run(Math.ceilDiv(pixels, per), c);
-                } finally {
-                    c.release();
-                }
+                KernelCall.run(pool, Math.ceilDiv(pixels, per), c);
             }
             return;
         }
         if (m >= 32 * threads) {
             int per = (Math.ceilDiv(m, threads) + 15) & ~15;
             ConvCall c = call(ConvCall.SGEMM_COLUMNS).sgemm(pixels, k, a, aOff, ys, yOff, per);
-            try {
-                pool.run(Math.ceilDiv(m, per), c);
-            } finally {
-                c.release();
-            }
+            KernelCall.run(pool, Math.ceilDiv(m, per), c);
         } else {
             int per = Math.ceilDiv(pixels, threads);
             ConvCall c = call(ConvCall.SGEMM_PIXELS).sgemm(pixels, k, a, aOff, ys, yOff, per);
-            try {
-                pool.run(Math.ceilDiv(pixels, per), c);
-            } finally {
-                c.release();
-            }
+            KernelCall.run(pool, Math.ceilDiv(pixels, per), c);
         }
     }
 

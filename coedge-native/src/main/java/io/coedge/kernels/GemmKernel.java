@@ -115,25 +115,11 @@ final class GemmKernel implements Kernel {
         // A few blocks per thread, so a thread that starts late does not hold the others up.
         int blocks = n >= 256 * pool.threads() ? 4 * pool.threads() : n >= 64 * pool.threads() ? pool.threads() : 1;
         int per = ((n + blocks - 1) / blocks + 15) & ~15;
-        if (pool.threads() == 1) {
-            // the same blocks in order on this thread, without a capturing task per call
-            for (int i = 0; i < blocks; i++) {
-                int j0 = Math.min(n, i * per), j1 = Math.min(n, j0 + per);
-                if (j1 > j0) {
-                    columns(as, ys, j0, j1);
-                }
-            }
-            return;
-        }
         BlockCall c = KernelCall.take(calls, BlockCall::new, this);
         c.as = as;
         c.ys = ys;
         c.per = per;
-        try {
-            pool.run(blocks, c);
-        } finally {
-            c.release();
-        }
+        KernelCall.run(pool, blocks, c);
     }
 
     /** One call's column blocks ({@link KernelCall}). */

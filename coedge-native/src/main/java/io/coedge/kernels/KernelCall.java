@@ -1,6 +1,7 @@
 package io.coedge.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +25,25 @@ abstract class KernelCall<K> {
         call.inUse = true;
         call.owner = owner;
         return c;
+    }
+
+    /** Splits rows {@code [r0, r1)} over {@code pool} ({@link WorkerPool#forRows}) with {@code call}, then releases it. */
+    static <C extends KernelCall<?> & WorkerPool.Rows> void forRows(WorkerPool pool, int r0, int r1, int minChunk,
+                                                                     int maxChunk, C call) {
+        try {
+            pool.forRows(r0, r1, minChunk, maxChunk, call);
+        } finally {
+            call.release();
+        }
+    }
+
+    /** Runs {@code call}'s tasks {@code [0, count)} on {@code pool} ({@link WorkerPool#run}), then releases it. */
+    static <C extends KernelCall<?> & IntConsumer> void run(WorkerPool pool, int count, C call) {
+        try {
+            pool.run(count, call);
+        } finally {
+            call.release();
+        }
     }
 
     /** After the call: lets go of the kernel and of the call's arguments. */

@@ -88,21 +88,13 @@ final class PoolRows implements RowKernel {
                     + xRow0 + ", " + (xRow0 + x.dim(2)) + ")");
         }
         WorkerPool workers = WorkerPool.shared();
-        if (workers.threads() == 1) {
-            pool(x.segment(), xRow0, out.segment(), outRow0, r0, r1); // nothing to hand out, no task to allocate
-            return;
-        }
         MemorySegment xs = workers.shareable(x.segment()), ys = workers.shareable(out.segment());
         // At least 64 KiB of output per task: a 14x14 inception pool is a few microseconds of work, and
         // more tasks than that would cost more in hand-over than they save.
         int minChunk = (int) Math.max(1, Math.ceilDiv(64L << 10, (long) outW * inC * Float.BYTES));
         KernelCall.SegmentBand<PoolRows> c = KernelCall.take(calls, KernelCall.SegmentBand::new, this)
                 .band(PoolRows::pool, xs, xRow0, ys, outRow0);
-        try {
-            workers.forRows(r0, r1, minChunk, Integer.MAX_VALUE, c);
-        } finally {
-            c.release();
-        }
+        KernelCall.forRows(workers, r0, r1, minChunk, Integer.MAX_VALUE, c);
     }
 
     private void pool(MemorySegment xs, int xRow0, MemorySegment ys, int outRow0, int a, int b) {

@@ -211,10 +211,9 @@ final class WorkerPool {
 
     /**
      * The chunk {@link #forRows} cuts {@code rows} rows into: about four per thread when there are enough
-     * rows, within {@code [minChunk, maxChunk]}. A caller alone on this pool ({@link #threads()} 1) can walk the
-     * same chunks itself and skip the task object.
+     * rows, within {@code [minChunk, maxChunk]}.
      */
-    int chunkRows(int rows, int minChunk, int maxChunk) {
+    private int chunkRows(int rows, int minChunk, int maxChunk) {
         int target = (rows + 4 * threads() - 1) / (4 * threads());
         return Math.max(1, Math.min(maxChunk, Math.max(minChunk, target)));
     }
