@@ -616,22 +616,8 @@ public final class PartitionedExecutor {
                     yield c -> c.counted.free(id, bytes);
                 }
                 case Step.Compute c -> compute(c);
-                case Step.Send s -> {
-                    MemorySegment payload = buffer(s.key()).tensor().segment().asSlice(s.offset(), s.t().bytes());
-                    Transfer t = s.t();
-                    yield c -> {
-                        c.exchange.send(t, payload);
-                        c.counted.addTransfer(t, true);
-                    };
-                }
-                case Step.Receive r -> {
-                    MemorySegment destination = buffer(r.key()).tensor().segment().asSlice(r.offset(), r.t().bytes());
-                    Transfer t = r.t();
-                    yield c -> {
-                        c.exchange.receive(t, destination);
-                        c.counted.addTransfer(t, false);
-                    };
-                }
+                case Step.Send s -> transfer(s.t(), s.key(), s.offset(), true);
+                case Step.Receive r -> transfer(r.t(), r.key(), r.offset(), false);
                 case Step.Copy cp -> {
                     Buffer from = buffer(cp.from());
                     Buffer to = buffer(cp.to());
@@ -647,6 +633,21 @@ public final class PartitionedExecutor {
                 case Step.FinishReduction f -> finishReduction(f);
                 case Step.RunTail r -> runTail(r);
                 case Step.HeadSlice h -> headSlice(h);
+            };
+        }
+
+        /** Sends or receives transfer {@code t} through the rows of buffer {@code key} from byte {@code offset}. */
+        private Op transfer(Transfer t, String key, long offset, boolean sending) {
+            MemorySegment rows = buffer(key).tensor().segment().asSlice(offset, t.bytes());
+            if (sending) {
+                return c -> {
+                    c.exchange.send(t, rows);
+                    c.counted.addTransfer(t, true);
+                };
+            }
+            return c -> {
+                c.exchange.receive(t, rows);
+                c.counted.addTransfer(t, false);
             };
         }
 

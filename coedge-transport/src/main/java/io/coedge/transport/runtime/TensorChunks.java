@@ -8,7 +8,6 @@ import io.coedge.transport.protocol.BodyReader;
 import io.coedge.transport.protocol.ControlHeader;
 import io.coedge.transport.protocol.MessageType;
 import java.lang.foreign.Arena;
-import java.util.Arrays;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -105,7 +104,7 @@ public final class TensorChunks {
             }
             if (tensor == null) {
                 tensor = Tensor.allocate(arena, layout, shape);
-            } else if (!Arrays.equals(tensor.shape(), shape) || tensor.layout() != layout) {
+            } else if (!tensor.hasShape(shape) || tensor.layout() != layout) {
                 return fail();
             }
             new UnsafeBuffer(tensor.segment().address(), (int) total).putBytes((int) offset, buffer, at, len);
