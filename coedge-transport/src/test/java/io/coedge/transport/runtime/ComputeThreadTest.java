@@ -12,6 +12,18 @@ import org.junit.jupiter.api.Test;
 
 class ComputeThreadTest {
 
+    /** A task that holds the thread until {@code hold} opens, so that the next tasks queue behind it, then runs {@code then}. */
+    private static void executeAfter(ComputeThread compute, CountDownLatch hold, Runnable then) {
+        compute.execute(() -> {
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            then.run();
+        });
+    }
+
     @Test
     void tasksRunOneAfterAnotherInTheOrderHandedOver() throws Exception {
         ComputeThread compute = new ComputeThread("compute-test");
@@ -34,14 +46,7 @@ class ComputeThreadTest {
         CountDownLatch hold = new CountDownLatch(1);
         boolean[] interrupted = {true};
         CountDownLatch checked = new CountDownLatch(1);
-        compute.execute(() -> {
-            try {
-                hold.await(); // so that the next task is queued behind this one
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            Thread.currentThread().interrupt();
-        });
+        executeAfter(compute, hold, () -> Thread.currentThread().interrupt());
         compute.execute(() -> {
             interrupted[0] = Thread.currentThread().isInterrupted();
             checked.countDown();
@@ -58,14 +63,7 @@ class ComputeThreadTest {
         ComputeThread compute = new ComputeThread("compute-test");
         CountDownLatch hold = new CountDownLatch(1);
         List<String> ran = new CopyOnWriteArrayList<>();
-        compute.execute(() -> {
-            try {
-                hold.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            ran.add("first");
-        });
+        executeAfter(compute, hold, () -> ran.add("first"));
         compute.execute(() -> ran.add("queued before shutdown"));
         compute.shutdown();
         assertThatThrownBy(() -> compute.execute(() -> ran.add("after shutdown")))
