@@ -216,9 +216,11 @@ final class CooperativeDemo {
             boolean same = Arrays.equals(topSplit, topOne) && diff <= DistributedRun.TOLERANCE * max;
             out.printf(Locale.ROOT, "top-5 one device (this process): %s; %s alone: %s%n", Arrays.toString(topOne),
                     devices.get(1), Arrays.toString(aloneTop));
-            out.printf(Locale.ROOT, "check: %s (top-5 %s, max |difference| %.3g = %.2g of max |logit|)%n",
+            String difference = diff == 0 ? "every logit equal bit for bit"
+                    : String.format(Locale.ROOT, "max |difference| %.3g = %.2g of max |logit|", diff, diff / max);
+            out.printf(Locale.ROOT, "check: %s (top-5 %s, %s)%n",
                     same ? "the split answer is the same as one device's" : "the split answer DIFFERS from one device's",
-                    Arrays.equals(topSplit, topOne) ? "identical" : "different", diff, diff / max);
+                    Arrays.equals(topSplit, topOne) ? "identical" : "different", difference);
             return same ? 0 : 1;
         }
     }

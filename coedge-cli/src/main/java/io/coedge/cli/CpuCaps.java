@@ -15,8 +15,14 @@ import java.util.Locale;
  */
 final class CpuCaps implements AutoCloseable {
     static final Path CPU_ROOT = Path.of("/sys/fs/cgroup/cpu");
-    /** A short period: with per-layer halo exchange, a capped device throttled for most of a long period stalls everyone. */
-    private static final long PERIOD_US = 10_000;
+    /**
+     * A capped process runs at full speed until its quota is spent, then stops for the rest of the period; with
+     * halos exchanged after every layer its neighbours stop with it, so a long period stalls everyone. Shorter
+     * ones did not help here (the README's demo section has the figures).
+     */
+    static final long PERIOD_US = 10_000;
+    /** The smallest quota the kernel accepts. */
+    static final long MIN_QUOTA_US = 1_000;
 
     private final Path group;
     private final List<Path> children = new ArrayList<>();
@@ -42,9 +48,18 @@ final class CpuCaps implements AutoCloseable {
         Path c = group.resolve(name);
         Files.createDirectories(c);
         children.add(c);
-        Files.writeString(c.resolve("cpu.cfs_period_us"), Long.toString(PERIOD_US));
-        Files.writeString(c.resolve("cpu.cfs_quota_us"), Long.toString(Math.max(1000, Math.round(cores * PERIOD_US))));
+        long period = periodUs(cores);
+        Files.writeString(c.resolve("cpu.cfs_period_us"), Long.toString(period));
+        Files.writeString(c.resolve("cpu.cfs_quota_us"), Long.toString(Math.round(cores * period)));
         Files.writeString(c.resolve("cgroup.procs"), Long.toString(pid));
+    }
+
+    /**
+     * {@link #PERIOD_US}, or longer where the cap's quota would fall under the kernel's minimum (a cap under
+     * 0.1 cores), which would otherwise be raised to it silently.
+     */
+    static long periodUs(double cores) {
+        return Math.max(PERIOD_US, (long) Math.ceil(MIN_QUOTA_US / cores / 1000) * 1000);
     }
 
     static String format(double cores) {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
                 + "one device and the top-5 (checked against one device). Stops the workers at the end.",
                 "With --local: the model on this machine only, top-5 and latency."})
 final class DemoCommand extends CoedgeCommand {
-    static final String DEFAULT_MODEL = "resnet18";
+    static final String DEFAULT_MODEL = "vgg16";
 
     @Option(names = "--model", paramLabel = "MODEL", defaultValue = DEFAULT_MODEL,
             description = "Model to run (default: ${DEFAULT-VALUE}).")

@@ -21,6 +21,14 @@ class CooperativeDemoTest {
     }
 
     @Test
+    void quotasStayAboveTheKernelsMinimum() {
+        assertThat(CpuCaps.periodUs(0.5)).isEqualTo(10_000);
+        assertThat(CpuCaps.periodUs(0.05)).isEqualTo(20_000);
+        assertThat(CpuCaps.periodUs(0.01)).isEqualTo(100_000);
+        assertThat(CpuCaps.periodUs(0.03) * 0.03).isGreaterThanOrEqualTo(CpuCaps.MIN_QUOTA_US);
+    }
+
+    @Test
     void badCapsAreRefused() {
         assertThatThrownBy(() -> CooperativeDemo.parseCaps("1,fast")).hasMessageContaining("'fast' is not a number");
         assertThatThrownBy(() -> CooperativeDemo.parseCaps("0")).hasMessageContaining("between 0.01 and 64");
@@ -38,7 +46,7 @@ class CooperativeDemoTest {
         }
     }
 
-    /** The whole demo: two workers, resnet18, one timed run each; about 20-40 s here. */
+    /** The whole demo: two workers, VGG-16, one timed run each; about 25-40 s here. */
     @Test
     @Tag("multiprocess")
     void demoSplitsAcrossWorkersGivesTheOneDeviceTop5AndStopsThem() {

@@ -148,9 +148,9 @@ class ModelFilesTest {
     }
 
     @Test
-    void demoRunsResnet18OnTheSampleImage() {
+    void localDemoRunsVgg16OnTheSampleImage() {
         CliRunner r = CliRunner.run("demo", "--local", "--repeat", "1", "--warmup", "0");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("CoEdge demo: resnet18").contains("1x1000 class scores").contains("latency: ");
+        assertThat(r.out()).contains("CoEdge demo: vgg16").contains("1x1000 class scores").contains("latency: ");
     }
 }
