@@ -18,7 +18,15 @@ import java.util.Objects;
  * plan would miss the deadline by more than that fraction), on {@link Config#confirmTicks} consecutive
  * ticks. Smoothing absorbs jitter; the threshold and the confirmation absorb what smoothing lets through,
  * so rates that wobble by +-10% do not flip plans back and forth. A device joining or leaving re-plans at
- * once. A device with no rows is not measured; its estimate stays where it was.
+ * once.
+ *
+ * <p><b>Devices without rows.</b> A device with no rows is not measured. Its estimates drift back toward its
+ * profile, halving their distance to it every {@link Config#recoveryHalfLifeTicks} ticks, so that a device
+ * dropped while it was slow (a board busy with something else for a while) is given rows again and measured
+ * anew, instead of being judged by its worst moment for good. The first measurement after such a drift
+ * replaces the drifted guess instead of being smoothed into it. If it finds the device still slow (under half
+ * the guess), that device's half-life doubles, up to {@value #MAX_RECOVERY_DOUBLINGS} times, so that a device
+ * which stays slow is tried ever more rarely; a device found as fast as guessed is back on the configured one.
  *
  * <p><b>Versions.</b> {@link #tick()} publishes a new {@link PlanVersion} with the next version number;
  * it becomes the plan in effect at the next {@link #beginInference()}, never in the middle of one.
@@ -27,6 +35,9 @@ import java.util.Objects;
  * from another thread than {@link #tick()}.
  */
 public final class Replanner {
+    /** How many times a device that stayed slow may have its recovery half-life doubled. */
+    static final int MAX_RECOVERY_DOUBLINGS = 6;
+
     /**
      * Re-planning settings.
      *
@@ -35,9 +46,14 @@ public final class Replanner {
      * @param alpha           EWMA weight of a new measurement, (0, 1]
      * @param gainThreshold   minimum relative improvement worth a new plan (0.10 = 10%)
      * @param confirmTicks    consecutive ticks the gain must persist
+     * @param recoveryHalfLifeTicks ticks in which an unmeasured device's estimates halve their distance to its
+     *                        profile; 0 keeps them where they were
      */
     public record Config(Planner.Objective objective, double deadlineSeconds, double alpha, double gainThreshold,
-                         int confirmTicks) {
+                         int confirmTicks, int recoveryHalfLifeTicks) {
+        /** Default {@link #recoveryHalfLifeTicks}: 50 ticks (inferences, in an {@code AdaptiveSession}). */
+        public static final int DEFAULT_RECOVERY_HALF_LIFE_TICKS = 50;
+
         public Config {
             Objects.requireNonNull(objective, "objective");
             if (!(deadlineSeconds > 0)) {
@@ -49,9 +65,18 @@ public final class Replanner {
             if (!(gainThreshold >= 0) || confirmTicks < 1) {
                 throw new IllegalArgumentException("gainThreshold must be >= 0 and confirmTicks >= 1");
             }
+            if (recoveryHalfLifeTicks < 0) {
+                throw new IllegalArgumentException("recoveryHalfLifeTicks must be >= 0, got " + recoveryHalfLifeTicks);
+            }
         }
 
-        /** alpha 0.3, 10% gain, 3 confirming ticks. */
+        /** As the canonical constructor, with the default recovery half-life. */
+        public Config(Planner.Objective objective, double deadlineSeconds, double alpha, double gainThreshold,
+                      int confirmTicks) {
+            this(objective, deadlineSeconds, alpha, gainThreshold, confirmTicks, DEFAULT_RECOVERY_HALF_LIFE_TICKS);
+        }
+
+        /** alpha 0.3, 10% gain, 3 confirming ticks, estimates of unmeasured devices recovering in 50 ticks. */
         public static Config defaults(Planner.Objective objective, double deadlineSeconds) {
             return new Config(objective, deadlineSeconds, 0.3, 0.10, 3);
         }
@@ -89,8 +114,8 @@ public final class Replanner {
     private final LiveCounters counters;
     private final Config config;
     private final String initiator;
-    private final Map<String, Double> rateScale = new HashMap<>();
-    private final Map<String, Double> linkScale = new HashMap<>();
+    private final Map<String, Factor> rateScale = new HashMap<>();
+    private final Map<String, Factor> linkScale = new HashMap<>();
     private List<String> members;
     private CostModel model;
     private PlanVersion published;
@@ -137,7 +162,7 @@ public final class Replanner {
 
     /** The smoothed rate factor (measured over profiled) of a device; 1 before any measurement. */
     public double rateEstimate(String device) {
-        return rateScale.getOrDefault(device, 1.0);
+        return valueOf(rateScale, device);
     }
 
     /**
@@ -154,13 +179,16 @@ public final class Replanner {
             if (base == null) {
                 continue;
             }
+            boolean idle = published.rowsOf(s.device()) == 0;
             if (Double.isFinite(s.flopsPerSecond()) && s.flopsPerSecond() > 0) {
-                double ratio = s.flopsPerSecond() / effectiveRate(base);
-                rateScale.merge(s.device(), ratio, (old, r) -> old + config.alpha() * (r - old));
+                factor(rateScale, s.device()).measured(s.flopsPerSecond() / effectiveRate(base));
+            } else if (idle) {
+                factor(rateScale, s.device()).recover();
             }
             if (Double.isFinite(s.linkBytesPerSecond()) && s.linkBytesPerSecond() > 0) {
-                double ratio = s.linkBytesPerSecond() / base.link().bandwidthBytesPerSecond();
-                linkScale.merge(s.device(), ratio, (old, r) -> old + config.alpha() * (r - old));
+                factor(linkScale, s.device()).measured(s.linkBytesPerSecond() / base.link().bandwidthBytesPerSecond());
+            } else if (idle) {
+                factor(linkScale, s.device()).recover();
             }
         }
         if (!now.equals(members)) {
@@ -191,6 +219,42 @@ public final class Replanner {
         return false;
     }
 
+    private Factor factor(Map<String, Factor> scale, String device) {
+        return scale.computeIfAbsent(device, d -> new Factor());
+    }
+
+    private static double valueOf(Map<String, Factor> scale, String device) {
+        Factor f = scale.get(device);
+        return f == null ? 1.0 : f.value;
+    }
+
+    /** One device's measured-over-profiled factor (rate or link), with its recovery state while unmeasured. */
+    private final class Factor {
+        double value = 1.0;
+        /** Whether {@link #value} drifted since the last measurement, i.e. is a guess. */
+        boolean guessed;
+        int doublings;
+
+        void measured(double ratio) {
+            if (guessed) {
+                guessed = false;
+                doublings = ratio < value / 2 ? Math.min(doublings + 1, MAX_RECOVERY_DOUBLINGS) : 0;
+                value = ratio;
+            } else {
+                value += config.alpha() * (ratio - value);
+            }
+        }
+
+        void recover() {
+            if (config.recoveryHalfLifeTicks() == 0 || value == 1.0) {
+                return;
+            }
+            double perTick = Math.pow(0.5, 1.0 / ((double) config.recoveryHalfLifeTicks() * (1 << doublings)));
+            value = 1 + (value - 1) * perTick;
+            guessed = true;
+        }
+    }
+
     private double value(Prediction p) {
         return config.objective() == Planner.Objective.ENERGY ? p.energyJoules() : p.latencySeconds();
     }
@@ -217,8 +281,8 @@ public final class Replanner {
     private void rebuild() {
         List<DeviceProfile> ds = new ArrayList<>();
         for (String name : members) {
-            DeviceProfile p = profiles.get(name).scaleRates(rateScale.getOrDefault(name, 1.0));
-            p = p.withLink(p.link().scaleBandwidth(linkScale.getOrDefault(name, 1.0)));
+            DeviceProfile p = profiles.get(name).scaleRates(valueOf(rateScale, name));
+            p = p.withLink(p.link().scaleBandwidth(valueOf(linkScale, name)));
             ds.add(p);
         }
         model = new CostModel(table, new DeviceProfiles.Cluster(ds, initiator));

@@ -128,4 +128,91 @@ class ReplannerTest {
         assertThat(r.beginInference().version()).isEqualTo(running.version() + 1);
         assertThat(r.current().devices()).doesNotContain("c");
     }
+
+    /** Ticks once per inference until the plan gives {@code device} no rows; returns the ticks taken. */
+    private static int tickUntilDropped(Replanner r, String device, int limit) {
+        for (int t = 1; t <= limit; t++) {
+            r.beginInference();
+            r.tick();
+            if (r.latest().rowsOf(device) == 0) {
+                r.beginInference();
+                return t;
+            }
+        }
+        throw new AssertionError(device + " still has rows after " + limit + " ticks");
+    }
+
+    @Test
+    void aDeviceDroppedWhileSlowGetsRowsAgainOnceItIsFastAgain() {
+        Simulated s = cluster();
+        Replanner r = start(s, Replanner.Config.defaults(Planner.Objective.LATENCY, 100));
+        r.beginInference();
+        int before = r.current().rowsOf("d");
+        assertThat(before).isPositive();
+        s.trueScale.put("d", 0.02); // busy with something else
+        tickUntilDropped(r, "d", 30);
+        double dropped = r.rateEstimate("d");
+        assertThat(dropped).isLessThan(0.2);
+        s.trueScale.put("d", 1.0); // free again, but unmeasured while it has no rows
+        int back = -1;
+        for (int t = 1; t <= 500 && back < 0; t++) {
+            r.beginInference();
+            r.tick();
+            if (r.latest().rowsOf("d") > 0) {
+                back = t;
+            }
+        }
+        assertThat(back).as("ticks until d has rows again").isPositive();
+        assertThat(r.latest().reason()).contains("predicted gain");
+        // measured anew at its real rate, it gets its share back
+        for (int t = 0; t < 30; t++) {
+            r.beginInference();
+            r.tick();
+        }
+        assertThat(r.rateEstimate("d")).isGreaterThan(0.9);
+        // within the hysteresis of its old share
+        assertThat(r.current().rowsOf("d")).isGreaterThanOrEqualTo((int) (before * 0.85));
+    }
+
+    @Test
+    void aDeviceThatStaysSlowIsRarelyTriedAgain() {
+        Simulated s = cluster();
+        Replanner r = start(s, Replanner.Config.defaults(Planner.Objective.LATENCY, 100));
+        r.beginInference();
+        s.trueScale.put("d", 0.02);
+        tickUntilDropped(r, "d", 30);
+        int withRows = 0;
+        int ticks = 2000;
+        for (int t = 0; t < ticks; t++) {
+            if (r.beginInference().rowsOf("d") > 0) {
+                withRows++;
+            }
+            r.tick();
+        }
+        assertThat(withRows).as("inferences in which the slow device had rows").isPositive().isLessThan(ticks / 20);
+    }
+
+    @Test
+    void withoutRecoveryAnUnmeasuredDeviceKeepsItsEstimate() {
+        Simulated s = cluster();
+        Replanner r = start(s, new Replanner.Config(Planner.Objective.LATENCY, 100, 0.3, 0.10, 3, 0));
+        r.beginInference();
+        s.trueScale.put("d", 0.02);
+        tickUntilDropped(r, "d", 30);
+        double dropped = r.rateEstimate("d");
+        s.trueScale.put("d", 1.0);
+        for (int t = 0; t < 500; t++) {
+            r.beginInference();
+            r.tick();
+        }
+        assertThat(r.latest().rowsOf("d")).isZero();
+        assertThat(r.rateEstimate("d")).isEqualTo(dropped);
+    }
+
+    @Test
+    void aNegativeRecoveryHalfLifeIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> new Replanner.Config(Planner.Objective.LATENCY, 1, 0.3, 0.1, 3, -1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("recoveryHalfLifeTicks");
+    }
 }
