@@ -1,6 +1,7 @@
 package io.coedge.planner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -129,14 +130,14 @@ class ReplannerTest {
         assertThat(r.current().devices()).doesNotContain("c");
     }
 
-    /** Ticks once per inference until the plan gives {@code device} no rows; returns the ticks taken. */
-    private static int tickUntilDropped(Replanner r, String device, int limit) {
+    /** Ticks once per inference until the plan gives {@code device} no rows, and puts that plan in effect. */
+    private static void tickUntilDropped(Replanner r, String device, int limit) {
         for (int t = 1; t <= limit; t++) {
             r.beginInference();
             r.tick();
             if (r.latest().rowsOf(device) == 0) {
                 r.beginInference();
-                return t;
+                return;
             }
         }
         throw new AssertionError(device + " still has rows after " + limit + " ticks");
@@ -211,8 +212,7 @@ class ReplannerTest {
 
     @Test
     void aNegativeRecoveryHalfLifeIsRefused() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                () -> new Replanner.Config(Planner.Objective.LATENCY, 1, 0.3, 0.1, 3, -1))
+        assertThatThrownBy(() -> new Replanner.Config(Planner.Objective.LATENCY, 1, 0.3, 0.1, 3, -1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("recoveryHalfLifeTicks");
     }
 }
