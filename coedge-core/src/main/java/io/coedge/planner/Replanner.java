@@ -23,10 +23,13 @@ import java.util.Objects;
  * <p><b>Devices without rows.</b> A device with no rows is not measured. Its estimates drift back toward its
  * profile, halving their distance to it every {@link Config#recoveryHalfLifeTicks} ticks, so that a device
  * dropped while it was slow (a board busy with something else for a while) is given rows again and measured
- * anew, instead of being judged by its worst moment for good. The first measurement after such a drift
- * replaces the drifted guess instead of being smoothed into it. If it finds the device still slow (under half
- * the guess), that device's half-life doubles, up to {@value #MAX_RECOVERY_DOUBLINGS} times, so that a device
- * which stays slow is tried ever more rarely; a device found as fast as guessed is back on the configured one.
+ * anew, instead of being judged by its worst moment for good. The first measurement after a drift of more
+ * than {@link Config#gainThreshold} replaces the drifted guess instead of being smoothed into it. If it is not
+ * clearly better than the device's last measurement before the drift (under halfway to the guess), that
+ * device's half-life doubles, up to {@value #MAX_RECOVERY_DOUBLINGS} times, so that a device which stays slow
+ * is tried ever more rarely; a device found as fast as guessed (within the gain threshold) is back on the
+ * configured half-life. The half-life counts ticks: call {@link #tick()} once per inference, as
+ * {@code AdaptiveSession} does.
  *
  * <p><b>Versions.</b> {@link #tick()} publishes a new {@link PlanVersion} with the next version number;
  * it becomes the plan in effect at the next {@link #beginInference()}, never in the middle of one.
@@ -160,7 +163,10 @@ public final class Replanner {
         return inEffect;
     }
 
-    /** The smoothed rate factor (measured over profiled) of a device; 1 before any measurement. */
+    /**
+     * The rate factor (measured over profiled) of a device: smoothed measurements, drifting toward 1 while the
+     * device has no rows; 1 before any measurement.
+     */
     public double rateEstimate(String device) {
         return valueOf(rateScale, device);
     }
@@ -231,18 +237,25 @@ public final class Replanner {
     /** One device's measured-over-profiled factor (rate or link), with its recovery state while unmeasured. */
     private final class Factor {
         double value = 1.0;
-        /** Whether {@link #value} drifted since the last measurement, i.e. is a guess. */
-        boolean guessed;
+        /** The value at the last measurement; {@link #value} differs from it while it drifts unmeasured. */
+        double measuredValue = 1.0;
         int doublings;
 
         void measured(double ratio) {
-            if (guessed) {
-                guessed = false;
-                doublings = ratio < value / 2 ? Math.min(doublings + 1, MAX_RECOVERY_DOUBLINGS) : 0;
+            double guess = value;
+            double before = measuredValue;
+            if (Math.abs(guess - before) > config.gainThreshold() * before) {
+                // The drift moved the estimate enough to re-plan on it: a guess, which one measurement replaces.
+                if (ratio >= guess * (1 - config.gainThreshold())) {
+                    doublings = 0; // as fast as guessed
+                } else if (ratio < before + (guess - before) / 2) {
+                    doublings = Math.min(doublings + 1, MAX_RECOVERY_DOUBLINGS); // not clearly better than before
+                }
                 value = ratio;
             } else {
                 value += config.alpha() * (ratio - value);
             }
+            measuredValue = value;
         }
 
         void recover() {
@@ -251,7 +264,6 @@ public final class Replanner {
             }
             double perTick = Math.pow(0.5, 1.0 / ((double) config.recoveryHalfLifeTicks() * (1 << doublings)));
             value = 1 + (value - 1) * perTick;
-            guessed = true;
         }
     }
 

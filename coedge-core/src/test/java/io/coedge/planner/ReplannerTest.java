@@ -193,6 +193,26 @@ class ReplannerTest {
         assertThat(withRows).as("inferences in which the slow device had rows").isPositive().isLessThan(ticks / 20);
     }
 
+    /**
+     * A device slow enough to be dropped but not below half the guess it is retried at: each retry must still
+     * lengthen the next wait, or the plan flips back and forth at the base half-life for ever.
+     */
+    @Test
+    void aModeratelySlowDeviceDoesNotFlipPlansForEver() {
+        Simulated s = new Simulated();
+        for (String name : List.of("a", "b", "c", "d")) {
+            s.add(DeviceProfiles.preset("rpi4b").withName(name));
+        }
+        Replanner r = start(s, new Replanner.Config(Planner.Objective.LATENCY, 100, 0.3, 0.02, 3, 50));
+        r.beginInference();
+        s.trueScale.put("d", 0.12);
+        for (int t = 0; t < 900; t++) {
+            r.beginInference();
+            r.tick();
+        }
+        assertThat(r.latest().version()).as("plans published in 900 inferences").isLessThan(30);
+    }
+
     @Test
     void withoutRecoveryAnUnmeasuredDeviceKeepsItsEstimate() {
         Simulated s = cluster();

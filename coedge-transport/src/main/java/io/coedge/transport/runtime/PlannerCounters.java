@@ -17,7 +17,8 @@ import java.util.function.Supplier;
  *
  * <p><b>Rates.</b> Counters are totals; a rate is a difference of two reads: FLOPs delta over compute-time delta
  * ({@code flops all}, {@code compute-ns all}). A device that computed nothing in the interval (zero rows, or no
- * inference ran) is unmeasured (NaN), and the planner keeps its previous estimate.
+ * inference ran) is unmeasured (NaN); the planner keeps its previous estimate, which drifts back toward the
+ * device's profile while the device has no rows ({@link io.coedge.planner.Replanner}).
  *
  * <p><b>Bandwidth.</b> Received halo bytes delta over the time spent waiting for them. That wait also contains
  * the neighbour's compute skew, so it is only a lower bound of the link's bandwidth; it is reported only when
