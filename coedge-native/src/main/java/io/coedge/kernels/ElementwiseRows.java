@@ -112,7 +112,7 @@ final class ElementwiseRows implements RowKernel {
         long y0 = (r0 - outRow0) * rowElems;
         WorkerPool pool = WorkerPool.shared();
         // Memory-bound: split only large bands, in a few big pieces.
-        int half = Math.max(1, (r1 - r0 + pool.threads() - 1) / pool.threads());
+        int half = Math.max(1, Math.ceilDiv(r1 - r0, pool.threads()));
         BandCall c = KernelCall.take(calls, BandCall::new, this);
         c.inputs = inputs;
         c.out = out;
