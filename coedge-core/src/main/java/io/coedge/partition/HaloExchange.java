@@ -12,7 +12,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Ordering: a device calls {@code send} for the rows its neighbours need as soon as it has computed
  * them, computes its other rows, and only then calls {@code receive} for the halos of its next layer.
- * {@code receive} may therefore block. Every transfer of {@link Geometry#transfers()} is sent exactly
+ * {@code receive} may therefore block. Where one kernel call over its whole band would be cheaper, a device
+ * may first {@link #tryReceive} a layer's halos for a short while, and compute its other rows first only if
+ * they are not in by then. Every transfer of {@link Geometry#transfers()} is sent exactly
  * once and received exactly once per inference; transfer ids are unique within an inference
  * (an implementation that overlaps inferences must tag messages with its own sequence number).
  *
@@ -42,4 +44,16 @@ public interface HaloExchange {
      * @throws HaloExchangeException when the message does not arrive (timeout, peer gone)
      */
     void receive(Transfer t, MemorySegment destination);
+
+    /**
+     * Receives {@code t} as {@link #receive} does if it completes within {@code maxWaitNs} (0: only if it is
+     * already there), and returns true; otherwise returns false, and {@code t} is still to be received by a
+     * later {@code receive} or {@code tryReceive} into the same {@code destination} (which may by then hold part
+     * of it). The default receives nothing: an exchange that cannot tell always returns false.
+     *
+     * @throws HaloExchangeException when the message can no longer arrive (peer gone, request abandoned)
+     */
+    default boolean tryReceive(Transfer t, MemorySegment destination, long maxWaitNs) {
+        return false;
+    }
 }

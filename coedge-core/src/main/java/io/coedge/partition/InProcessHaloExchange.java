@@ -64,13 +64,32 @@ public final class InProcessHaloExchange implements HaloExchange, AutoCloseable 
         full.set(t.id(), Boolean.FALSE);
     }
 
+    @Override
+    public boolean tryReceive(Transfer t, MemorySegment destination, long maxWaitNs) {
+        check(t, destination);
+        if (!Boolean.TRUE.equals(full.get(t.id())) && (maxWaitNs <= 0 || !await(t, Math.min(maxWaitNs, timeoutNs), false))) {
+            return false;
+        }
+        MemorySegment.copy(slots[t.id()], 0, destination, 0, t.bytes());
+        full.set(t.id(), Boolean.FALSE);
+        return true;
+    }
+
     private void await(Transfer t) {
-        long deadline = System.nanoTime() + timeoutNs;
+        await(t, timeoutNs, true);
+    }
+
+    /** Waits up to {@code waitNs} for {@code t}; false when it did not come and {@code fail} is false. */
+    private boolean await(Transfer t, long waitNs, boolean fail) {
+        long deadline = System.nanoTime() + waitNs;
         lock.lock();
         try {
             while (!Boolean.TRUE.equals(full.get(t.id()))) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
+                    if (!fail) {
+                        return false;
+                    }
                     throw new HaloExchangeException("device " + t.to() + " did not receive transfer " + t.id()
                             + " (" + t.kind() + " rows " + t.rows() + " of " + t.value() + " from device " + t.from()
                             + ")" + (timeoutNs == 0 ? ": it was not sent before it was needed" : " within "
@@ -78,6 +97,7 @@ public final class InProcessHaloExchange implements HaloExchange, AutoCloseable 
                 }
                 arrived.awaitNanos(left);
             }
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HaloExchangeException("interrupted while waiting for transfer " + t.id(), e);

@@ -63,6 +63,31 @@ public final class PartitionedExecutor {
     /** Per device: its resolved program in {@link #schedule} order, and in plain phase order; made on first use. */
     private final DeviceProgram[] scheduledPrograms;
     private final DeviceProgram[] phasedPrograms;
+    /** How long a device waits for a layer's halos to compute its band in one call ({@link #MERGE_WAIT_PROPERTY}). */
+    private long mergeWaitNs = mergeProperty(MERGE_WAIT_PROPERTY, DEFAULT_MERGE_WAIT_US, 1000);
+    /** Layers with fewer bytes of weights always go interior first ({@link #MERGE_MIN_WEIGHTS_PROPERTY}). */
+    private long mergeMinWeightBytes = mergeProperty(MERGE_MIN_WEIGHTS_PROPERTY, DEFAULT_MERGE_MIN_WEIGHTS_KIB, 1024);
+
+    /**
+     * System property: microseconds a device waits, at the start of a layer whose halos it would otherwise take
+     * after its interior rows ({@link #overlapped}), for those halos, so as to compute all its rows in one kernel
+     * call; when they are not in by then, the interior goes first as scheduled. Default
+     * {@value #DEFAULT_MERGE_WAIT_US}; negative: never wait (always interior first).
+     *
+     * <p>Why: a kernel call streams the layer's weights once. Interior first makes two calls, and the second,
+     * one or two rows next to the boundary, streams the weights again for little work: on VGG-16's deep layers
+     * (2-9 MB of weights, 14-56 pixels a row) that second pass costs 0.4-1 ms a layer, more than a halo takes to
+     * cross when the neighbour is in step.
+     */
+    public static final String MERGE_WAIT_PROPERTY = "coedge.partition.mergeWaitUs";
+    /**
+     * System property: the least weight, in KiB, of a layer that {@link #MERGE_WAIT_PROPERTY} applies to; default
+     * {@value #DEFAULT_MERGE_MIN_WEIGHTS_KIB} (weights that fit a core's L2 cost little to stream twice, and there
+     * waiting would only give up the overlap).
+     */
+    public static final String MERGE_MIN_WEIGHTS_PROPERTY = "coedge.partition.mergeMinWeightKiB";
+    static final long DEFAULT_MERGE_WAIT_US = 300;
+    static final long DEFAULT_MERGE_MIN_WEIGHTS_KIB = 1024;
 
     public PartitionedExecutor(Graph graph, Plan plan, List<KernelProvider> providers) {
         this(Geometry.of(graph, plan), providers);
@@ -376,6 +401,83 @@ public final class PartitionedExecutor {
         return new Accounting(geometry.plan().deviceCount(), nodes.size());
     }
 
+    /**
+     * Sets how long {@link #runDevice} (and {@link #runThreaded}) wait at the start of a layer for its halos so as to
+     * compute the band in one call ({@link #MERGE_WAIT_PROPERTY}); negative: never. Set it before the first
+     * inference.
+     */
+    public PartitionedExecutor mergeWaitNs(long ns) {
+        this.mergeWaitNs = ns < 0 ? -1 : ns;
+        return this;
+    }
+
+    /** Sets the least weight, in bytes, of a layer that {@link #mergeWaitNs} applies to. Set it before the first inference. */
+    public PartitionedExecutor mergeMinWeightBytes(long bytes) {
+        this.mergeMinWeightBytes = Math.max(0, bytes);
+        return this;
+    }
+
+    /** The property {@code name} as a whole number times {@code scale}; {@code byDefault} when unset; -1 when negative. */
+    private static long mergeProperty(String name, long byDefault, long scale) {
+        String v = System.getProperty(name, "").trim();
+        long n;
+        try {
+            n = v.isEmpty() ? byDefault : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " takes a whole number, got '" + v + "'");
+        }
+        return n < 0 ? -1 : Math.multiplyExact(n, scale);
+    }
+
+    /** Whether the layer of {@code whole} has weights enough for one call to pay ({@link #MERGE_MIN_WEIGHTS_PROPERTY}). */
+    private boolean worthMerging(Step.Compute whole) {
+        Node node = nodes.get(whole.node());
+        long weightBytes = 0;
+        for (int j = 0; j < node.inputs().size(); j++) {
+            if (node.hasInput(j) && graph.isConstant(node.input(j))) {
+                weightBytes += graph.constant(node.input(j)).byteSize();
+            }
+        }
+        return weightBytes >= mergeMinWeightBytes;
+    }
+
+    /**
+     * A layer {@link #overlapped} split: at the interior compute step, the whole band's compute, and how many
+     * receive steps and boundary compute steps follow the interior one in the schedule.
+     */
+    record Deferred(Step.Compute whole, int receives, int boundaries) {
+    }
+
+    /** The {@link Deferred} of each interior compute step of {@code schedule}, null elsewhere. */
+    static Deferred[] deferred(List<Step> schedule) {
+        Deferred[] out = new Deferred[schedule.size()];
+        for (int i = 0; i + 1 < schedule.size(); i++) {
+            if (!(schedule.get(i) instanceof Step.Compute c) || !(schedule.get(i + 1) instanceof Step.Receive first)
+                    || first.t().kind() != Transfer.Kind.HALO) {
+                continue;
+            }
+            int j = i + 1;
+            while (j < schedule.size() && schedule.get(j) instanceof Step.Receive r && r.t().kind() == Transfer.Kind.HALO
+                    && r.key().equals(first.key())) {
+                j++;
+            }
+            int start = c.rows().start();
+            int end = c.rows().end();
+            int k = j;
+            // the boundary rows right before and/or right after the interior, as overlapped() writes them
+            while (k < schedule.size() && k - j < 2 && schedule.get(k) instanceof Step.Compute b && b.node() == c.node()
+                    && b.phase() == c.phase() && (b.rows().end() == start || b.rows().start() == end)) {
+                start = Math.min(start, b.rows().start());
+                end = Math.max(end, b.rows().end());
+                k++;
+            }
+            if (k > j) {
+                out[i] = new Deferred(new Step.Compute(c.phase(), c.node(), new RowRange(start, end)), j - i - 1, k - j);
+            }
+        }
+        return out;
+    }
+
     private Map<String, Tensor> runProgram(int d, Tensor input, HaloExchange exchange, Accounting counted, Arena arena) {
         DeviceProgram p = program(d, true);
         p.call.input = input;
@@ -397,7 +499,7 @@ public final class PartitionedExecutor {
         DeviceProgram[] cache = scheduled ? scheduledPrograms : phasedPrograms;
         synchronized (cache) {
             if (cache[d] == null) {
-                cache[d] = new DeviceProgram(d, scheduled ? schedule(d) : geometry.program(d));
+                cache[d] = new DeviceProgram(d, scheduled ? schedule(d) : geometry.program(d), scheduled);
             }
             return cache[d];
         }
@@ -419,7 +521,9 @@ public final class PartitionedExecutor {
      * that read only its own rows, then waits for the halos, then computes the rows next to the boundary.
      * A neighbour's halo then has the time of a whole layer's interior to arrive instead of none, so a
      * little jitter between devices or a slow hop does not stall the device. Same transfers, same FLOPs
-     * (band FLOPs add up exactly), same buffers; only the order within a phase changes.
+     * (band FLOPs add up exactly), same buffers; only the order within a phase changes. At run time a layer
+     * with heavy weights may still be computed in one call, when its halos come within
+     * {@link #MERGE_WAIT_PROPERTY}'s wait ({@link #deferred}).
      */
     List<Step> overlapped(List<Step> program) {
         List<Step> out = new ArrayList<>(program.size() + 8);
@@ -578,15 +682,21 @@ public final class PartitionedExecutor {
         private final Tensor[] outputs;
         private final Map<String, Buffer> buffers = new HashMap<>();
 
-        DeviceProgram(int id, List<Step> steps) {
+        DeviceProgram(int id, List<Step> steps, boolean scheduled) {
             this.id = id;
             this.ops = new Op[steps.size()];
             this.phases = new int[steps.size()];
+            Deferred[] deferred = scheduled && mergeWaitNs >= 0 ? deferred(steps) : new Deferred[steps.size()];
+            List<Runnable> wrapLater = new ArrayList<>();
             for (int i = 0; i < ops.length; i++) {
                 Step s = steps.get(i);
                 phases[i] = s.phase();
                 ops[i] = prepare(s);
+                if (deferred[i] != null && worthMerging(deferred[i].whole())) {
+                    ops[i] = mergeable(steps, i, deferred[i], ops[i], wrapLater);
+                }
             }
+            wrapLater.forEach(Runnable::run);
             if (id == geometry.plan().tail()) {
                 outputNames = graph.outputs().toArray(String[]::new);
                 outputs = new Tensor[outputNames.length];
@@ -719,6 +829,61 @@ public final class PartitionedExecutor {
                 kernel.runRows(ins, row0, outTensor, outRow0, start, end);
                 call.counted.addComputeNs(id, nodeIndex, System.nanoTime() - t0);
                 call.counted.addFlops(id, nodeIndex, flops);
+            };
+        }
+
+        /**
+         * Step {@code i}, the interior compute of a layer {@link #overlapped} split, as an op that first tries the
+         * layer's halos for up to {@link #mergeWaitNs}: when they are all in, it computes the whole band in one call
+         * (one pass over the layer's weights, which the boundary rows would otherwise stream again) and the layer's
+         * receive and boundary steps do nothing; otherwise the interior goes first as scheduled and the receive steps
+         * take the halos that did not come. Prepared where step {@code i} is, so that it sees the same buffers; the
+         * later steps are wrapped by what it adds to {@code wrapLater}, run once they are prepared.
+         */
+        private Op mergeable(List<Step> steps, int i, Deferred d, Op interior, List<Runnable> wrapLater) {
+            Op whole = compute(d.whole());
+            Transfer[] ts = new Transfer[d.receives()];
+            MemorySegment[] dst = new MemorySegment[d.receives()];
+            boolean[] got = new boolean[d.receives()];
+            boolean[] merged = new boolean[1];
+            for (int k = 0; k < ts.length; k++) {
+                Step.Receive r = (Step.Receive) steps.get(i + 1 + k);
+                ts[k] = r.t();
+                dst[k] = buffer(r.key()).tensor().segment().asSlice(r.offset(), r.t().bytes());
+            }
+            wrapLater.add(() -> {
+                for (int k = 0; k < ts.length; k++) {
+                    Op receive = ops[i + 1 + k];
+                    int kk = k;
+                    ops[i + 1 + k] = c -> {
+                        if (!got[kk]) {
+                            receive.run(c);
+                        }
+                    };
+                }
+                for (int k = 0; k < d.boundaries(); k++) {
+                    Op boundary = ops[i + 1 + ts.length + k];
+                    ops[i + 1 + ts.length + k] = c -> {
+                        if (!merged[0]) {
+                            boundary.run(c);
+                        }
+                    };
+                }
+            });
+            long waitNs = mergeWaitNs;
+            return c -> {
+                long deadline = System.nanoTime() + waitNs;
+                boolean all = true;
+                for (int k = 0; k < ts.length; k++) {
+                    got[k] = all && c.exchange.tryReceive(ts[k], dst[k], Math.max(0, deadline - System.nanoTime()));
+                    if (got[k]) {
+                        c.counted.addTransfer(ts[k], false);
+                    } else {
+                        all = false;
+                    }
+                }
+                merged[0] = all;
+                (all ? whole : interior).run(c);
             };
         }
 

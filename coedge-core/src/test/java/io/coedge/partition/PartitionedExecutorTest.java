@@ -358,6 +358,174 @@ class PartitionedExecutorTest {
         }
     }
 
+    @Test
+    void devicesWhoseHalosAreInComputeTheWholeBandInOneCallWithTheSameResult() {
+        Graph g = Nets.smallStack(23, 9);
+        for (Sync s : List.of(Sync.every(), Sync.fused(2))) {
+            Plan plan = Plan.equal(Plan.deviceNames(3), 23, s);
+            try (Arena arena = Arena.ofConfined()) {
+                Tensor in = Nets.randomInput(arena, g.inputs().get(0).shape(), 3);
+                float[] ref = new PartitionedExecutor(g, plan, List.of()).run(arena, in).output().toLogicalArray();
+                // Waiting long enough, every layer's halos are in before its rows: each layer is one call per device.
+                java.util.concurrent.atomic.AtomicInteger merged = new java.util.concurrent.atomic.AtomicInteger();
+                PartitionedExecutor px = new PartitionedExecutor(g, plan, List.of(countingCalls(merged))).mergeWaitNs(10_000_000_000L)
+                        .mergeMinWeightBytes(0);
+                PartitionedExecutor.Result r = px.runThreaded(arena, in, 30_000_000_000L);
+                assertThat(r.output().toLogicalArray()).as("%s", s).containsExactly(ref);
+                assertThat(r.counted().difference(px.geometry().predicted())).isNull();
+                int layersWithInterior = 0;
+                for (int d = 0; d < 3; d++) {
+                    for (PartitionedExecutor.Deferred x : PartitionedExecutor.deferred(px.schedule(d))) {
+                        if (x != null) {
+                            layersWithInterior++;
+                        }
+                    }
+                }
+                assertThat(layersWithInterior).isPositive();
+                // the plain program (every halo awaited before its layer) makes one call per layer and device
+                java.util.concurrent.atomic.AtomicInteger plain = new java.util.concurrent.atomic.AtomicInteger();
+                new PartitionedExecutor(g, plan, List.of(countingCalls(plain))).run(arena, in);
+                assertThat(merged.get()).as("kernel calls with every halo in, %s", s).isEqualTo(plain.get());
+                java.util.concurrent.atomic.AtomicInteger split = new java.util.concurrent.atomic.AtomicInteger();
+                new PartitionedExecutor(g, plan, List.of(countingCalls(split))).mergeWaitNs(-1).mergeMinWeightBytes(0).runThreaded(arena, in, 30_000_000_000L);
+                assertThat(split.get()).isEqualTo(plain.get() + boundaryCalls(px));
+            }
+        }
+    }
+
+    @Test
+    void layersWithLessWeightThanTheThresholdKeepTheInteriorFirstHoweverLongTheWait() {
+        Graph g = Nets.smallStack(23, 9);
+        Plan plan = Plan.equal(Plan.deviceNames(3), 23, Sync.every());
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor in = Nets.randomInput(arena, g.inputs().get(0).shape(), 5);
+            float[] ref = new PartitionedExecutor(g, plan, List.of()).run(arena, in).output().toLogicalArray();
+            java.util.concurrent.atomic.AtomicInteger plain = new java.util.concurrent.atomic.AtomicInteger();
+            new PartitionedExecutor(g, plan, List.of(countingCalls(plain))).run(arena, in);
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+            // the default threshold (1 MiB of weights) is far above this net's layers
+            PartitionedExecutor px = new PartitionedExecutor(g, plan, List.of(countingCalls(calls))).mergeWaitNs(10_000_000_000L);
+            PartitionedExecutor.Result r = px.runThreaded(arena, in, 30_000_000_000L);
+            assertThat(r.output().toLogicalArray()).containsExactly(ref);
+            assertThat(boundaryCalls(px)).isPositive();
+            assertThat(calls.get()).isEqualTo(plain.get() + boundaryCalls(px));
+        }
+    }
+
+    @Test
+    void aMergeWaitThatIsNotANumberIsRefusedByName() {
+        String old = System.getProperty(PartitionedExecutor.MERGE_WAIT_PROPERTY);
+        System.setProperty(PartitionedExecutor.MERGE_WAIT_PROPERTY, "300us");
+        try {
+            Graph g = Nets.smallStack(23, 9);
+            assertThatThrownBy(() -> new PartitionedExecutor(g, Plan.equal(Plan.deviceNames(2), 23, Sync.every()), List.of()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("coedge.partition.mergeWaitUs takes a whole number, got '300us'");
+        } finally {
+            if (old == null) {
+                System.clearProperty(PartitionedExecutor.MERGE_WAIT_PROPERTY);
+            } else {
+                System.setProperty(PartitionedExecutor.MERGE_WAIT_PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
+    void devicesWhoseHalosAreLateComputeTheInteriorFirstWithTheSameResult() {
+        Graph g = Nets.smallStack(23, 9);
+        Plan plan = Plan.equal(Plan.deviceNames(3), 23, Sync.every());
+        Geometry geo = Geometry.of(g, plan);
+        try (Arena shared = Arena.ofShared();
+             InProcessHaloExchange inner = new InProcessHaloExchange(geo.transfers(), 30_000_000_000L)) {
+            Tensor in = Nets.randomInput(shared, g.inputs().get(0).shape(), 4);
+            float[] ref = new PartitionedExecutor(g, plan, List.of()).run(shared, in).output().toLogicalArray();
+            java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
+            // an exchange whose halos are never in when tried: every device falls back to the interior first
+            HaloExchange late = new HaloExchange() {
+                @Override
+                public void send(Transfer t, java.lang.foreign.MemorySegment payload) {
+                    inner.send(t, payload);
+                }
+
+                @Override
+                public void receive(Transfer t, java.lang.foreign.MemorySegment destination) {
+                    inner.receive(t, destination);
+                }
+
+                @Override
+                public boolean tryReceive(Transfer t, java.lang.foreign.MemorySegment destination, long maxWaitNs) {
+                    tries.incrementAndGet();
+                    return false;
+                }
+            };
+            Accounting counted = new PartitionedExecutor(geo, List.of()).newAccounting();
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+            try {
+                List<java.util.concurrent.Future<java.util.Map<String, Tensor>>> fs = new java.util.ArrayList<>();
+                for (int d = 0; d < 3; d++) {
+                    int dev = d;
+                    PartitionedExecutor px = new PartitionedExecutor(geo, List.of(), dev).mergeWaitNs(0).mergeMinWeightBytes(0);
+                    fs.add(pool.submit(() -> px.runDevice(dev, dev == plan.tail() ? in : null, late, counted, shared)));
+                }
+                for (var f : fs) {
+                    f.get();
+                }
+                assertThat(fs.get(plan.tail()).get().values().iterator().next().toLogicalArray()).containsExactly(ref);
+                assertThat(counted.difference(geo.predicted())).isNull();
+                assertThat(tries.get()).isPositive();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /** Boundary compute steps that {@link PartitionedExecutor#overlapped} added after interior ones, all devices. */
+    private static int boundaryCalls(PartitionedExecutor px) {
+        int n = 0;
+        for (int d = 0; d < px.geometry().plan().deviceCount(); d++) {
+            for (PartitionedExecutor.Deferred x : PartitionedExecutor.deferred(px.schedule(d))) {
+                if (x != null) {
+                    n += x.boundaries();
+                }
+            }
+        }
+        return n;
+    }
+
+    /** A provider of the reference kernels that counts kernel calls covering a node's whole band of a device. */
+    private static io.coedge.graph.KernelProvider countingCalls(java.util.concurrent.atomic.AtomicInteger calls) {
+        return new io.coedge.graph.KernelProvider() {
+            @Override
+            public String name() {
+                return "counting";
+            }
+
+            @Override
+            public int priority() {
+                return 0;
+            }
+
+            @Override
+            public boolean available() {
+                return true;
+            }
+
+            @Override
+            public io.coedge.graph.Kernel kernel(io.coedge.graph.KernelContext ctx) {
+                io.coedge.graph.Kernel k = ctx.node().op().referenceKernel(ctx);
+                if (!(k instanceof io.coedge.graph.RowKernel rk)) {
+                    return null;
+                }
+                return (io.coedge.graph.RowKernel) (ins, row0, out, outRow0, r0, r1) -> {
+                    calls.incrementAndGet();
+                    rk.runRows(ins, row0, out, outRow0, r0, r1);
+                };
+            }
+        };
+    }
+
     private static java.util.Map<Integer, Integer> rowsByNode(List<Step> program) {
         java.util.Map<Integer, Integer> m = new java.util.TreeMap<>();
         for (Step x : program) {

@@ -180,6 +180,35 @@ public final class AeronHaloExchange implements HaloExchange {
         }
     }
 
+    @Override
+    public boolean tryReceive(Transfer t, MemorySegment destination, long maxWaitNs) {
+        HaloReceiver r = receivers[t.to()];
+        int slot = slotOfTransfer[t.id()];
+        if (r == null || slot < 0) {
+            throw new IllegalArgumentException("device " + t.to() + " does not run in this process");
+        }
+        long t0 = System.nanoTime();
+        boolean ok;
+        beforeWait.run();
+        try {
+            ok = r.tryReceive(slot, destination, Math.max(0, maxWaitNs));
+        } finally {
+            afterWait.run();
+        }
+        AtomicCounter w = waitNs[t.from()];
+        if (w != null) {
+            w.getAndAddOrdered(System.nanoTime() - t0);
+            if (ok) {
+                bytesFrom[t.from()].getAndAddOrdered(t.bytes());
+            }
+        }
+        if (!ok && abortReason != null) {
+            throw new HaloExchangeException("device " + name(t.to()) + " did not receive " + t.kind() + " of " + t.value()
+                    + " rows " + t.rows() + " from device " + name(t.from()) + ": " + abortReason);
+        }
+        return ok;
+    }
+
     /**
      * Runs {@code before} when a local device starts waiting for a transfer and {@code after} when the wait ends
      * (e.g. {@link io.coedge.transport.TransportNode#expect} and {@link io.coedge.transport.TransportNode#expectDone}).

@@ -160,6 +160,44 @@ public final class HaloReceiver implements ControlledFragmentHandler {
         }
     }
 
+    /**
+     * Receives slot {@code slot} into {@code dest} as {@link #receive} does if it completes within {@code timeoutNs}
+     * (0: with what one duty cycle of the driver and one poll bring). Otherwise returns false and keeps what arrived
+     * for a later {@code receive} or {@code tryReceive} of the slot: the part that landed in {@code dest} is copied
+     * to the slot's staging buffer, where the rest will land until then.
+     */
+    public boolean tryReceive(int slot, MemorySegment dest, long timeoutNs) {
+        if (slotFixed[slot] || dest.byteSize() != slotBytes[slot] || !dest.isNative()) {
+            throw new IllegalArgumentException("slot " + slot + " takes " + slotBytes[slot] + " bytes off-heap, got "
+                    + dest.byteSize());
+        }
+        if (!complete(slot)) {
+            driverDuty.getAsInt();
+        }
+        UnsafeBuffer d = slotDest[slot];
+        d.wrap(dest.address(), (int) dest.byteSize());
+        long early = slotReceived[slot];
+        if (early > 0) {
+            d.putBytes(0, slotStaging[slot], 0, (int) early);
+        }
+        slotActive[slot] = true;
+        boolean done = false;
+        try {
+            done = await(slot, timeoutNs);
+            return done;
+        } finally {
+            slotActive[slot] = false;
+            long got = slotReceived[slot];
+            if (!done && got > early) {
+                if (slotStaging[slot] == null) {
+                    slotStaging[slot] = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect((int) slotBytes[slot]));
+                }
+                slotStaging[slot].putBytes((int) early, d, (int) early, (int) (got - early));
+            }
+            d.wrap(0, 0);
+        }
+    }
+
     /** Arms every slot for request {@code requestId} of plan {@code planVersion}; requests only move forward. */
     public void begin(long planVersion, long requestId) {
         this.planVersion = planVersion;

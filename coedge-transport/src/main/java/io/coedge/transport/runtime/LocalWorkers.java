@@ -1,5 +1,6 @@
 package io.coedge.transport.runtime;
 
+import io.coedge.partition.PartitionedExecutor;
 import io.coedge.transport.TransportConfiguration;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -66,9 +67,10 @@ public final class LocalWorkers implements AutoCloseable {
         if (Runtime.version().feature() >= 23) {
             cmd.add("--sun-misc-unsafe-memory-access=allow");
         }
-        // this process's transport tuning holds for the workers it starts too
+        // this process's transport and scheduling tuning holds for the workers it starts too
         for (String p : List.of(TransportConfiguration.BASE_DIR_PROP, "coedge.kernels", TransportConfiguration.THREADING_MODE_PROP,
-                TransportConfiguration.IDLE_PROP, TransportConfiguration.DRIVER_IDLE_PROP)) {
+                TransportConfiguration.IDLE_PROP, TransportConfiguration.DRIVER_IDLE_PROP,
+                PartitionedExecutor.MERGE_WAIT_PROPERTY, PartitionedExecutor.MERGE_MIN_WEIGHTS_PROPERTY)) {
             String v = System.getProperty(p);
             if (v != null) {
                 cmd.add("-D" + p + "=" + v);

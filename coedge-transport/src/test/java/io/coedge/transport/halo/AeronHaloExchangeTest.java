@@ -135,12 +135,24 @@ public class AeronHaloExchangeTest {
         checkUdp("INVOKER");
     }
 
+    /** Devices that wait for a layer's halos to compute their band in one call, or try and go on at once. */
+    @Test
+    void devicesThatTryTheirHalosBeforeTheInteriorRowsEqualOneDevice() throws Exception {
+        checkUdp("INVOKER", TimeUnit.SECONDS.toNanos(10));
+        checkUdp("INVOKER", 0);
+        checkUdp("SHARED", TimeUnit.MICROSECONDS.toNanos(50));
+    }
+
     @Test
     void tinyModelOverIpcOnAnInvokerDriverEqualsOneDevice() throws Exception {
         checkIpc(TestModels.tiny(), List.of(Plan.explicit(Plan.deviceNames(3), new int[] {6, 9, 5}, Sync.every())), 3, "INVOKER");
     }
 
     private void checkUdp(String threadingMode) throws Exception {
+        checkUdp(threadingMode, -1);
+    }
+
+    private void checkUdp(String threadingMode, long mergeWaitNs) throws Exception {
         Graph graph = TestModels.tiny();
         Plan plan = Plan.explicit(Plan.deviceNames(3), new int[] {6, 9, 5}, Sync.every()).withVersion(2);
         String[] endpoints = {"127.0.0.1:" + TestNodes.freeUdpPort(), "127.0.0.1:" + TestNodes.freeUdpPort(),
@@ -178,7 +190,8 @@ public class AeronHaloExchangeTest {
                     int dev = d;
                     Thread t = new Thread(() -> {
                         try {
-                            PartitionedExecutor px = new PartitionedExecutor(geo, Executor.providers(""), dev);
+                            PartitionedExecutor px = new PartitionedExecutor(geo, Executor.providers(""), dev).mergeWaitNs(mergeWaitNs)
+                                    .mergeMinWeightBytes(0);
                             Map<String, Tensor> o = px.runDevice(dev, dev == plan.tail() ? in : null, ex[nodeOf[dev]],
                                     px.newAccounting(), arena);
                             if (dev == plan.tail()) {

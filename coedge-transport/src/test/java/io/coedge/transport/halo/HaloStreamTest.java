@@ -216,6 +216,43 @@ class HaloStreamTest {
         }
     }
 
+    @Test
+    void aHaloTriedBeforeAllOfItArrivedKeepsWhatCameForTheLaterReceive() {
+        try (Subscription sub = b.aeron().addSubscription(b.ipcChannel(), STREAM);
+                Publication pub = b.aeron().addExclusivePublication(b.ipcChannel(), STREAM)) {
+            HaloReceiver rx = receiver(sub);
+            MemorySegment src = randomRows(8192, 21);
+            int slot = rx.addSlot(6, 0, 2, 8192);
+            rx.begin(1, 1);
+            MemorySegment dst = arena.allocate(8192, 64);
+            assertThat(rx.tryReceive(slot, dst, 0)).isFalse(); // nothing sent yet
+            UnsafeBuffer frame = new UnsafeBuffer(arena.allocate(HaloFrame.HEADER_LENGTH + 4096, 64).address(), HaloFrame.HEADER_LENGTH + 4096);
+            for (int part = 0; part < 2; part++) {
+                HaloFrame.writeHeader(frame, 0, 0, 6, 1, 1, 0, 2, 8192, part * 4096L, 4096);
+                frame.putBytes(HaloFrame.HEADER_LENGTH, new UnsafeBuffer(src.address() + part * 4096L, 4096), 0, 4096);
+                offer(pub, frame, HaloFrame.HEADER_LENGTH + 4096);
+                if (part == 0) {
+                    // the first half lands in dst, the wait gives up on the second
+                    assertThat(rx.tryReceive(slot, dst, TimeUnit.MILLISECONDS.toNanos(200))).isFalse();
+                    assertThat(dst.asSlice(0, 4096).mismatch(src.asSlice(0, 4096))).isEqualTo(-1L);
+                    assertThat(rx.complete(slot)).isFalse();
+                }
+            }
+            // a destination that never saw the first half: it must come from what the receiver kept
+            MemorySegment other = arena.allocate(8192, 64);
+            assertThat(rx.receive(slot, other, TimeUnit.SECONDS.toNanos(10))).isTrue();
+            assertThat(other.mismatch(src)).isEqualTo(-1L);
+            assertThat(rx.droppedTotal()).isZero();
+            rx.begin(1, 2);
+            HaloFrame.writeHeader(frame, 0, 0, 6, 1, 2, 0, 2, 8192, 0, 4096);
+            offer(pub, frame, HaloFrame.HEADER_LENGTH + 4096);
+            HaloFrame.writeHeader(frame, 0, 0, 6, 1, 2, 0, 2, 8192, 4096, 4096);
+            offer(pub, frame, HaloFrame.HEADER_LENGTH + 4096);
+            assertThat(rx.tryReceive(slot, dst, TimeUnit.SECONDS.toNanos(10))).isTrue(); // all of it in: received
+            assertThat(rx.complete(slot)).isTrue();
+        }
+    }
+
     private static void offer(Publication pub, UnsafeBuffer buf, int len) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (pub.offer(buf, 0, len) < 0) {
