@@ -59,8 +59,8 @@ final class PartitionOptions {
     boolean noCheck;
 
     @Option(names = "--head-split", order = 111,
-            description = "Split the tail's first fully connected layer (VGG, AlexNet) by output neurons across the devices "
-                    + "with rows instead of running it whole on the tail device; the output keeps its bits.")
+            description = "Split the tail's fully connected layers (VGG, AlexNet) by output neurons across the devices "
+                    + "with rows instead of running them whole on the tail device; the output keeps its bits.")
     boolean headSplit;
 
     /** True when any option asks for a split run. */

@@ -46,10 +46,14 @@ import java.util.Set;
  * connected layer), that layer is divided by output neurons instead of running whole on the tail device:
  * the devices owning rows of the map exchange them ({@link Transfer.Kind#GATHER} among themselves), each
  * runs the chain and its columns ({@link #headColumns}, in proportion to its input rows, at multiples of
- * 16) in phase {@code nodes + 1}, and sends them ({@link Transfer.Kind#SLICE}) to the tail device, which
- * runs the rest of the tail in phase {@code nodes + 2}. Every output neuron is the same dot product as on
- * one device, so the result keeps its bits; the layer's weight, read once per inference and memory bound,
- * is streamed by several devices at once instead of by the tail device while the others idle.
+ * 16) in phase {@code nodes + 1}. When that layer's output leads, through elementwise nodes only (ReLU,
+ * dropout), to another such layer (VGG's and AlexNet's second and third), the devices exchange their
+ * columns ({@link Transfer.Kind#SLICE} among themselves), each runs the chain on the whole vector and its
+ * columns of the next layer in the next phase, and so on ({@link #headNodes}). The last split layer's
+ * columns go to the tail device, which runs the rest of the tail one phase after the last stage. Every
+ * output neuron is the same dot product as on one device, so the result keeps its bits; the layers' weights,
+ * read once per inference and memory bound, are streamed by several devices at once instead of by the tail
+ * device while the others idle.
  *
  * <h2>For the planner</h2>
  * {@code Geometry.of(graph, candidate).predicted()} gives per-device per-layer FLOPs and bytes sent and
@@ -96,30 +100,59 @@ public final class Geometry {
     private final long[] reserved;
 
     /**
-     * The tail's first fully connected layer split by output neurons: the devices owning rows of
-     * {@code source} all-gather it, run the {@code chain} (flatten and the like) on it whole, and each
-     * computes its {@code columns} of {@code node}'s output.
+     * The tail's fully connected layers split by output neurons, stage by stage: the devices owning rows of
+     * {@code source} all-gather it, run the first stage's chain (flatten and the like) on it whole, and each
+     * computes its {@code columns[0]} of {@code nodes[0]}'s output; from the second stage on, they all-gather
+     * the previous stage's output the same way, run the stage's chain (ReLU, dropout) on it whole, and each
+     * computes its columns of the stage's layer.
      */
     private static final class Head {
         final Split source;
-        final int[] chain;
+        /** Per stage: the nodes between the previous stage's output (or the source map) and the stage's layer. */
+        final int[][] chains;
+        /** Per stage: the fully connected layer split by output neurons. */
+        final int[] nodes;
+        /** Per stage, per device: the output neurons it computes. */
+        final RowRange[][] columns;
+        /** The first stage's layer. */
         final int node;
-        final RowRange[] columns;
 
-        Head(Split source, int[] chain, int node, RowRange[] columns) {
+        Head(Split source, int[][] chains, int[] nodes, RowRange[][] columns) {
             this.source = source;
-            this.chain = chain;
-            this.node = node;
+            this.chains = chains;
+            this.nodes = nodes;
             this.columns = columns;
+            this.node = nodes[0];
+        }
+
+        int stages() {
+            return nodes.length;
+        }
+
+        /** The stage whose split layer is node {@code i}, or -1. */
+        int stageOf(int i) {
+            for (int k = 0; k < nodes.length; k++) {
+                if (nodes[k] == i) {
+                    return k;
+                }
+            }
+            return -1;
+        }
+
+        /** True when device {@code d} takes part in the split head (it computes neurons of the first stage). */
+        boolean runsOn(int d) {
+            return !columns[0][d].isEmpty();
         }
 
         boolean contains(int i) {
-            if (i == node) {
+            if (stageOf(i) >= 0) {
                 return true;
             }
-            for (int c : chain) {
-                if (c == i) {
-                    return true;
+            for (int[] chain : chains) {
+                for (int c : chain) {
+                    if (c == i) {
+                        return true;
+                    }
                 }
             }
             return false;
@@ -192,8 +225,9 @@ public final class Geometry {
             bands();
         }
         this.head = findHead();
-        // a split head runs one phase before the tail device's steps, so the tail receives what was sent
-        this.tailPhase = nodes.size() + (head != null ? 2 : 1);
+        // each stage of a split head runs one phase after the one before and before the tail device's steps,
+        // so that every transfer is received in a later phase than the one it was sent in
+        this.tailPhase = nodes.size() + 1 + (head != null ? head.stages() : 0);
         this.transfers = upTo > ANALYSIS ? Collections.unmodifiableList(makeTransfers()) : List.of();
         this.programs = new ArrayList<>();
         if (upTo < FULL) {
@@ -534,6 +568,10 @@ public final class Geometry {
 
     /** Operators a split head's chain may hold between the gathered map and the fully connected layer. */
     private static final Set<String> HEAD_CHAIN_OPS = Set.of("Flatten", "Reshape", "Identity", "Dropout");
+    /** Operators the chain before a later stage of the split head may hold (elementwise, run on the whole vector). */
+    private static final Set<String> HEAD_STAGE_CHAIN_OPS = Set.of("Flatten", "Reshape", "Identity", "Dropout", "Relu");
+    /** At most this many chained fully connected layers are split (VGG-16 and AlexNet have three). */
+    private static final int MAX_HEAD_STAGES = 8;
 
     /**
      * The head to split when the plan asks for it: the last split map, gathered for the tail and read only
@@ -559,27 +597,44 @@ public final class Geometry {
         if (!s.gathered || !s.sync || graphOutputs.contains(s.name) || graph.consumers(s.name).size() != 1) {
             return null;
         }
+        List<int[]> chains = new ArrayList<>();
+        List<Integer> layers = new ArrayList<>();
         List<Integer> chain = new ArrayList<>();
         String v = s.name;
         Node c = graph.consumers(s.name).get(0);
-        while (chain.size() <= 4) {
+        // the first stage must be found; each later one is taken while the chain leads to another such layer
+        while (layers.size() < MAX_HEAD_STAGES && chain.size() <= 4) {
             int ci = index(c);
             if (roles[ci] != Role.TAIL || !readsOnly(c, v)) {
-                return null;
+                break;
             }
             if (c.op() instanceof Gemm g) {
-                return headGemm(c, g, v) ? new Head(s, chain.stream().mapToInt(Integer::intValue).toArray(), ci,
-                        headColumns(s, graph.shape(c.output())[1])) : null;
+                if (!headGemm(c, g, v)) {
+                    break;
+                }
+                chains.add(chain.stream().mapToInt(Integer::intValue).toArray());
+                layers.add(ci);
+                chain = new ArrayList<>();
+            } else if (!(layers.isEmpty() ? HEAD_CHAIN_OPS : HEAD_STAGE_CHAIN_OPS).contains(c.op().type())
+                    || outputsBeyondFirst(c)) {
+                break;
+            } else {
+                chain.add(ci);
             }
-            if (!HEAD_CHAIN_OPS.contains(c.op().type()) || outputsBeyondFirst(c) || graphOutputs.contains(c.output())
-                    || graph.consumers(c.output()).size() != 1) {
-                return null;
-            }
-            chain.add(ci);
             v = c.output();
+            if (graphOutputs.contains(v) || graph.consumers(v).size() != 1) {
+                break;
+            }
             c = graph.consumers(v).get(0);
         }
-        return null;
+        if (layers.isEmpty()) {
+            return null;
+        }
+        RowRange[][] columns = new RowRange[layers.size()][];
+        for (int k = 0; k < columns.length; k++) {
+            columns[k] = headColumns(s, graph.shape(nodes.get(layers.get(k)).output())[1]);
+        }
+        return new Head(s, chains.toArray(int[][]::new), layers.stream().mapToInt(Integer::intValue).toArray(), columns);
     }
 
     /** True when {@code node}'s only non-constant input is {@code value}, as its first input. */
@@ -676,7 +731,7 @@ public final class Geometry {
                     // all-gather among the devices computing a slice of the head
                     for (int d = 0; d < n; d++) {
                         for (int e = 0; e < n; e++) {
-                            if (e != d && !s.own[d].isEmpty() && !head.columns[e].isEmpty()) {
+                            if (e != d && !s.own[d].isEmpty() && head.runsOn(e)) {
                                 list.add(new Transfer(list.size(), Transfer.Kind.GATHER, s.name, i, d, e, s.own[d].start(),
                                         s.own[d].end(), s.own[d].size() * s.rowBytes));
                             }
@@ -704,12 +759,19 @@ public final class Geometry {
             }
         }
         if (head != null) {
-            String out = nodes.get(head.node).output();
-            for (int d = 0; d < n; d++) {
-                RowRange c = head.columns[d];
-                if (d != tail && !c.isEmpty()) {
-                    list.add(new Transfer(list.size(), Transfer.Kind.SLICE, out, head.node, d, tail, c.start(), c.end(),
-                            (long) c.size() * Float.BYTES));
+            int last = head.stages() - 1;
+            for (int k = 0; k <= last; k++) {
+                int node = head.nodes[k];
+                String out = nodes.get(node).output();
+                for (int d = 0; d < n; d++) {
+                    RowRange c = head.columns[k][d];
+                    for (int e = 0; e < n && !c.isEmpty(); e++) {
+                        // a stage's neurons go to every device of the next stage, the last stage's to the tail
+                        if (e != d && (k < last ? head.runsOn(e) : e == tail)) {
+                            list.add(new Transfer(list.size(), Transfer.Kind.SLICE, out, node, d, e, c.start(), c.end(),
+                                    (long) c.size() * Float.BYTES));
+                        }
+                    }
                 }
             }
         }
@@ -839,7 +901,7 @@ public final class Geometry {
                 steps.add(new Step.RunTail(phase, i));
             }
         }
-        if (head != null && !head.columns[d].isEmpty()) {
+        if (head != null && head.runsOn(d)) {
             headProgram(steps, d, mine);
         }
         if (d == tail) {
@@ -866,12 +928,13 @@ public final class Geometry {
                 }
             }
             if (head != null) {
-                String out = nodes.get(head.node).output();
-                if (head.columns[d].isEmpty()) {
+                int lastNode = head.nodes[head.stages() - 1];
+                String out = nodes.get(lastNode).output();
+                if (!head.runsOn(d)) {
                     steps.add(new Step.Alloc(phase, "t:" + out, graph.shape(out), 0));
                 }
                 for (Transfer t : mine) {
-                    if (t.to() == d && t.kind() == Transfer.Kind.SLICE) {
+                    if (t.to() == d && t.kind() == Transfer.Kind.SLICE && t.stage() == lastNode) {
                         steps.add(new Step.Receive(phase, t, "t:" + out, (long) t.rowStart() * Float.BYTES));
                     }
                 }
@@ -903,9 +966,11 @@ public final class Geometry {
     }
 
     /**
-     * A device's share of the split head, one phase before the tail device's steps: the whole source map
-     * (own rows copied, the others' received), the chain on it, then its columns of the head's output,
-     * written in place on the tail device and sent there from the others.
+     * A device's share of the split head, each stage one phase after the one before, all before the tail
+     * device's steps. First stage: the whole source map (own rows copied, the others' received), the chain on
+     * it, then its columns of the stage's layer. Each later stage: the previous stage's output, its own columns
+     * written there in place and the others' received, the chain on it, then its columns of the stage's layer.
+     * The last stage's columns are written in place on the tail device and sent there from the others.
      */
     private void headProgram(List<Step> steps, int d, List<Transfer> mine) {
         int phase = nodes.size() + 1;
@@ -920,26 +985,51 @@ public final class Geometry {
                 steps.add(new Step.Receive(phase, t, g, t.rowStart() * s.rowBytes));
             }
         }
-        for (int c : head.chain) {
-            for (String o : nodes.get(c).outputs()) {
-                if (!o.isEmpty()) {
-                    steps.add(new Step.Alloc(phase, "t:" + o, graph.shape(o), 0));
+        int last = head.stages() - 1;
+        for (int k = 0; k <= last; k++) {
+            phase = nodes.size() + 1 + k;
+            if (k > 0) {
+                int before = head.nodes[k - 1];
+                for (Transfer t : mine) {
+                    if (t.to() == d && t.kind() == Transfer.Kind.SLICE && t.stage() == before) {
+                        steps.add(new Step.Receive(phase, t, "t:" + nodes.get(before).output(),
+                                (long) t.rowStart() * Float.BYTES));
+                    }
                 }
             }
-            steps.add(new Step.RunTail(phase, c));
-        }
-        String out = nodes.get(head.node).output();
-        RowRange cols = head.columns[d];
-        if (d == plan.tail()) {
-            steps.add(new Step.Alloc(phase, "t:" + out, graph.shape(out), 0));
-            steps.add(new Step.HeadSlice(phase, head.node, cols, "t:" + out, (long) cols.start() * Float.BYTES));
-            return;
-        }
-        steps.add(new Step.Alloc(phase, "s:" + out, new int[] {1, cols.size()}, 0));
-        steps.add(new Step.HeadSlice(phase, head.node, cols, "s:" + out, 0));
-        for (Transfer t : mine) {
-            if (t.from() == d && t.kind() == Transfer.Kind.SLICE) {
-                steps.add(new Step.Send(phase, t, "s:" + out, 0));
+            for (int c : head.chains[k]) {
+                for (String o : nodes.get(c).outputs()) {
+                    if (!o.isEmpty()) {
+                        steps.add(new Step.Alloc(phase, "t:" + o, graph.shape(o), 0));
+                    }
+                }
+                steps.add(new Step.RunTail(phase, c));
+            }
+            int node = head.nodes[k];
+            String out = nodes.get(node).output();
+            RowRange cols = head.columns[k][d];
+            if (k < last || d == plan.tail()) {
+                // the whole output, the device's columns in place: the next stage (or the tail) reads all of it
+                steps.add(new Step.Alloc(phase, "t:" + out, graph.shape(out), 0));
+                if (!cols.isEmpty()) {
+                    steps.add(new Step.HeadSlice(phase, node, cols, "t:" + out, (long) cols.start() * Float.BYTES));
+                }
+                for (Transfer t : mine) {
+                    if (t.from() == d && t.kind() == Transfer.Kind.SLICE && t.stage() == node) {
+                        steps.add(new Step.Send(phase, t, "t:" + out, (long) cols.start() * Float.BYTES));
+                    }
+                }
+                continue;
+            }
+            if (cols.isEmpty()) {
+                continue;
+            }
+            steps.add(new Step.Alloc(phase, "s:" + out, new int[] {1, cols.size()}, 0));
+            steps.add(new Step.HeadSlice(phase, node, cols, "s:" + out, 0));
+            for (Transfer t : mine) {
+                if (t.from() == d && t.kind() == Transfer.Kind.SLICE && t.stage() == node) {
+                    steps.add(new Step.Send(phase, t, "s:" + out, 0));
+                }
             }
         }
     }
@@ -1161,13 +1251,19 @@ public final class Geometry {
      * devices as {@link #bandFlops} is over bands.
      */
     public long headSliceFlops(int device) {
-        if (head == null) {
+        return head == null ? 0 : headSliceFlops(head.node, device);
+    }
+
+    /** FLOPs of device {@code device}'s columns of split layer {@code node} ({@link #headNodes}); 0 for other nodes. */
+    public long headSliceFlops(int node, int device) {
+        int k = head == null ? -1 : head.stageOf(node);
+        if (k < 0) {
             return 0;
         }
-        Node nd = nodes.get(head.node);
+        Node nd = nodes.get(node);
         long full = graph.flops(nd);
         int outputs = graph.shape(nd.output())[1];
-        RowRange c = head.columns[device];
+        RowRange c = head.columns[k][device];
         return Math.floorDiv(full * c.end(), outputs) - Math.floorDiv(full * c.start(), outputs);
     }
 
@@ -1206,8 +1302,8 @@ public final class Geometry {
                 case TAIL -> {
                     if (head != null && head.contains(i)) {
                         for (int d = 0; d < n; d++) {
-                            if (!head.columns[d].isEmpty()) {
-                                a.addFlops(d, i, i == head.node ? headSliceFlops(d) : graph.flops(nodes.get(i)));
+                            if (head.runsOn(d)) {
+                                a.addFlops(d, i, head.stageOf(i) >= 0 ? headSliceFlops(i, d) : graph.flops(nodes.get(i)));
                             }
                         }
                     } else {
@@ -1264,9 +1360,14 @@ public final class Geometry {
         return programs.get(device);
     }
 
-    /** The node index of the split head ({@link Plan#headSplit()}), or -1 when none is split. */
+    /** The node index of the split head's first layer ({@link Plan#headSplit()}), or -1 when none is split. */
     public int headNode() {
         return head == null ? -1 : head.node;
+    }
+
+    /** The node indices of the split head's layers, stage by stage; empty when none is split. */
+    public int[] headNodes() {
+        return head == null ? new int[0] : head.nodes.clone();
     }
 
     /**
@@ -1274,7 +1375,13 @@ public final class Geometry {
      * no head is split.
      */
     public RowRange headColumns(int device) {
-        return head == null ? RowRange.EMPTY : head.columns[device];
+        return head == null ? RowRange.EMPTY : head.columns[0][device];
+    }
+
+    /** Output columns of split layer {@code node} ({@link #headNodes}) device {@code device} computes; empty elsewhere. */
+    public RowRange headColumns(int node, int device) {
+        int k = head == null ? -1 : head.stageOf(node);
+        return k < 0 ? RowRange.EMPTY : head.columns[k][device];
     }
 
     /** True when device {@code device} runs tail node {@code node} (whole, or its columns of the split head). */
@@ -1283,7 +1390,7 @@ public final class Geometry {
             return false;
         }
         if (head != null && head.contains(node)) {
-            return !head.columns[device].isEmpty();
+            return head.stageOf(node) >= 0 ? !headColumns(node, device).isEmpty() : head.runsOn(device);
         }
         return device == plan.tail();
     }
@@ -1314,11 +1421,11 @@ public final class Geometry {
             if (roles[i] == Role.TAIL && !runsTailNode(device, i)) {
                 continue;
             }
-            if (head != null && i == head.node) {
+            if (head != null && head.stageOf(i) >= 0) {
                 // the device's rows of the weight (its output neurons) and of the bias
                 Node nd = nodes.get(i);
                 int outputs = graph.shape(nd.output())[1];
-                int cols = head.columns[device].size();
+                int cols = headColumns(i, device).size();
                 for (int j = 1; j < nd.inputs().size(); j++) {
                     if (nd.hasInput(j) && used.add(nd.input(j))) {
                         long b = graph.constant(nd.input(j)).byteSize();
@@ -1526,9 +1633,9 @@ public final class Geometry {
                 }
             }
             if (head != null && head.contains(i)) {
-                sb.append(i == head.node ? " split head, columns" : " on the head's devices");
-                for (int d = 0; d < n && i == head.node; d++) {
-                    sb.append(' ').append(head.columns[d]);
+                sb.append(head.stageOf(i) >= 0 ? " split head, columns" : " on the head's devices");
+                for (int d = 0; d < n && head.stageOf(i) >= 0; d++) {
+                    sb.append(' ').append(headColumns(i, d));
                 }
             }
             sb.append('\n');

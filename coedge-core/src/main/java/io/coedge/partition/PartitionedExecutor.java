@@ -57,7 +57,8 @@ public final class PartitionedExecutor {
     /** One block per device, reserved on first use and reused by every inference. */
     private final MemorySegment[] memory;
     /** Per device: the kernel of its columns of the split head ({@link Plan#headSplit()}), or null. */
-    private final HeadKernel[] headKernels;
+    /** Per node, per device: the kernel of the device's columns of a split head layer; null elsewhere. */
+    private final HeadKernel[][] headKernels;
     /** Each device's program with halo receives deferred behind interior rows (see {@link #overlapped}). */
     private final List<Step>[] schedules;
     /** Per device: its resolved program in {@link #schedule} order, and in plain phase order; made on first use. */
@@ -115,18 +116,19 @@ public final class PartitionedExecutor {
         this.nodes = graph.nodes();
         this.kernels = new Kernel[nodes.size()];
         this.kernelSources = new String[nodes.size()];
-        this.headKernels = new HeadKernel[geometry.plan().deviceCount()];
+        this.headKernels = new HeadKernel[nodes.size()][];
         for (int i = 0; i < nodes.size(); i++) {
             Geometry.Role role = geometry.role(i);
             if (role == Geometry.Role.REDUCTION) {
                 kernelSources[i] = "partial sums";
                 continue;
             }
-            if (i == geometry.headNode()) {
-                for (int d = 0; d < headKernels.length; d++) {
-                    if ((device < 0 || device == d) && !geometry.headColumns(d).isEmpty()) {
-                        headKernels[d] = headKernel(nodes.get(i), geometry.headColumns(d), providers);
-                        kernelSources[i] = headKernels[d].source() + " (split by output neurons)";
+            if (isHeadNode(geometry, i)) {
+                headKernels[i] = new HeadKernel[geometry.plan().deviceCount()];
+                for (int d = 0; d < headKernels[i].length; d++) {
+                    if ((device < 0 || device == d) && !geometry.headColumns(i, d).isEmpty()) {
+                        headKernels[i][d] = headKernel(nodes.get(i), geometry.headColumns(i, d), providers);
+                        kernelSources[i] = headKernels[i][d].source() + " (split by output neurons)";
                     }
                 }
                 if (kernelSources[i] == null) {
@@ -170,6 +172,15 @@ public final class PartitionedExecutor {
      * weight's rows (output neurons) {@code cols} and the bias's matching entries, from the first provider
      * that offers one. Each output is then the same dot product as in the whole layer: bit-identical.
      */
+    private static boolean isHeadNode(Geometry geometry, int node) {
+        for (int h : geometry.headNodes()) {
+            if (h == node) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private HeadKernel headKernel(Node node, RowRange cols, List<KernelProvider> providers) {
         Gemm op = (Gemm) node.op();
         Tensor b = graph.constant(node.input(1));
@@ -957,7 +968,7 @@ public final class PartitionedExecutor {
         private Op headSlice(Step.HeadSlice h) {
             int nodeIndex = h.node();
             Node node = nodes.get(nodeIndex);
-            HeadKernel hk = headKernels[id];
+            HeadKernel hk = headKernels[nodeIndex] == null ? null : headKernels[nodeIndex][id];
             if (hk == null) {
                 throw new IllegalStateException("device " + id + " has no kernel for its columns of " + node.name());
             }
@@ -967,7 +978,7 @@ public final class PartitionedExecutor {
                     Layout.ROW_MAJOR, 1, cols);
             Tensor[] ins = hk.bias() == null ? new Tensor[] {a, hk.weight()} : new Tensor[] {a, hk.weight(), hk.bias()};
             Tensor[] outs = {y};
-            return timed(hk.kernel(), ins, outs, nodeIndex, geometry.headSliceFlops(id));
+            return timed(hk.kernel(), ins, outs, nodeIndex, geometry.headSliceFlops(nodeIndex, id));
         }
 
         /** {@code kernel} on {@code ins} and {@code outs}, its time and FLOPs counted for node {@code nodeIndex}. */

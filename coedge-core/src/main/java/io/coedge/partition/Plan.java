@@ -56,8 +56,8 @@ public final class Plan {
     /**
      * As {@link #Plan(long, List, int[], Sync, String)}, and:
      *
-     * @param headSplit whether the first fully connected layer of the tail is split by output neurons across
-     *                  the devices that own rows of its input map ({@link #headSplit()})
+     * @param headSplit whether the fully connected layers of the tail are split by output neurons across
+     *                  the devices that own rows of the first one's input map ({@link #headSplit()})
      */
     public Plan(long version, List<String> devices, int[] rows, Sync sync, String tail, boolean headSplit) {
         this.headSplit = headSplit;
@@ -249,13 +249,15 @@ public final class Plan {
     }
 
     /**
-     * Whether the tail's first fully connected layer (a Gemm reading the flattened last split map, as in
-     * VGG and AlexNet) is split by output neurons: every device owning rows of that map receives the whole map
-     * from the others (an all-gather), computes its share of the layer's outputs (rows of the weight, in
-     * proportion to its input rows) and sends them to the tail device, which runs the rest of the tail. Each
-     * output neuron is the same dot product as on one device, so results stay bit-identical; the tail device
-     * no longer streams the whole (memory-bound) weight alone while the others idle. No effect on graphs
-     * without such a layer. Default false.
+     * Whether the tail's fully connected layers (a Gemm reading the flattened last split map, as in VGG and
+     * AlexNet, and the Gemms chained after it through ReLU and dropout) are split by output neurons: every
+     * device owning rows of that map receives the whole map from the others (an all-gather), computes its
+     * share of the first layer's outputs (rows of the weight, in proportion to its input rows), all-gathers
+     * those outputs with the others for the next layer, and so on; the last layer's outputs go to the tail
+     * device, which runs the rest of the tail ({@link Geometry#headNodes()}). Each output neuron is the same
+     * dot product as on one device, so results stay bit-identical; the tail device no longer streams the
+     * whole (memory-bound) weights alone while the others idle. No effect on graphs without such a layer.
+     * Default false.
      */
     public boolean headSplit() {
         return headSplit;

@@ -20,7 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
-/** The tail's first fully connected layer split by output neurons ({@link Plan#headSplit()}). */
+/** The tail's fully connected layers split by output neurons ({@link Plan#headSplit()}). */
 class HeadSplitTest {
 
     /** A VGG-like net: convs, a max pool, Flatten, FC (100 outputs), ReLU, FC (10 outputs). */
@@ -42,9 +42,30 @@ class HeadSplitTest {
         PartitionedExecutor.Result r = threaded ? px.runThreaded(arena, in, 30_000_000_000L) : px.run(arena, in);
         assertThat(r.counted().difference(px.geometry().predicted())).as("accounting of %s", plan).isNull();
         if (plan.sync().isEvery()) {
-            assertThat(r.counted().totalFlops()).isEqualTo(g.totalFlops());
+            assertThat(r.counted().totalFlops()).isEqualTo(g.totalFlops() + repeatedChainFlops(g, px.geometry()));
         }
         return r.output().toLogicalArray();
+    }
+
+    /**
+     * FLOPs the split head's devices repeat: the nodes between two split layers (the ReLU) run on the whole
+     * vector on every one of them.
+     */
+    private static long repeatedChainFlops(Graph g, Geometry geo) {
+        int[] layers = geo.headNodes();
+        long devices = 0;
+        for (int d = 0; d < geo.plan().deviceCount(); d++) {
+            if (!geo.headColumns(d).isEmpty()) {
+                devices++;
+            }
+        }
+        long flops = 0;
+        for (int k = 1; k < layers.length; k++) {
+            for (int i = layers[k - 1] + 1; i < layers[k]; i++) {
+                flops += (devices - 1) * g.flops(g.nodes().get(i));
+            }
+        }
+        return flops;
     }
 
     private static List<Plan> plans() {
@@ -119,18 +140,32 @@ class HeadSplitTest {
         assertThat(geo.headColumns(1)).isEqualTo(RowRange.of(0, 32));
         assertThat(geo.headColumns(2)).isEqualTo(RowRange.of(32, 80));
         assertThat(geo.headColumns(3)).isEqualTo(RowRange.of(80, 100));
-        // all-gather among the three, slices to the tail, no gather of the map to the tail
+        // the second layer (10 neurons, after a ReLU) is split too: at multiples of 16, the last device takes all
+        int[] layers = geo.headNodes();
+        assertThat(layers).hasSize(2).startsWith(geo.headNode());
+        assertThat(geo.headColumns(layers[1], 1)).isEqualTo(RowRange.of(0, 0));
+        assertThat(geo.headColumns(layers[1], 2)).isEqualTo(RowRange.of(0, 0));
+        assertThat(geo.headColumns(layers[1], 3)).isEqualTo(RowRange.of(0, 10));
+        // all-gather of the map among the three, no gather of the map to the tail
         long gathers = geo.transfers().stream().filter(t -> t.kind() == Transfer.Kind.GATHER).count();
         assertThat(gathers).isEqualTo(6);
         assertThat(geo.transfers().stream().filter(t -> t.kind() == Transfer.Kind.GATHER).noneMatch(t -> t.to() == 0)).isTrue();
-        assertThat(geo.transfers().stream().filter(t -> t.kind() == Transfer.Kind.SLICE).map(Transfer::bytes).toList())
-                .containsExactly(32L * 4, 48L * 4, 20L * 4);
-        // only the devices that compute columns need their rows of the weight
+        // the first layer's columns all-gathered among the three, the last layer's sent to the tail
+        assertThat(geo.transfers().stream().filter(t -> t.kind() == Transfer.Kind.SLICE && t.stage() == layers[0])
+                .map(t -> t.from() + ">" + t.to() + ":" + t.bytes()).toList())
+                .containsExactly("1>2:128", "1>3:128", "2>1:192", "2>3:192", "3>1:80", "3>2:80");
+        assertThat(geo.transfers().stream().filter(t -> t.kind() == Transfer.Kind.SLICE && t.stage() == layers[1])
+                .map(t -> t.from() + ">" + t.to() + ":" + t.bytes()).toList())
+                .containsExactly("3>0:40");
+        // only the devices that compute columns need their rows of the weights
         Geometry before = Geometry.of(g, plain);
-        long w = g.constant(g.nodes().get(geo.headNode()).input(1)).byteSize();
-        long b = g.constant(g.nodes().get(geo.headNode()).input(2)).byteSize();
+        long w = g.constant(g.nodes().get(layers[0]).input(1)).byteSize();
+        long b = g.constant(g.nodes().get(layers[0]).input(2)).byteSize();
+        long w2 = g.constant(g.nodes().get(layers[1]).input(1)).byteSize();
+        long b2 = g.constant(g.nodes().get(layers[1]).input(2)).byteSize();
         assertThat(geo.weightBytes(1) - before.weightBytes(1)).isEqualTo((w + b) / 100 * 32);
-        assertThat(before.weightBytes(0) - geo.weightBytes(0)).isEqualTo(w + b);
+        assertThat(geo.weightBytes(3) - before.weightBytes(3)).isEqualTo((w + b) / 100 * 20 + w2 + b2);
+        assertThat(before.weightBytes(0) - geo.weightBytes(0)).isEqualTo(w + b + w2 + b2);
         assertThat(geo.describe()).contains("split head");
     }
 

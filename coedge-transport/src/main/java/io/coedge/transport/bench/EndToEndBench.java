@@ -34,9 +34,9 @@ import java.util.Locale;
  * main thread the nice value N after the warm-up (Linux {@code renice}): what the cores' other users cost the devices. {@code --worker-jvm} adds JVM
  * options (space-separated) to all three workers, after the defaults, so a later flag overrides a default. {@code --pin} holds each worker that
  * computes in an inference on a core of its own ({@link Placement}); the initiator is not pinned. {@code --sync} sets where the two split workers
- * exchange halos (default {@code every}; {@code fused:K} trades redundant rows for fewer exchanges). Both configurations split the tail's first fully connected layer by
- * output neurons across the devices with rows ({@link Plan#headSplit()}): the one worker computes all of it, the
- * two share it; {@code --no-head-split} leaves it whole on the initiator. Configurations alternate run by run so that load from elsewhere hits both alike.
+ * exchange halos (default {@code every}; {@code fused:K} trades redundant rows for fewer exchanges). Both configurations split the tail's fully connected layers by
+ * output neurons across the devices with rows ({@link Plan#headSplit()}): the one worker computes all of them, the
+ * two share them; {@code --no-head-split} leaves them whole on the initiator. Configurations alternate run by run so that load from elsewhere hits both alike.
  * {@code --cpu} adds, per configuration, where the CPU went during its timed runs (Linux): milliseconds per
  * inference on a CPU and runnable-but-waiting for one, per process and kind of thread, the initiator's
  * kernel time (the tail), and the fastest run of each configuration. Timed runs start once the JIT compilers of the four JVMs are quiet (see
@@ -126,8 +126,8 @@ public final class EndToEndBench {
             Graph g = ModelZoo.build(model);
             int h = g.inputs().get(0).shape()[2];
             Tensor in = Tensor.gaussian(arena, 1, g.inputs().get(0).shape());
-            // Both split the head (VGG's first FC layer) across the devices with rows: one worker computes all
-            // of it, as the initiator would; two share it.
+            // Both split the head (VGG's FC layers) across the devices with rows: one worker computes all
+            // of them, as the initiator would; two share them.
             Plan one = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "worker1"), new int[] {0, h}, Sync.every())
                     .withTail(CoEdgeCluster.LOCAL_DEVICE).withHeadSplit(headSplit);
             // Separate workers for the two configurations, so neither re-plans (and re-prepares kernels) per run.
