@@ -152,27 +152,7 @@ public final class AeronHaloExchange implements HaloExchange {
 
     @Override
     public void receive(Transfer t, MemorySegment destination) {
-        HaloReceiver r = receivers[t.to()];
-        int slot = slotOfTransfer[t.id()];
-        if (r == null || slot < 0) {
-            throw new IllegalArgumentException("device " + t.to() + " does not run in this process");
-        }
-        long t0 = System.nanoTime();
-        boolean ok;
-        beforeWait.run();
-        try {
-            ok = r.receive(slot, destination, receiveTimeoutNs);
-        } finally {
-            afterWait.run();
-        }
-        AtomicCounter w = waitNs[t.from()];
-        if (w != null) {
-            w.getAndAddOrdered(System.nanoTime() - t0);
-            if (ok) {
-                bytesFrom[t.from()].getAndAddOrdered(t.bytes());
-            }
-        }
-        if (!ok) {
+        if (!await(t, destination, receiveTimeoutNs, false)) {
             String why = abortReason;
             throw new HaloExchangeException("device " + name(t.to()) + " did not receive " + t.kind() + " of " + t.value()
                     + " rows " + t.rows() + " from device " + name(t.from()) + (why != null ? ": " + why : " within "
@@ -182,6 +162,19 @@ public final class AeronHaloExchange implements HaloExchange {
 
     @Override
     public boolean tryReceive(Transfer t, MemorySegment destination, long maxWaitNs) {
+        boolean ok = await(t, destination, Math.max(0, maxWaitNs), true);
+        if (!ok && abortReason != null) {
+            throw new HaloExchangeException("device " + name(t.to()) + " did not receive " + t.kind() + " of " + t.value()
+                    + " rows " + t.rows() + " from device " + name(t.from()) + ": " + abortReason);
+        }
+        return ok;
+    }
+
+    /**
+     * Waits up to {@code timeoutNs} for {@code t} to land in {@code destination}, counting the wait and the bytes;
+     * {@code keepPartial}: what came of an unfinished transfer is kept for a later receive ({@link HaloReceiver#tryReceive}).
+     */
+    private boolean await(Transfer t, MemorySegment destination, long timeoutNs, boolean keepPartial) {
         HaloReceiver r = receivers[t.to()];
         int slot = slotOfTransfer[t.id()];
         if (r == null || slot < 0) {
@@ -191,7 +184,7 @@ public final class AeronHaloExchange implements HaloExchange {
         boolean ok;
         beforeWait.run();
         try {
-            ok = r.tryReceive(slot, destination, Math.max(0, maxWaitNs));
+            ok = keepPartial ? r.tryReceive(slot, destination, timeoutNs) : r.receive(slot, destination, timeoutNs);
         } finally {
             afterWait.run();
         }
@@ -201,10 +194,6 @@ public final class AeronHaloExchange implements HaloExchange {
             if (ok) {
                 bytesFrom[t.from()].getAndAddOrdered(t.bytes());
             }
-        }
-        if (!ok && abortReason != null) {
-            throw new HaloExchangeException("device " + name(t.to()) + " did not receive " + t.kind() + " of " + t.value()
-                    + " rows " + t.rows() + " from device " + name(t.from()) + ": " + abortReason);
         }
         return ok;
     }

@@ -140,24 +140,7 @@ public final class HaloReceiver implements ControlledFragmentHandler {
      * complete within {@code timeoutNs}.
      */
     public boolean receive(int slot, MemorySegment dest, long timeoutNs) {
-        if (slotFixed[slot] || dest.byteSize() != slotBytes[slot] || !dest.isNative()) {
-            throw new IllegalArgumentException("slot " + slot + " takes " + slotBytes[slot] + " bytes off-heap, got "
-                    + dest.byteSize());
-        }
-        UnsafeBuffer d = slotDest[slot];
-        d.wrap(dest.address(), (int) dest.byteSize());
-        long early = slotReceived[slot];
-        if (early > 0) {
-            // One sender per halo and Aeron keeps its order, so what arrived early is a prefix.
-            d.putBytes(0, slotStaging[slot], 0, (int) early);
-        }
-        slotActive[slot] = true;
-        try {
-            return await(slot, timeoutNs);
-        } finally {
-            slotActive[slot] = false;
-            d.wrap(0, 0);
-        }
+        return receiveInto(slot, dest, timeoutNs, false);
     }
 
     /**
@@ -167,17 +150,22 @@ public final class HaloReceiver implements ControlledFragmentHandler {
      * to the slot's staging buffer, where the rest will land until then.
      */
     public boolean tryReceive(int slot, MemorySegment dest, long timeoutNs) {
+        return receiveInto(slot, dest, timeoutNs, true);
+    }
+
+    private boolean receiveInto(int slot, MemorySegment dest, long timeoutNs, boolean keepPartial) {
         if (slotFixed[slot] || dest.byteSize() != slotBytes[slot] || !dest.isNative()) {
             throw new IllegalArgumentException("slot " + slot + " takes " + slotBytes[slot] + " bytes off-heap, got "
                     + dest.byteSize());
         }
-        if (!complete(slot)) {
+        if (keepPartial && !complete(slot)) {
             driverDuty.getAsInt();
         }
         UnsafeBuffer d = slotDest[slot];
         d.wrap(dest.address(), (int) dest.byteSize());
         long early = slotReceived[slot];
         if (early > 0) {
+            // One sender per halo and Aeron keeps its order, so what arrived early is a prefix.
             d.putBytes(0, slotStaging[slot], 0, (int) early);
         }
         slotActive[slot] = true;
@@ -188,7 +176,7 @@ public final class HaloReceiver implements ControlledFragmentHandler {
         } finally {
             slotActive[slot] = false;
             long got = slotReceived[slot];
-            if (!done && got > early) {
+            if (keepPartial && !done && got > early) {
                 if (slotStaging[slot] == null) {
                     slotStaging[slot] = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect((int) slotBytes[slot]));
                 }
