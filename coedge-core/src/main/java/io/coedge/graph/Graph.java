@@ -230,6 +230,17 @@ public final class Graph {
         return f;
     }
 
+    /** Bytes of the constants (weights, bias) node {@code n} reads, each input counted once per use. */
+    public long constantBytes(Node n) {
+        long bytes = 0;
+        for (String v : n.inputs()) {
+            if (!v.isEmpty() && isConstant(v)) {
+                bytes += constant(v).byteSize();
+            }
+        }
+        return bytes;
+    }
+
     /** Number of parameters held in constants. */
     public long parameterCount() {
         long p = 0;

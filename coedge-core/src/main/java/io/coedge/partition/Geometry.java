@@ -1365,6 +1365,11 @@ public final class Geometry {
         return head == null ? -1 : head.node;
     }
 
+    /** True when node {@code node} is one of the split head's layers ({@link #headNodes}). */
+    public boolean isHeadNode(int node) {
+        return head != null && head.stageOf(node) >= 0;
+    }
+
     /** The node indices of the split head's layers, stage by stage; empty when none is split. */
     public int[] headNodes() {
         return head == null ? new int[0] : head.nodes.clone();

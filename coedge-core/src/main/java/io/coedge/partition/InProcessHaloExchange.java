@@ -58,10 +58,9 @@ public final class InProcessHaloExchange implements HaloExchange, AutoCloseable 
     public void receive(Transfer t, MemorySegment destination) {
         check(t, destination);
         if (!Boolean.TRUE.equals(full.get(t.id()))) {
-            await(t);
+            await(t, timeoutNs, true);
         }
-        MemorySegment.copy(slots[t.id()], 0, destination, 0, t.bytes());
-        full.set(t.id(), Boolean.FALSE);
+        take(t, destination);
     }
 
     @Override
@@ -70,13 +69,14 @@ public final class InProcessHaloExchange implements HaloExchange, AutoCloseable 
         if (!Boolean.TRUE.equals(full.get(t.id())) && (maxWaitNs <= 0 || !await(t, Math.min(maxWaitNs, timeoutNs), false))) {
             return false;
         }
-        MemorySegment.copy(slots[t.id()], 0, destination, 0, t.bytes());
-        full.set(t.id(), Boolean.FALSE);
+        take(t, destination);
         return true;
     }
 
-    private void await(Transfer t) {
-        await(t, timeoutNs, true);
+    /** Copies the arrived payload of {@code t} out and frees its slot for the next inference. */
+    private void take(Transfer t, MemorySegment destination) {
+        MemorySegment.copy(slots[t.id()], 0, destination, 0, t.bytes());
+        full.set(t.id(), Boolean.FALSE);
     }
 
     /** Waits up to {@code waitNs} for {@code t}; false when it did not come and {@code fail} is false. */

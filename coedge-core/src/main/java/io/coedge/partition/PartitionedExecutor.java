@@ -123,7 +123,7 @@ public final class PartitionedExecutor {
                 kernelSources[i] = "partial sums";
                 continue;
             }
-            if (isHeadNode(geometry, i)) {
+            if (geometry.isHeadNode(i)) {
                 headKernels[i] = new HeadKernel[geometry.plan().deviceCount()];
                 for (int d = 0; d < headKernels[i].length; d++) {
                     if ((device < 0 || device == d) && !geometry.headColumns(i, d).isEmpty()) {
@@ -172,15 +172,6 @@ public final class PartitionedExecutor {
      * weight's rows (output neurons) {@code cols} and the bias's matching entries, from the first provider
      * that offers one. Each output is then the same dot product as in the whole layer: bit-identical.
      */
-    private static boolean isHeadNode(Geometry geometry, int node) {
-        for (int h : geometry.headNodes()) {
-            if (h == node) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private HeadKernel headKernel(Node node, RowRange cols, List<KernelProvider> providers) {
         Gemm op = (Gemm) node.op();
         Tensor b = graph.constant(node.input(1));
@@ -442,14 +433,7 @@ public final class PartitionedExecutor {
 
     /** Whether the layer of {@code whole} has weights enough for one call to pay ({@link #MERGE_MIN_WEIGHTS_PROPERTY}). */
     private boolean worthMerging(Step.Compute whole) {
-        Node node = nodes.get(whole.node());
-        long weightBytes = 0;
-        for (int j = 0; j < node.inputs().size(); j++) {
-            if (node.hasInput(j) && graph.isConstant(node.input(j))) {
-                weightBytes += graph.constant(node.input(j)).byteSize();
-            }
-        }
-        return weightBytes >= mergeMinWeightBytes;
+        return graph.constantBytes(nodes.get(whole.node())) >= mergeMinWeightBytes;
     }
 
     /**

@@ -134,12 +134,7 @@ public record LayerCostTable(String model, int inputRows, List<Layer> layers, do
             int[] out = n.outputs().isEmpty() || n.output().isEmpty() ? null : g.shape(n.output());
             boolean splittable = !inTail && out != null && out.length == 4 && out[2] >= 2
                     && !NOT_ROW_SPLIT.contains(n.op().type());
-            long weights = 0;
-            for (String v : n.inputs()) {
-                if (!v.isEmpty() && g.isConstant(v)) {
-                    weights += g.constant(v).byteSize();
-                }
-            }
+            long weights = g.constantBytes(n);
             long flops = g.flops(n);
             if (!splittable) {
                 inTail = true;
