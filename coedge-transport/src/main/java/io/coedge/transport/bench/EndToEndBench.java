@@ -26,12 +26,17 @@ import java.util.Locale;
  *
  * <p>Run: {@code java -Dcoedge.threads=1 -cp ... io.coedge.transport.bench.EndToEndBench [--models vgg16,resnet18]
  * [--repeat 5] [--cpu] [--pin] [--freeze-idle] [--no-head-split] [--sync every|fused:K] [--worker-jvm "FLAGS"]
- * [--nice-others N]}. {@code --freeze-idle} stops the worker processes that take no part in an inference
+ * [--nice-others N] [--idle-others all|workers|transport[:batch]]}. {@code --freeze-idle} stops the worker processes that take no part in an inference
  * ({@code SIGSTOP}) and continues them before their own configuration's ({@code SIGCONT}): a worker keeps one plan, so
  * the bench keeps a third worker process for the one-worker configuration, which otherwise polls for requests on the
  * cores the two split workers compute on.
  * {@code --nice-others N} gives every thread of the four processes but the devices' compute threads and the initiator's
- * main thread the nice value N after the warm-up (Linux {@code renice}): what the cores' other users cost the devices. {@code --worker-jvm} adds JVM
+ * main thread the nice value N after the warm-up (Linux {@code renice}): what the cores' other users cost the devices.
+ * {@code --idle-others SCOPE} puts threads at Linux's {@code SCHED_IDLE} class after the warm-up ({@code chrt -i};
+ * {@code SCOPE:batch} uses {@code SCHED_BATCH}), never the compute threads or the GC and VM threads: {@code all} every
+ * other thread of the four processes (the initiator's waiting main thread and the compilers too), {@code workers} those
+ * of the three workers, {@code transport} the workers' control loops and every process's media driver and Aeron
+ * client. {@code --worker-jvm} adds JVM
  * options (space-separated) to all three workers, after the defaults, so a later flag overrides a default. {@code --pin} holds each worker that
  * computes in an inference on a core of its own ({@link Placement}); the initiator is not pinned. {@code --sync} sets where the two split workers
  * exchange halos (default {@code every}; {@code fused:K} trades redundant rows for fewer exchanges). Both configurations split the tail's fully connected layers by
@@ -63,6 +68,7 @@ public final class EndToEndBench {
         boolean pin = false;
         boolean freezeIdle = false;
         int niceOthers = 0;
+        String idleOthers = null;
         Sync sync = Sync.every();
         List<String> workerJvm = List.of();
         for (int i = 0; i < args.length; i += 2) {
@@ -85,6 +91,7 @@ public final class EndToEndBench {
                 }
                 case "--sync" -> sync = Sync.parse(args[i + 1]);
                 case "--nice-others" -> niceOthers = Integer.parseInt(args[i + 1]);
+                case "--idle-others" -> idleOthers = args[i + 1];
                 case "--models" -> models = List.of(args[i + 1].split(","));
                 case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
                 case "--worker-jvm" -> workerJvm = List.of(args[i + 1].trim().split("\\s+"));
@@ -110,7 +117,7 @@ public final class EndToEndBench {
             Placement placement = pin || freezeIdle ? new Placement(workers.process(0).pid(), workers.process(1).pid(),
                     workers.process(2).pid(), pin, freezeIdle) : null;
             try {
-                run(models, cluster, workers, arena, placement, headSplit, sync, niceOthers, repeat, cpu);
+                run(models, cluster, workers, arena, placement, headSplit, sync, niceOthers, idleOthers, repeat, cpu);
             } finally {
                 if (placement != null) {
                     placement.thaw(); // a stopped worker would not see the SIGTERM that stops it
@@ -120,7 +127,8 @@ public final class EndToEndBench {
     }
 
     private static void run(List<String> models, CoEdgeCluster cluster, LocalWorkers workers, Arena arena,
-                            Placement placement, boolean headSplit, Sync sync, int niceOthers, int repeat, boolean cpu)
+                            Placement placement, boolean headSplit, Sync sync, int niceOthers, String idleOthers,
+                            int repeat, boolean cpu)
             throws Exception {
         for (String model : models) {
             Graph g = ModelZoo.build(model);
@@ -146,6 +154,9 @@ public final class EndToEndBench {
                 if (niceOthers > 0) {
                     System.out.printf(Locale.ROOT, "  reniced to %d: %d threads%n", niceOthers,
                             niceOthers(pids, niceOthers));
+                }
+                if (idleOthers != null) {
+                    System.out.printf(Locale.ROOT, "  %s: %d threads%n", idleOthers, idleOthers(pids, idleOthers));
                 }
                 long[] t1 = new long[repeat];
                 long[] t2 = new long[repeat];
@@ -314,6 +325,45 @@ public final class EndToEndBench {
         }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         p.waitFor();
+        return k;
+    }
+
+    /**
+     * Puts the threads {@code spec} names ({@code all}, {@code workers} or {@code transport}, optionally
+     * {@code :batch}) at {@code SCHED_IDLE} (or {@code SCHED_BATCH}) with {@code chrt}; returns how many.
+     */
+    static int idleOthers(List<Long> pids, String spec) throws Exception {
+        String[] parts = spec.split(":", 2);
+        String scope = parts[0];
+        if (!List.of("all", "workers", "transport").contains(scope)
+                || parts.length == 2 && !parts[1].equals("batch")) {
+            throw new IllegalArgumentException("--idle-others " + spec + ": use all, workers or transport, optionally :batch");
+        }
+        String policy = parts.length == 2 ? "-b" : "-i";
+        int k = 0;
+        for (int i = 0; i < pids.size(); i++) {
+            String pid = Long.toString(pids.get(i));
+            try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc", pid, "task"))) {
+                for (var t : tasks.toList()) {
+                    String tid = t.getFileName().toString();
+                    String kind = ThreadCpu.kind(java.nio.file.Files.readString(t.resolve("comm")).trim());
+                    boolean chosen = switch (scope) {
+                        // the process's first thread only waits for the JVM to end; the initiator's main thread is another
+                        case "all" -> !tid.equals(pid) && !kind.equals("compute") && !kind.equals("GC and VM")
+                                && !kind.equals("other");
+                        case "workers" -> i > 0 && !kind.equals("compute") && !kind.equals("GC and VM")
+                                && !kind.equals("other") && !tid.equals(pid);
+                        default -> kind.equals("media driver") || kind.equals("aeron client")
+                                || i > 0 && kind.startsWith("main") && !tid.equals(pid);
+                    };
+                    if (chosen) {
+                        runTool(List.of("chrt", policy, "-p", "0", tid), "--idle-others needs chrt (util-linux)",
+                                "set the scheduling class of thread " + tid);
+                        k++;
+                    }
+                }
+            }
+        }
         return k;
     }
 
