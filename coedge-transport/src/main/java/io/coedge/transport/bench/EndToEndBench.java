@@ -91,7 +91,10 @@ public final class EndToEndBench {
                 }
                 case "--sync" -> sync = Sync.parse(args[i + 1]);
                 case "--nice-others" -> niceOthers = Integer.parseInt(args[i + 1]);
-                case "--idle-others" -> idleOthers = args[i + 1];
+                case "--idle-others" -> {
+                    idleOthers = args[i + 1];
+                    idleOthers(List.of(), idleOthers); // a mistake is said now, not after the warm-up
+                }
                 case "--models" -> models = List.of(args[i + 1].split(","));
                 case "--repeat" -> repeat = Integer.parseInt(args[i + 1]);
                 case "--worker-jvm" -> workerJvm = List.of(args[i + 1].trim().split("\\s+"));
