@@ -1247,14 +1247,9 @@ public final class Geometry {
     }
 
     /**
-     * FLOPs of device {@code device}'s columns of the split head ({@link #headColumns}), additive over the
-     * devices as {@link #bandFlops} is over bands.
+     * FLOPs of device {@code device}'s columns of split layer {@code node} ({@link #headNodes}), additive over the
+     * devices as {@link #bandFlops} is over bands; 0 for other nodes.
      */
-    public long headSliceFlops(int device) {
-        return head == null ? 0 : headSliceFlops(head.node, device);
-    }
-
-    /** FLOPs of device {@code device}'s columns of split layer {@code node} ({@link #headNodes}); 0 for other nodes. */
     public long headSliceFlops(int node, int device) {
         int k = head == null ? -1 : head.stageOf(node);
         if (k < 0) {

@@ -56,8 +56,7 @@ public final class PartitionedExecutor {
     private final int preparedFor;
     /** One block per device, reserved on first use and reused by every inference. */
     private final MemorySegment[] memory;
-    /** Per device: the kernel of its columns of the split head ({@link Plan#headSplit()}), or null. */
-    /** Per node, per device: the kernel of the device's columns of a split head layer; null elsewhere. */
+    /** Per node, per device: the kernel of the device's columns of a split head layer ({@link Plan#headSplit()}); null elsewhere. */
     private final HeadKernel[][] headKernels;
     /** Each device's program with halo receives deferred behind interior rows (see {@link #overlapped}). */
     private final List<Step>[] schedules;
