@@ -154,20 +154,25 @@ public final class AeronHaloExchange implements HaloExchange {
     public void receive(Transfer t, MemorySegment destination) {
         if (!await(t, destination, receiveTimeoutNs, false)) {
             String why = abortReason;
-            throw new HaloExchangeException("device " + name(t.to()) + " did not receive " + t.kind() + " of " + t.value()
-                    + " rows " + t.rows() + " from device " + name(t.from()) + (why != null ? ": " + why : " within "
-                    + TimeUnit.NANOSECONDS.toMillis(receiveTimeoutNs) + " ms (is it still running?)"));
+            throw notReceived(t, why != null ? ": " + why : " within "
+                    + TimeUnit.NANOSECONDS.toMillis(receiveTimeoutNs) + " ms (is it still running?)");
         }
     }
 
     @Override
     public boolean tryReceive(Transfer t, MemorySegment destination, long maxWaitNs) {
         boolean ok = await(t, destination, Math.max(0, maxWaitNs), true);
-        if (!ok && abortReason != null) {
-            throw new HaloExchangeException("device " + name(t.to()) + " did not receive " + t.kind() + " of " + t.value()
-                    + " rows " + t.rows() + " from device " + name(t.from()) + ": " + abortReason);
+        String why = abortReason;
+        if (!ok && why != null) {
+            throw notReceived(t, ": " + why);
         }
         return ok;
+    }
+
+    /** The error of a transfer that did not come; {@code reason} follows the sender's name. */
+    private HaloExchangeException notReceived(Transfer t, String reason) {
+        return new HaloExchangeException("device " + name(t.to()) + " did not receive " + t.kind() + " of " + t.value()
+                + " rows " + t.rows() + " from device " + name(t.from()) + reason);
     }
 
     /**
