@@ -313,17 +313,12 @@ public final class EndToEndBench {
     private static int niceOthers(List<Long> pids, int nice) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
         int k = 0;
-        for (int i = 0; i < pids.size(); i++) {
-            try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pids.get(i)), "task"))) {
-                for (var t : tasks.toList()) {
-                    String comm = java.nio.file.Files.readString(t.resolve("comm")).trim();
-                    boolean keep = comm.startsWith("coedge-compute") || (i == 0 && t.getFileName().toString()
-                            .equals(Long.toString(pids.get(0)))) || (i == 0 && comm.equals("main"));
-                    if (!keep) {
-                        cmd.add(t.getFileName().toString());
-                        k++;
-                    }
-                }
+        for (Task t : tasks(pids)) {
+            boolean keep = t.comm().startsWith("coedge-compute") || (t.process() == 0 && t.tid().equals(Long.toString(pids.get(0))))
+                    || (t.process() == 0 && t.comm().equals("main"));
+            if (!keep) {
+                cmd.add(t.tid());
+                k++;
             }
         }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -344,30 +339,42 @@ public final class EndToEndBench {
         }
         String policy = parts.length == 2 ? "-b" : "-i";
         int k = 0;
-        for (int i = 0; i < pids.size(); i++) {
-            String pid = Long.toString(pids.get(i));
-            try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc", pid, "task"))) {
-                for (var t : tasks.toList()) {
-                    String tid = t.getFileName().toString();
-                    String kind = ThreadCpu.kind(java.nio.file.Files.readString(t.resolve("comm")).trim());
-                    boolean chosen = switch (scope) {
-                        // the process's first thread only waits for the JVM to end; the initiator's main thread is another
-                        case "all" -> !tid.equals(pid) && !kind.equals("compute") && !kind.equals("GC and VM")
-                                && !kind.equals("other");
-                        case "workers" -> i > 0 && !kind.equals("compute") && !kind.equals("GC and VM")
-                                && !kind.equals("other") && !tid.equals(pid);
-                        default -> kind.equals("media driver") || kind.equals("aeron client")
-                                || i > 0 && kind.startsWith("main") && !tid.equals(pid);
-                    };
-                    if (chosen) {
-                        runTool(List.of("chrt", policy, "-p", "0", tid), "--idle-others needs chrt (util-linux)",
-                                "set the scheduling class of thread " + tid);
-                        k++;
-                    }
-                }
+        for (Task t : tasks(pids)) {
+            String tid = t.tid();
+            boolean first = tid.equals(Long.toString(pids.get(t.process())));
+            String kind = ThreadCpu.kind(t.comm());
+            boolean chosen = switch (scope) {
+                // the process's first thread only waits for the JVM to end; the initiator's main thread is another
+                case "all" -> !first && !kind.equals("compute") && !kind.equals("GC and VM") && !kind.equals("other");
+                case "workers" -> t.process() > 0 && !kind.equals("compute") && !kind.equals("GC and VM")
+                        && !kind.equals("other") && !first;
+                default -> kind.equals("media driver") || kind.equals("aeron client")
+                        || t.process() > 0 && kind.startsWith("main") && !first;
+            };
+            if (chosen) {
+                runTool(List.of("chrt", policy, "-p", "0", tid), "--idle-others needs chrt (util-linux)",
+                        "set the scheduling class of thread " + tid);
+                k++;
             }
         }
         return k;
+    }
+
+    /** A thread of process number {@code process} of the list given to {@link #tasks}. */
+    private record Task(int process, String tid, String comm) {
+    }
+
+    /** The threads of the given processes (Linux {@code /proc}), in process order. */
+    private static List<Task> tasks(List<Long> pids) throws java.io.IOException {
+        List<Task> out = new ArrayList<>();
+        for (int i = 0; i < pids.size(); i++) {
+            try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pids.get(i)), "task"))) {
+                for (var t : tasks.toList()) {
+                    out.add(new Task(i, t.getFileName().toString(), java.nio.file.Files.readString(t.resolve("comm")).trim()));
+                }
+            }
+        }
+        return out;
     }
 
     /** Sets the CPUs of every thread of process {@code pid} (Linux {@code taskset}). */
