@@ -343,11 +343,12 @@ public final class EndToEndBench {
             String tid = t.tid();
             boolean first = tid.equals(Long.toString(pids.get(t.process())));
             String kind = ThreadCpu.kind(t.comm());
+            // All but the compute, GC/VM and unclassified threads. The process's first thread only waits for the
+            // JVM to end; the initiator's main thread is another.
+            boolean eligible = !first && !kind.equals("compute") && !kind.equals("GC and VM") && !kind.equals("other");
             boolean chosen = switch (scope) {
-                // the process's first thread only waits for the JVM to end; the initiator's main thread is another
-                case "all" -> !first && !kind.equals("compute") && !kind.equals("GC and VM") && !kind.equals("other");
-                case "workers" -> t.process() > 0 && !kind.equals("compute") && !kind.equals("GC and VM")
-                        && !kind.equals("other") && !first;
+                case "all" -> eligible;
+                case "workers" -> t.process() > 0 && eligible;
                 default -> kind.equals("media driver") || kind.equals("aeron client")
                         || t.process() > 0 && kind.startsWith("main") && !first;
             };
