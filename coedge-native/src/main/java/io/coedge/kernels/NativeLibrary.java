@@ -21,7 +21,8 @@ import java.util.Set;
 /**
  * The CoEdge C kernel library ({@code coedge_kernels.h}), bound through Panama FFM. The library is
  * packaged in the jar under {@code io/coedge/kernels/native/<platform>/libcoedge.so}, extracted to a
- * temporary file on first use and opened with {@link SymbolLookup#libraryLookup(Path, Arena)}.
+ * temporary file on first use, opened with {@link SymbolLookup#libraryLookup(Path, Arena)}, and the file deleted
+ * once open (nothing is left in the temporary directory, however the JVM ends).
  *
  * <p>Every kernel exists once per instruction set ({@code coedge_f32_maxpool_rows__avx2}); the
  * variant is chosen once, here, from the ISAs the library reports for this CPU (best first: AVX-512,
@@ -64,7 +65,13 @@ public final class NativeLibrary {
         Kernels best = null;
         try {
             path = locate();
-            lookup = SymbolLookup.libraryLookup(path, Arena.global());
+            try {
+                lookup = SymbolLookup.libraryLookup(path, Arena.global());
+            } finally {
+                if (System.getProperty(KernelSettings.LIBRARY_PROPERTY, "").isBlank()) {
+                    removeExtracted(path);
+                }
+            }
             int abi = (int) LINKER.downcallHandle(Symbols.find(lookup, "coedge_abi_version"), FunctionDescriptor.of(I))
                     .invokeExact();
             if (abi != ABI_VERSION) {
@@ -134,9 +141,27 @@ public final class NativeLibrary {
                         + " was missing when it was built); the Java kernels run instead");
             }
             Path tmp = Files.createTempFile("libcoedge-", ".so");
-            tmp.toFile().deleteOnExit();
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            try {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                Files.deleteIfExists(tmp);
+                throw e;
+            }
             return tmp;
+        }
+    }
+
+    /**
+     * Deletes the copy extracted from the jar as soon as it is open. The mapping outlives the name (Linux and the
+     * other Unixes free the file when the last mapping goes), and a file left for {@code deleteOnExit} stays behind
+     * whenever the JVM does not exit normally: a worker killed with SIGKILL or by the OOM killer left one
+     * 220 KB copy per start in the temporary directory, often a RAM-backed tmpfs on a board.
+     */
+    private static void removeExtracted(Path extracted) {
+        try {
+            Files.deleteIfExists(extracted);
+        } catch (IOException e) {
+            extracted.toFile().deleteOnExit(); // a file system that refuses: at least a normal exit removes it
         }
     }
 
@@ -149,6 +174,10 @@ public final class NativeLibrary {
         return PROBLEM;
     }
 
+    /**
+     * Where the library was opened from: {@value KernelSettings#LIBRARY_PROPERTY}'s file, or the copy extracted from
+     * the jar, which no longer exists by the time this is read (see the class comment).
+     */
     public static Path path() {
         return PATH;
     }
