@@ -43,7 +43,8 @@ import java.util.Locale;
  * output neurons across the devices with rows ({@link Plan#headSplit()}): the one worker computes all of them, the
  * two share them; {@code --no-head-split} leaves them whole on the initiator. Configurations alternate run by run so that load from elsewhere hits both alike.
  * {@code --cpu} adds, per configuration, where the CPU went during its timed runs (Linux): milliseconds per
- * inference on a CPU and runnable-but-waiting for one, per process and kind of thread, the initiator's
+ * inference on a CPU and runnable-but-waiting for one and how often a thread was preempted, per process and kind
+ * of thread, the initiator's
  * kernel time (the tail), and the fastest run of each configuration. Timed runs start once the JIT compilers of the four JVMs are quiet (see
  * {@link #warmUp}): steady state is what is measured.
  */
