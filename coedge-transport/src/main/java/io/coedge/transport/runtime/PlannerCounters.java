@@ -25,6 +25,11 @@ import java.util.function.Supplier;
  * the device waited at least {@code minWaitNs} in the interval (otherwise halos hid behind compute, the link is
  * not the bottleneck, and NaN keeps the configured link), and only when link measurement is enabled.
  *
+ * <p><b>Warm-up.</b> A process's first inferences are slower than the rest (JIT compilation, first touch of
+ * weights and buffers): an interval that holds any of a device's first {@value #WARM_UP_INFERENCES_DEFAULT}
+ * inferences (its {@code inferences} counter, which a restart sets back to zero) is unmeasured, so a fresh or
+ * restarted worker is planned by its estimate until it runs warm, not judged slow for being new.
+ *
  * <p><b>Membership.</b> A device is present when the presence check says so and its counters can be read; a
  * device missing from {@link #read()} has left.
  */
@@ -36,12 +41,13 @@ public final class PlannerCounters implements LiveCounters {
     }
 
     /** Totals of one device at one read. */
-    record Totals(long flops, long computeNs, long bytesReceived, long waitNs) {
+    record Totals(long flops, long computeNs, long bytesReceived, long waitNs, long inferences) {
         static Totals of(List<io.coedge.transport.stat.LiveCounters.Sample> samples, String process) {
             long f = 0;
             long ns = 0;
             long bytes = 0;
             long wait = 0;
+            long done = 0;
             for (io.coedge.transport.stat.LiveCounters.Sample s : samples) {
                 if (process != null && !s.process().equals(process)) {
                     continue;
@@ -51,15 +57,25 @@ public final class PlannerCounters implements LiveCounters {
                     case CounterTypes.COMPUTE_NS -> ns += "all".equals(s.subject()) ? s.value() : 0;
                     case CounterTypes.LINK_BYTES_RECEIVED -> bytes += s.value();
                     case CounterTypes.LINK_WAIT_NS -> wait += s.value();
+                    case CounterTypes.INFERENCES_DONE -> done += s.value();
                     default -> {
                     }
                 }
             }
-            return new Totals(f, ns, bytes, wait);
+            return new Totals(f, ns, bytes, wait, done);
         }
     }
 
+    /**
+     * Default {@code warmUpInferences}: a process's first three inferences are no measurement. Measured on a
+     * fresh worker JVM, the first samples ran at about 0.1, 0.4 and 0.7 of the warm rate with the Java kernels
+     * (the JIT compiling them) and the first at about 0.7 with the C kernels (weights and buffers touched for the
+     * first time); a planner that believed them would take rows from a worker for being new.
+     */
+    public static final int WARM_UP_INFERENCES_DEFAULT = 3;
+
     private final Supplier<Map<String, Source>> devices;
+    private final int warmUpInferences;
     private final Map<String, String> processNames;
     private final boolean measureLinks;
     private final long minWaitNs;
@@ -73,6 +89,19 @@ public final class PlannerCounters implements LiveCounters {
      */
     public PlannerCounters(Supplier<Map<String, Source>> devices, Map<String, String> processNames, boolean measureLinks,
                            long minWaitNs) {
+        this(devices, processNames, measureLinks, minWaitNs, WARM_UP_INFERENCES_DEFAULT);
+    }
+
+    /**
+     * As {@link #PlannerCounters(Supplier, Map, boolean, long)}, with {@code warmUpInferences}: an interval that
+     * holds any of a process's first {@code warmUpInferences} inferences is unmeasured (0: every interval counts).
+     */
+    public PlannerCounters(Supplier<Map<String, Source>> devices, Map<String, String> processNames, boolean measureLinks,
+                           long minWaitNs, int warmUpInferences) {
+        if (warmUpInferences < 0) {
+            throw new IllegalArgumentException("warmUpInferences must be >= 0, got " + warmUpInferences);
+        }
+        this.warmUpInferences = warmUpInferences;
         this.devices = Objects.requireNonNull(devices, "devices");
         this.processNames = Map.copyOf(processNames);
         this.measureLinks = measureLinks;
@@ -106,12 +135,13 @@ public final class PlannerCounters implements LiveCounters {
 
     /** The sample for {@code device} between two reads ({@code before} null: first read, unmeasured). */
     Sample sample(String device, Totals before, Totals after) {
-        if (before == null) {
+        // A restarted process starts its totals again from zero (fewer inferences than before): no measurement,
+        // and neither are its first inferences, which run cold.
+        if (before == null || after.inferences() < before.inferences() || before.inferences() < warmUpInferences) {
             return Sample.unmeasured(device);
         }
         long dFlops = after.flops() - before.flops();
         long dNs = after.computeNs() - before.computeNs();
-        // A restarted process starts its totals again from zero: a negative delta is no measurement.
         double rate = dFlops > 0 && dNs > 0 ? dFlops * 1e9 / dNs : Double.NaN;
         long dBytes = after.bytesReceived() - before.bytesReceived();
         long dWait = after.waitNs() - before.waitNs();

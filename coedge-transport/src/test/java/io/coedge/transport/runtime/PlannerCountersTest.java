@@ -20,6 +20,8 @@ class PlannerCountersTest {
         long computeNs;
         long bytes;
         long waitNs;
+        /** Warm by default: past the warm-up that leaves a process's first inferences unmeasured. */
+        long inferences = 100;
         boolean gone;
 
         Fake(String process) {
@@ -38,7 +40,7 @@ class PlannerCountersTest {
             s.add(new LiveCounters.Sample(process, CounterTypes.LINK_BYTES_RECEIVED, "bytes-received", "a", bytes / 4));
             s.add(new LiveCounters.Sample(process, CounterTypes.LINK_BYTES_RECEIVED, "bytes-received", "b", bytes - bytes / 4));
             s.add(new LiveCounters.Sample(process, CounterTypes.LINK_WAIT_NS, "wait-ns", "a", waitNs));
-            s.add(new LiveCounters.Sample(process, CounterTypes.INFERENCES_DONE, "inferences", "", 1));
+            s.add(new LiveCounters.Sample(process, CounterTypes.INFERENCES_DONE, "inferences", "", inferences));
             // another process sharing the directory must not count
             s.add(new LiveCounters.Sample("other", CounterTypes.FLOPS, "flops", "all", 1_000_000_000_000L));
             return s;
@@ -114,5 +116,49 @@ class PlannerCountersTest {
         w.flops = 10;
         w.computeNs = 10;
         assertThat(c.read().stream().filter(s -> s.device().equals("w1")).findFirst().orElseThrow().flopsPerSecond()).isNaN();
+    }
+
+    @Test
+    void aProcesssFirstInferencesAreNoMeasurementAndARestartStartsTheWarmUpAgain() {
+        Fake w = new Fake("w1");
+        w.inferences = 0;
+        PlannerCounters c = new PlannerCounters(() -> Map.of("w1", w), Map.of(), false, 0);
+        c.read();
+        List<Double> rates = new ArrayList<>();
+        for (int i = 0; i < 5; i++) { // one inference per read, as an adaptive session ticks
+            w.inferences++;
+            w.flops += 1_000_000_000L;
+            w.computeNs += 500_000_000L;
+            rates.add(c.read().get(0).flopsPerSecond());
+        }
+        int k = PlannerCounters.WARM_UP_INFERENCES_DEFAULT;
+        assertThat(rates.subList(0, k)).allMatch(r -> r.isNaN());
+        assertThat(rates.subList(k, rates.size())).allSatisfy(r -> assertThat(r).isCloseTo(2e9, within(1.0)));
+
+        // restarted: its totals start again from zero, and so does its warm-up
+        w.inferences = 1;
+        w.flops = 1_000_000_000L;
+        w.computeNs = 2_000_000_000L;
+        assertThat(c.read().get(0).flopsPerSecond()).isNaN();
+        for (int i = 1; i < k; i++) {
+            w.inferences++;
+            w.flops += 1_000_000_000L;
+            w.computeNs += 2_000_000_000L;
+            assertThat(c.read().get(0).flopsPerSecond()).as("inference %d after the restart", i + 1).isNaN();
+        }
+        w.inferences++;
+        w.flops += 1_000_000_000L;
+        w.computeNs += 250_000_000L;
+        assertThat(c.read().get(0).flopsPerSecond()).isCloseTo(4e9, within(1.0));
+
+        // no warm-up asked for: the first interval counts
+        Fake fresh = new Fake("w2");
+        fresh.inferences = 0;
+        PlannerCounters all = new PlannerCounters(() -> Map.of("w2", fresh), Map.of(), false, 0, 0);
+        all.read();
+        fresh.inferences = 1;
+        fresh.flops = 3_000_000_000L;
+        fresh.computeNs = 1_000_000_000L;
+        assertThat(all.read().get(0).flopsPerSecond()).isCloseTo(3e9, within(1.0));
     }
 }
