@@ -1,9 +1,15 @@
 package io.coedge.transport;
 
 import io.aeron.Aeron;
+import io.aeron.CncFileDescriptor;
 import io.aeron.driver.MediaDriver;
 import io.aeron.exceptions.DriverTimeoutException;
 import java.io.File;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.concurrent.AgentInvoker;
@@ -120,10 +126,15 @@ public final class TransportNode implements AutoCloseable {
         DriverDutyThread dutyThread = null;
         if (ctx.embeddedDriver()) {
             new File(ctx.baseDir()).mkdirs();
+            long previousOwner = driverOwnerPid(Path.of(dir));
+            // The directory of a process that died without closing it (SIGKILL, a crash, the OOM killer): Aeron
+            // would take it for a running driver until its heartbeat is 10 s old, and a worker restarted at once
+            // (by systemd, say) would be refused as a second process of the same name.
+            boolean ownerGone = previousOwner > 0 && ProcessHandle.of(previousOwner).map(ph -> !ph.isAlive()).orElse(true);
             MediaDriver.Context dc = new MediaDriver.Context()
                     .aeronDirectoryName(dir)
                     .threadingMode(ctx.threadingMode())
-                    .dirDeleteOnStart(false)
+                    .dirDeleteOnStart(ownerGone)
                     .dirDeleteOnShutdown(true)
                     .warnIfDirectoryExists(false)
                     .publicationTermBufferLength(ctx.termLengthBytes())
@@ -151,7 +162,8 @@ public final class TransportNode implements AutoCloseable {
             try {
                 driver = MediaDriver.launch(dc);
             } catch (io.aeron.driver.exceptions.ActiveDriverException e) {
-                throw new IllegalStateException("another process named '" + ctx.name() + "' is running with directory "
+                throw new IllegalStateException("another process named '" + ctx.name() + "'"
+                        + (previousOwner > 0 ? " (pid " + previousOwner + ")" : "") + " is running with directory "
                         + dir + "; give this one another --name, or stop the other first");
             }
             if (ctx.threadingMode() == io.aeron.driver.ThreadingMode.INVOKER) {
@@ -175,6 +187,30 @@ public final class TransportNode implements AutoCloseable {
             }
             throw new IllegalStateException("no Aeron media driver is running in " + dir
                     + "; start one there or leave " + TransportConfiguration.EXTERNAL_DRIVER_DIR_PROP + " unset to embed one");
+        }
+    }
+
+    /**
+     * The process id recorded in the Aeron directory {@code dir} by the media driver that made it, or -1 when there
+     * is no such directory or it cannot be read.
+     */
+    static long driverOwnerPid(Path dir) {
+        Path cnc = dir.resolve(CncFileDescriptor.CNC_FILE);
+        if (!Files.isRegularFile(cnc)) {
+            return -1;
+        }
+        try (FileChannel ch = FileChannel.open(cnc, StandardOpenOption.READ)) {
+            if (ch.size() < CncFileDescriptor.META_DATA_LENGTH) {
+                return -1;
+            }
+            var meta = CncFileDescriptor.createMetaDataBuffer(ch.map(FileChannel.MapMode.READ_ONLY, 0,
+                    CncFileDescriptor.META_DATA_LENGTH));
+            if (meta.getInt(CncFileDescriptor.cncVersionOffset(0)) != CncFileDescriptor.CNC_VERSION) {
+                return -1; // another Aeron version's layout: leave it to Aeron's own check
+            }
+            return meta.getLong(CncFileDescriptor.pidOffset(0));
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
