@@ -86,8 +86,10 @@ public final class CoEdgeCluster implements AutoCloseable {
         long lastPingNs;
         long lastFlops;
         String error;
-        long errorPlan;
-        long errorRequest;
+        // the partitioned request this worker computes now, and the error it reported for it (null: none)
+        long partitionedPlan;
+        long partitionedRequest;
+        String partitionedError;
 
         Member(int id, String name, String endpoint) {
             this.id = id;
@@ -279,7 +281,19 @@ public final class CoEdgeCluster implements AutoCloseable {
 
     /** Sends request {@code requestId} of a partitioned plan to {@code m} (its input comes by scatter). */
     void startPartitioned(Member m, long planVersion, long requestId) {
+        m.partitionedPlan = planVersion;
+        m.partitionedRequest = requestId;
+        m.partitionedError = null;
         check(m, m.control.send(MessageType.INFER, 0, planVersion, requestId, null));
+    }
+
+    /**
+     * The error {@code m} reported for the partitioned request it computes now (its kernel failed, or it had
+     * another plan), or null. The waiting session fails the request with it at once, instead of waiting out the
+     * receive timeout for transfers that will not come.
+     */
+    String partitionedError(Member m) {
+        return m.partitionedError;
     }
 
     /** Polls replies without waiting; returns fragments read. */
@@ -549,6 +563,9 @@ public final class CoEdgeCluster implements AutoCloseable {
                 Pending p = pending.get(h.requestId());
                 if (p != null && p.member == m && h.requestId() != 0) {
                     p.error = msg;
+                } else if (h.requestId() != 0 && h.requestId() == m.partitionedRequest
+                        && h.planVersion() == m.partitionedPlan) {
+                    m.partitionedError = msg + " (code " + code + ")";
                 } else if (h.requestId() != 0) {
                     // A partitioned request the coordinator already abandoned (its own exchange failed first, and it
                     // is re-planning): not an answer to the deployment or plan being pushed now, so it must not

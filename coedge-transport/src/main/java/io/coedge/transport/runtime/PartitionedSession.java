@@ -37,6 +37,8 @@ public final class PartitionedSession implements AutoCloseable {
     private AeronHaloExchange exchange;
     private final List<Publication> publications = new ArrayList<>();
     private long replans = -1;
+    /** Set by {@link #recover} when it joined a worker again that had stopped answering. */
+    private boolean rejoined;
     private Accounting lastCounted;
     /** Counts every request of the plan in force, cleared at each: {@link #lastCounted} holds until the next one. */
     private Accounting accounting;
@@ -98,6 +100,10 @@ public final class PartitionedSession implements AutoCloseable {
             int work = cluster.pollReplies();
             long now = System.nanoTime();
             for (CoEdgeCluster.Member m : watched) {
+                String failed = cluster.partitionedError(m);
+                if (failed != null) {
+                    ex.abort("worker '" + m.name + "' failed the request: " + failed);
+                }
                 if (cluster.silent(m, now)) {
                     ex.abort("device " + m.name + " went silent (no heartbeat), the request is re-planned");
                 }
@@ -201,11 +207,12 @@ public final class PartitionedSession implements AutoCloseable {
                 if (attempt >= plan.deviceCount()) {
                     throw e;
                 }
+                rejoined = false;
                 Plan next = recover(plan);
-                if (next.equals(plan) && allAlive()) {
+                if (next.equals(plan) && !rejoined && allAlive()) {
                     throw e; // nobody died: a real failure, not a lost device
                 }
-                activate(next);
+                activate(next); // also for a worker that restarted: it has lost the model and the plan
             }
         }
     }
@@ -249,6 +256,7 @@ public final class PartitionedSession implements AutoCloseable {
             }
             try {
                 cluster.join(m);
+                rejoined = true;
                 continue; // it restarted: same rows, it gets model and plan again
             } catch (IllegalStateException gone) {
                 int to = d > 0 ? d - 1 : d + 1;

@@ -2,6 +2,7 @@ package io.coedge.transport.runtime;
 
 import static io.coedge.transport.runtime.MultiProcessTest.assertSame;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.coedge.exec.Executor;
 import io.coedge.graph.Graph;
@@ -199,6 +200,83 @@ class PartitionedMultiProcessTest {
                     assertThat(s.plan().devices()).containsExactly(CoEdgeCluster.LOCAL_DEVICE, "d1");
                     assertThat(s.plan().rows()).containsExactly(5, 15);
                     assertThat(s.replans()).isEqualTo(1);
+                    assertSame(s.infer(arena, in), want);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aWorkersOwnErrorFailsTheRequestWithItsMessageInsteadOfATimeout() throws Exception {
+        Path key = key();
+        List<String> names = List.of("e1", "e2");
+        List<String> eps = List.of(WorkerProcesses.freeEndpoint(), WorkerProcesses.freeEndpoint());
+        try (WorkerProcesses procs = new WorkerProcesses(dir, key); Arena arena = Arena.ofConfined()) {
+            procs.start("e1", eps.get(0));
+            procs.start("e2", eps.get(1), List.of("-Dcoedge.kernels=failing-for-tests",
+                    "-D" + FailingKernelsForTests.PROPERTY + "=1"));
+            ClusterConfig cfg = config(key, names, eps);
+            // Without the worker's error the request would fail only when this runs out, saying nothing of why.
+            cfg.transport().receiveTimeoutNs(TimeUnit.SECONDS.toNanos(60));
+            try (CoEdgeCluster cluster = CoEdgeCluster.connect(cfg)) {
+                Plan plan = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "e1", "e2"), new int[] {5, 8, 7}, Sync.every())
+                        .withTail(CoEdgeCluster.LOCAL_DEVICE);
+                try (PartitionedSession s = cluster.deploy(ModelSpec.registered(TestModels.TINY), plan)) {
+                    Tensor in = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 20, 16}, 3);
+                    assertThatThrownBy(() -> s.infer(arena, in))
+                            .hasMessageContaining("worker 'e2' failed the request")
+                            .hasMessageContaining(FailingKernelsForTests.MESSAGE);
+                    assertThat(s.replans()).as("a worker that answers is not planned around").isZero();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aWorkerRestartedDuringARequestGetsModelAndPlanAgainAndTheRequestIsDeliveredOnce() throws Exception {
+        Path key = key();
+        List<String> names = List.of("r1", "r2");
+        List<String> eps = List.of(WorkerProcesses.freeEndpoint(), WorkerProcesses.freeEndpoint());
+        Graph g = TestModels.tiny();
+        try (WorkerProcesses procs = new WorkerProcesses(dir, key); Arena arena = Arena.ofConfined()) {
+            procs.start("r1", eps.get(0));
+            // r2 computes slowly, so that a request is still running on it when it is killed
+            Process r2 = procs.start("r2", eps.get(1), List.of("-Dcoedge.kernels=slow-for-tests",
+                    "-D" + SlowKernelsForTests.EXTRA_MS_PROPERTY + "=300"));
+            ClusterConfig cfg = config(key, names, eps);
+            cfg.transport().receiveTimeoutNs(TimeUnit.SECONDS.toNanos(20));
+            try (CoEdgeCluster cluster = CoEdgeCluster.connect(cfg)) {
+                Plan plan = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "r1", "r2"), new int[] {5, 8, 7}, Sync.every())
+                        .withTail(CoEdgeCluster.LOCAL_DEVICE);
+                try (PartitionedSession s = cluster.deploy(ModelSpec.registered(TestModels.TINY), plan)) {
+                    Tensor in = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 20, 16}, 5);
+                    Tensor want = Executor.reference(g).run(arena, in);
+                    long t0 = System.nanoTime();
+                    assertSame(s.infer(arena, in), want);
+                    long slowMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                    assertThat(slowMs).as("the slow worker's request must outlast the kill below").isGreaterThan(800);
+                    long versionBefore = s.plan().version();
+                    // Killed 300 ms into the next request and started again at once (same name and endpoint, now
+                    // with normal kernels): the session finds it silent, joins it again, and must give it model and
+                    // plan before it runs the request again.
+                    Thread restart = new Thread(() -> {
+                        try {
+                            Thread.sleep(300);
+                            r2.destroyForcibly().waitFor();
+                            procs.start("r2", eps.get(1));
+                        } catch (Exception e) {
+                            throw new RuntimeException(e);
+                        }
+                    }, "restart-r2");
+                    restart.start();
+                    Tensor out = s.infer(arena, in);
+                    restart.join();
+                    assertSame(out, want);
+                    assertThat(s.replans()).as("re-planned once, for the restart").isEqualTo(1);
+                    assertThat(s.plan().devices()).as("the restarted worker keeps its rows")
+                            .containsExactly(CoEdgeCluster.LOCAL_DEVICE, "r1", "r2");
+                    assertThat(s.plan().rows()).containsExactly(5, 8, 7);
+                    assertThat(s.plan().version()).isGreaterThan(versionBefore);
                     assertSame(s.infer(arena, in), want);
                 }
             }

@@ -8,12 +8,15 @@ import io.coedge.tensor.Tensor;
 
 /**
  * Test only: the reference kernels, made {@value #FACTOR_PROPERTY} times slower by spinning after each call for
- * the extra time, so that a worker process can play a slow device. Available only when the property is set
- * (select it with {@code -Dcoedge.kernels=slow-for-tests}); results are the reference kernels' own.
+ * the extra time, and {@value #EXTRA_MS_PROPERTY} ms more per call, so that a worker process can play a slow device.
+ * Available only when one of the properties is set (select it with {@code -Dcoedge.kernels=slow-for-tests});
+ * results are the reference kernels' own.
  */
 public final class SlowKernelsForTests implements KernelProvider {
     /** Slow-down factor (> 1) of a process that uses these kernels. */
     public static final String FACTOR_PROPERTY = "coedge.test.slowFactor";
+    /** Milliseconds added to every kernel call, whatever it took (a request then takes about as long cold as warm). */
+    public static final String EXTRA_MS_PROPERTY = "coedge.test.extraMsPerCall";
 
     @Override
     public String name() {
@@ -27,7 +30,7 @@ public final class SlowKernelsForTests implements KernelProvider {
 
     @Override
     public boolean available() {
-        return System.getProperty(FACTOR_PROPERTY) != null;
+        return System.getProperty(FACTOR_PROPERTY) != null || System.getProperty(EXTRA_MS_PROPERTY) != null;
     }
 
     @Override
@@ -49,7 +52,8 @@ public final class SlowKernelsForTests implements KernelProvider {
     }
 
     private static void spin(long t0, double factor) {
-        long until = System.nanoTime() + (long) ((System.nanoTime() - t0) * (factor - 1));
+        long extraNs = (long) (Double.parseDouble(System.getProperty(EXTRA_MS_PROPERTY, "0")) * 1e6);
+        long until = System.nanoTime() + (long) ((System.nanoTime() - t0) * (factor - 1)) + extraNs;
         while (System.nanoTime() - until < 0) {
             Thread.onSpinWait();
         }

@@ -29,6 +29,11 @@ public final class WorkerProcesses implements AutoCloseable {
 
     /** Starts a worker and waits until it listens (its first output line), at most 60 s. */
     public Process start(String name, String endpoint) throws IOException {
+        return start(name, endpoint, List.of());
+    }
+
+    /** As {@link #start(String, String)}, with more JVM options for the worker (e.g. {@code -Dcoedge.kernels=...}). */
+    public Process start(String name, String endpoint, List<String> jvmOptions) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
@@ -36,6 +41,7 @@ public final class WorkerProcesses implements AutoCloseable {
         if (Runtime.version().feature() >= 23) {
             cmd.add("--sun-misc-unsafe-memory-access=allow");
         }
+        cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-D" + TransportConfiguration.BASE_DIR_PROP + "=" + baseDir,
                 "-D" + TransportConfiguration.TERM_LENGTH_PROP + "=" + (1 << 20),
                 "-D" + TransportConfiguration.CONTROL_MAX_MESSAGE_PROP + "=" + (64 * 1024),
