@@ -37,12 +37,14 @@ final class StatCommand extends CoedgeCommand {
         }
         out().flush();
         PrintStream ps = new PrintStream(new WriterOutputStream(out()), true, StandardCharsets.UTF_8);
-        int rc = StatMain.run(args.toArray(String[]::new), ps);
+        PrintStream es = new PrintStream(new WriterOutputStream(err()), true, StandardCharsets.UTF_8);
+        int rc = StatMain.run(args.toArray(String[]::new), ps, es);
         ps.flush();
+        es.flush();
         return rc;
     }
 
-    /** Lets StatMain print to the command line's writer (tests capture it). */
+    /** Lets StatMain print to the command line's writers (tests capture them). */
     private static final class WriterOutputStream extends java.io.OutputStream {
         private final java.io.PrintWriter w;
         private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();

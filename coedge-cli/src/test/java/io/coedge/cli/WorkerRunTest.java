@@ -200,6 +200,33 @@ class WorkerRunTest {
     @Test
     void statWithNothingRunningSaysSo() {
         CliRunner r = CliRunner.runAsLauncher("stat", "--dir", dir.resolve("empty").toString(), "--count", "1");
-        assertThat(r.exitCode()).isNotZero();
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith("coedge: error: no CoEdge processes are running under");
+    }
+
+    @Test
+    void aWorkerWhosePortIsTakenSaysSoInOneLineAndEnds() throws Exception {
+        try (DatagramSocket taken = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            String endpoint = "127.0.0.1:" + taken.getLocalPort();
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow", "-Xmx256m",
+                    "-D" + TransportConfiguration.BASE_DIR_PROP + "=" + dir.resolve("aeron-taken"),
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "worker", "--name", "w-taken",
+                    "--endpoint", endpoint));
+            Path log = dir.resolve("taken.log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                // it used to print Aeron's stack trace and then hang, its transport threads keeping the JVM up
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the worker ended by itself").isTrue();
+                assertThat(p.exitValue()).isEqualTo(2);
+                String out = Files.readString(log);
+                assertThat(out).contains("coedge: error: worker w-taken cannot listen on " + endpoint
+                        + ": Address already in use (another process has this port; give the worker another --endpoint)");
+                assertThat(out).doesNotContain("\tat io.aeron");
+            } finally {
+                p.destroyForcibly();
+            }
+        }
     }
 }

@@ -180,11 +180,19 @@ public final class Worker implements AutoCloseable, Runnable {
         }
         this.node = TransportNode.start(config.transport.name(config.name)
                 .defaultThreadingMode(TransportConfiguration.WORKER_THREADING_MODE_DEFAULT));
-        this.counters = new WorkerCounters(node.aeron(), config.name);
-        this.controlSubscription = node.aeron().addSubscription(node.udpChannel(config.endpoint),
-                TransportConfiguration.CONTROL_STREAM_ID);
+        try {
+            this.counters = new WorkerCounters(node.aeron(), config.name);
+            this.controlSubscription = node.aeron().addSubscription(node.udpChannel(config.endpoint),
+                    TransportConfiguration.CONTROL_STREAM_ID);
+            this.haloSubscription = node.aeron().addSubscription(node.udpChannel(config.endpoint),
+                    TransportConfiguration.HALO_STREAM_ID);
+        } catch (RuntimeException e) {
+            // The transport's threads would keep the JVM up: a worker that cannot listen must end, not hang.
+            node.close();
+            throw new IllegalStateException("worker " + config.name + " cannot listen on " + config.endpoint + ": "
+                    + bindFailure(e));
+        }
         this.inbox = new ControlInbox(controlSubscription, new ControlCodec(key), this::onMessage, counters.dropped());
-        this.haloSubscription = node.aeron().addSubscription(node.udpChannel(config.endpoint), TransportConfiguration.HALO_STREAM_ID);
         this.computingIdle = idle instanceof AdaptiveIdleStrategy
                 ? new AdaptiveIdleStrategy(TimeUnit.MICROSECONDS.toNanos(1),
                         TimeUnit.MILLISECONDS.toNanos(COMPUTING_MAX_PARK_MS))
@@ -193,6 +201,23 @@ public final class Worker implements AutoCloseable, Runnable {
         for (int i = 0; i < requests.length; i++) {
             requests[i] = new PartitionedRequest();
         }
+    }
+
+    /** The reason in Aeron's registration error, without its channel and stack details ("Address already in use"). */
+    static String bindFailure(RuntimeException e) {
+        String m = String.valueOf(e.getMessage());
+        int at = m.lastIndexOf("channel error - ");
+        if (at >= 0) {
+            m = m.substring(at + "channel error - ".length());
+            int cut = m.indexOf(" (at ");
+            if (cut < 0) {
+                cut = m.indexOf(": aeron:");
+            }
+            if (cut >= 0) {
+                m = m.substring(0, cut);
+            }
+        }
+        return m.contains("in use") ? m + " (another process has this port; give the worker another --endpoint)" : m;
     }
 
     public String name() {

@@ -65,14 +65,17 @@ public final class WorkerMain {
                 + " [--exit-with-parent]";
     }
 
-    /** Runs a worker until the process is asked to stop; returns the exit code (2 for bad options). */
+    /**
+     * Runs a worker until the process is asked to stop; returns the exit code: 0 after a stop, 2 when the options are
+     * wrong or the worker cannot start with them (its name or port taken), with one line on stderr.
+     */
     public static int run(String[] args) {
         Worker.Config config;
         try {
             config = parse(args);
             config.validate();
         } catch (IllegalArgumentException e) {
-            System.err.println("coedge worker: " + e.getMessage());
+            System.err.println("coedge: error: " + e.getMessage());
             return 2;
         }
         return run(config);
@@ -88,8 +91,9 @@ public final class WorkerMain {
         try {
             worker = new Worker(config);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            System.err.println("coedge worker: " + e.getMessage());
-            return 1;
+            // what was given cannot be used here (a name or port taken, an unreadable key file): not a bug
+            System.err.println("coedge: error: " + e.getMessage());
+            return 2;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

@@ -23,6 +23,11 @@ public final class StatMain {
     }
 
     public static int run(String[] args, PrintStream out) throws InterruptedException {
+        return run(args, out, System.err);
+    }
+
+    /** Prints the counters to {@code out} and its one-line errors and warnings to {@code err}; returns the exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
         String base = TransportConfiguration.baseDir();
         long intervalMs = 1000;
         int count = 0;
@@ -43,21 +48,21 @@ public final class StatMain {
                 throw new IllegalArgumentException("--interval-ms must be at least 10");
             }
         } catch (IllegalArgumentException e) {
-            System.err.println("coedge stat: " + e.getMessage() + "; usage: coedge stat [--dir BASE_DIR] [--interval-ms MS] [--count N]");
+            err.println("coedge: error: " + e.getMessage() + "; usage: coedge stat [--dir BASE_DIR] [--interval-ms MS] [--count N]");
             return 2;
         }
         List<String> dirs = LiveCounters.processDirs(base);
         if (dirs.isEmpty()) {
-            System.err.println("coedge stat: no CoEdge processes are running under " + base
+            err.println("coedge: error: no CoEdge processes are running under " + base
                     + " (start a worker, or give --dir with its base directory)");
-            return 1;
+            return 2;
         }
         List<LiveCounters> open = new ArrayList<>();
         for (String d : dirs) {
             try {
                 open.add(LiveCounters.open(d));
             } catch (RuntimeException e) {
-                System.err.println("coedge stat: skipping " + d + ": " + e.getMessage());
+                err.println("coedge: warning: skipping " + d + ": " + e.getMessage());
             }
         }
         try {
