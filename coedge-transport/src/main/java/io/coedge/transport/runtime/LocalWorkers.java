@@ -34,7 +34,8 @@ public final class LocalWorkers implements AutoCloseable {
     }
 
     /**
-     * Starts {@code n} workers named {@code worker1..N} and waits until each listens (at most 60 s each).
+     * Starts {@code n} workers named {@code worker1..N} and waits until each listens (at most 60 s each; a worker
+     * that finds its port taken by another program is started again on another, up to three ports).
      *
      * @param keyFile  cluster key file for the workers (null: the development key)
      * @param jvmFlags extra JVM options per worker, e.g. {@code -XX:ActiveProcessorCount=1}
@@ -46,7 +47,11 @@ public final class LocalWorkers implements AutoCloseable {
         LocalWorkers w = new LocalWorkers(keyFile);
         try {
             for (int i = 1; i <= n; i++) {
-                w.startOne("worker" + i, jvmFlags);
+                // The port is chosen free, then released for the worker to bind: another program can take it in
+                // between. A worker that finds it taken ends at once, and gets another.
+                for (int attempt = 1; !w.startOne("worker" + i, jvmFlags, attempt == PORT_ATTEMPTS); attempt++) {
+                    // next port
+                }
             }
             return w;
         } catch (RuntimeException e) {
@@ -55,7 +60,16 @@ public final class LocalWorkers implements AutoCloseable {
         }
     }
 
-    private void startOne(String name, List<String> jvmFlags) {
+    /** Ports tried per worker before a port another program took in the meantime is an error. */
+    private static final int PORT_ATTEMPTS = 3;
+    /** How long a worker may take to say it listens. */
+    private static final long START_TIMEOUT_S = 60;
+
+    /**
+     * Starts one worker on a free port; false when another program took the port before the worker bound it (and
+     * {@code last} is false), so that the caller tries another.
+     */
+    private boolean startOne(String name, List<String> jvmFlags, boolean last) {
         String endpoint;
         try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             endpoint = "127.0.0.1:" + s.getLocalPort();
@@ -92,24 +106,47 @@ public final class LocalWorkers implements AutoCloseable {
         processes.add(p);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder seen = new StringBuilder();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        // A worker that hangs before it says anything would block readLine for good: past the deadline it is killed,
+        // which ends the read.
+        java.util.concurrent.atomic.AtomicBoolean listening = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread watchdog = Thread.ofPlatform().daemon().name("coedge-start-" + name).start(() -> {
+            try {
+                if (!p.waitFor(START_TIMEOUT_S, TimeUnit.SECONDS) && !listening.get()) {
+                    timedOut.set(true);
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                // started, or given up on
+            }
+        });
         try {
             String line;
-            while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
+            while ((line = out.readLine()) != null) {
                 seen.append(line).append('\n');
                 if (line.startsWith("worker " + name + " listening")) {
+                    listening.set(true);
+                    watchdog.interrupt();
                     Thread drain = new Thread(() -> drain(out), "coedge-drain-" + name);
                     drain.setDaemon(true);
                     drain.start();
                     names.add(name);
                     endpoints.add(endpoint);
-                    return;
+                    return true;
                 }
             }
         } catch (IOException e) {
             seen.append(e.getMessage());
+        } finally {
+            watchdog.interrupt();
         }
-        throw new IllegalStateException("worker " + name + " did not start:\n" + seen);
+        if (!last && seen.indexOf("cannot listen on " + endpoint + ": Address already in use") >= 0) {
+            processes.remove(p);
+            return false;
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException("worker " + name + " did not start" + (timedOut.get() ? " within "
+                + START_TIMEOUT_S + " s" : "") + ":\n" + seen);
     }
 
     private static void drain(BufferedReader r) {
