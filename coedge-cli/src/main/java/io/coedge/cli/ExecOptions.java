@@ -57,6 +57,10 @@ final class ExecOptions {
         if (!List.of("native", "vector", "reference", "auto", "").contains(name)) {
             throw new UserError("unknown --kernels '" + name + "': use native, vector, reference or auto");
         }
+        if (kernels != null) {
+            // what this process's own device in a split run and the workers --local-workers starts read
+            System.setProperty(Executor.KERNELS_PROPERTY, name);
+        }
         return Executor.providers(name);
     }
 }

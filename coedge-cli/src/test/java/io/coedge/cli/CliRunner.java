@@ -21,7 +21,15 @@ record CliRunner(int exitCode, String out, String err) {
         StringWriter err = new StringWriter();
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args);
+        // Options such as --kernels and --threads set system properties, as they must for the worker processes a
+        // run starts; in-process, one test's choice must not become the next test's default.
+        java.util.Properties before = (java.util.Properties) System.getProperties().clone();
+        int code;
+        try {
+            code = cmd.execute(args);
+        } finally {
+            System.setProperties(before);
+        }
         return new CliRunner(code, out.toString(), err.toString());
     }
 }

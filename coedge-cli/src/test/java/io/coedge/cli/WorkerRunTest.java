@@ -154,6 +154,17 @@ class WorkerRunTest {
     }
 
     @Test
+    void kernelsGivenWithKernelsRunOnTheLocalWorkersToo() {
+        // The workers get the provider (and the vector kernels their incubator module): before, they ran the
+        // default kernels whatever --kernels said, and a worker told to use the vector kernels could not load them.
+        CliRunner r = CliRunner.runAsLauncher("run", "--model", onnx.toString(), "--local-workers", "1", "--partition",
+                "equal", "--kernels", "vector");
+        assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("kernels: vector", "check:   same output as the one-device run");
+        assertThat(System.getProperty("coedge.kernels")).as("an in-process run leaves the property as it was").isNull();
+    }
+
+    @Test
     void workerCommandNeedsNameAndEndpoint() {
         CliRunner r = CliRunner.runAsLauncher("worker", "--name", "a");
         assertThat(r.exitCode()).isEqualTo(2);
