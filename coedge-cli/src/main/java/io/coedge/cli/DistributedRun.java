@@ -52,7 +52,15 @@ final class DistributedRun {
     }
 
     /** Outputs of the split run, in logical order. */
-    record Outcome(Map<String, float[]> outputs, Map<String, int[]> shapes, long[] latenciesNs) {
+    /** @param differs true when the check found the split output different from the one-device run's */
+    record Outcome(Map<String, float[]> outputs, Map<String, int[]> shapes, long[] latenciesNs, boolean differs) {
+        Outcome(Map<String, float[]> outputs, Map<String, int[]> shapes, long[] latenciesNs) {
+            this(outputs, shapes, latenciesNs, false);
+        }
+
+        Outcome differing() {
+            return new Outcome(outputs, shapes, latenciesNs, true);
+        }
     }
 
     private final PartitionOptions options;
@@ -128,8 +136,8 @@ final class DistributedRun {
                             + "prediction)%n", p.strategy(), OutputReport.formatMs(p.latencySeconds() * 1e3), p.energyJoules(),
                     OutputReport.formatMs(measured), 100 * (measured / (p.latencySeconds() * 1e3) - 1));
         }
-        if (!options.noCheck) {
-            compare(reference, in, outcome);
+        if (!options.noCheck && !compare(reference, in, outcome)) {
+            return outcome.differing();
         }
         return outcome;
     }
@@ -325,8 +333,8 @@ final class DistributedRun {
                 + "%s%n", total, geo.oneDeviceFlops(), halo, geo.oneDevicePeakBytes(), agree);
     }
 
-    /** Runs the model once on one device and says whether the split output is the same. */
-    private void compare(Inference reference, Input in, Outcome got) {
+    /** Runs the model once on one device and says whether the split output is the same; false when it is not. */
+    private boolean compare(Inference reference, Input in, Outcome got) {
         Inference.Result ref = reference.run(in.values(), 0, 1);
         boolean sameTop = true;
         double maxDiff = 0;
@@ -336,7 +344,7 @@ final class DistributedRun {
             float[] g = got.outputs().get(e.getKey());
             if (g == null || g.length != r.length) {
                 out.println("check:   the split run's output " + e.getKey() + " is missing or has another size: DIFFERENT");
-                return;
+                return false;
             }
             for (int i = 0; i < r.length; i++) {
                 maxDiff = Math.max(maxDiff, Math.abs(r[i] - g[i]));
@@ -351,6 +359,7 @@ final class DistributedRun {
         out.printf(Locale.ROOT, "check:   %s the one-device run (top-5 %s; max |difference| %.3g, %.2g of max |output|)%n",
                 same ? "same output as" : "DIFFERENT from", sameTop ? "identical" : "DIFFERENT", maxDiff,
                 maxRef == 0 ? 0 : maxDiff / maxRef);
+        return same;
     }
 
     private static ModelSpec modelSpec(Input in) {

@@ -103,6 +103,11 @@ final class RunCommand extends CoedgeCommand {
             DistributedRun.Outcome o = new DistributedRun(split, out).run(new DistributedRun.Input(loaded, model,
                     shape != null, input, inputText, warmup, repeat, providers, exec.threads));
             writeOutput(out, o.outputs().values().iterator().next());
+            if (o.differs()) {
+                out.flush();
+                err().println("coedge: error: the split run's output differs from the one-device run (see check: above)");
+                return 1;
+            }
             return 0;
         }
         Inference inference = new Inference(graph, providers);
