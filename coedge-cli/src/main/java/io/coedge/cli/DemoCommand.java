@@ -8,9 +8,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code coedge demo}: a zoo model on the bundled sample image on this machine, with top-5 and
- * latency. Each step is its own method so that the cooperative run can take the place of
- * {@link #infer} while loading, reporting and comparing stay.
+ * {@code coedge demo}: by default the cooperative demo ({@link CooperativeDemo}: worker processes with different CPU
+ * caps split a zoo model, against one of them alone); with {@code --local}, the model on this machine alone, with
+ * top-5 and latency.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Cooperative demo: start worker processes with different CPU caps on this machine, split a zoo "

@@ -22,7 +22,7 @@ final class ExecOptions {
 
     @Option(names = "--repeat", paramLabel = "K",
             description = "Time K runs after the warm-up and print median and p90 latency. Default: "
-                    + "run times one run without warm-up, demo times 3 runs after one warm-up.")
+                    + "run times one run without warm-up, demo times 3 runs after 20 warm-ups (--local: one).")
     Integer repeat;
 
     @Option(names = "--warmup", paramLabel = "W",

@@ -10,8 +10,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code coedge} command line. Subcommands live in their own classes and are listed here;
- * commands that come later (worker, stat, plan, profile) are added to the list the same way.
+ * The {@code coedge} command line. Subcommands live in their own classes and are listed here.
  *
  * <p>Exit codes: 0 success, 2 bad input or usage (with one {@code coedge: error: } line on stderr),
  * 1 an unexpected failure.
