@@ -109,21 +109,41 @@ public final class OnnxImporter {
             throw new ModelException("'" + file + "' is " + size + " bytes; ONNX files over 2 GiB keep their weights in"
                     + " external data files, which CoEdge does not support");
         }
-        ModelProto model;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             // Mapping keeps the weights off the Java heap; with aliasing, raw_data fields are views of the
             // mapping and are copied exactly once, into the tensors.
             MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            CodedInputStream in = CodedInputStream.newInstance(buf);
-            in.enableAliasing(true);
-            model = ModelProto.parseFrom(in);
-        } catch (InvalidProtocolBufferException e) {
-            throw notOnnx(file, "the protobuf data is corrupt or truncated (" + firstSentence(e.getMessage()) + ")");
+            return parsed(CodedInputStream.newInstance(buf), file.toString());
         } catch (IOException e) {
             throw new ModelException("cannot read model file '" + file + "': " + e.getMessage());
         }
+    }
+
+    /**
+     * Parses the bytes of an ONNX model (one sent over the network, say) with the checks {@link #load} describes;
+     * {@code source} names the model in messages.
+     */
+    public static ModelProto parse(byte[] bytes, String source) {
+        if (bytes.length == 0) {
+            throw new ModelException("'" + source + "' is empty, not an ONNX model");
+        }
+        try {
+            return parsed(CodedInputStream.newInstance(bytes), source);
+        } catch (IOException e) {
+            throw new ModelException("cannot read model '" + source + "': " + e.getMessage()); // not from an array
+        }
+    }
+
+    private static ModelProto parsed(CodedInputStream in, String source) throws IOException {
+        ModelProto model;
+        in.enableAliasing(true);
+        try {
+            model = ModelProto.parseFrom(in);
+        } catch (InvalidProtocolBufferException e) {
+            throw notOnnx(source, "the protobuf data is corrupt or truncated (" + firstSentence(e.getMessage()) + ")");
+        }
         if (!model.hasGraph() || model.getIrVersion() <= 0 || model.getOpsetImportCount() == 0) {
-            throw notOnnx(file, "it has no " + (!model.hasGraph() ? "graph" : model.getIrVersion() <= 0 ? "ir_version"
+            throw notOnnx(source, "it has no " + (!model.hasGraph() ? "graph" : model.getIrVersion() <= 0 ? "ir_version"
                     : "opset_import"));
         }
         return model;
@@ -141,8 +161,8 @@ public final class OnnxImporter {
         return end < 0 ? message.strip() : message.substring(0, end + 1);
     }
 
-    private static ModelException notOnnx(Path file, String why) {
-        return new ModelException("'" + file + "' is not a valid ONNX model: " + why);
+    private static ModelException notOnnx(String source, String why) {
+        return new ModelException("'" + source + "' is not a valid ONNX model: " + why);
     }
 
     /**

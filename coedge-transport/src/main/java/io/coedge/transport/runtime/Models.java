@@ -4,9 +4,6 @@ import io.coedge.graph.Graph;
 import io.coedge.graph.ModelException;
 import io.coedge.onnx.OnnxImporter;
 import io.coedge.zoo.ModelZoo;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -39,7 +36,7 @@ public final class Models {
                 yield b.get();
             }
             case ZOO -> zoo(spec.name(), spec.seed());
-            case ONNX -> onnx(spec.bytes());
+            case ONNX -> onnx(spec.name(), spec.bytes());
         };
     }
 
@@ -50,22 +47,8 @@ public final class Models {
         return ModelZoo.build(name);
     }
 
-    private static Graph onnx(byte[] bytes) {
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile("coedge-model", ".onnx");
-            Files.write(tmp, bytes);
-            return OnnxImporter.load(tmp, null);
-        } catch (IOException e) {
-            throw new ModelException("cannot stage the ONNX model in a temporary file: " + e.getMessage());
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // a stray temp file is harmless
-                }
-            }
-        }
+    /** Parsed from the bytes themselves: nothing is staged in a file that a killed process would leave behind. */
+    private static Graph onnx(String name, byte[] bytes) {
+        return OnnxImporter.fromModel(OnnxImporter.parse(bytes, name), name, null);
     }
 }
