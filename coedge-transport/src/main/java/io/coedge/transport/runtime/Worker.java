@@ -423,8 +423,10 @@ public final class Worker implements AutoCloseable, Runnable {
         String hex = HexFormat.of().formatHex(sha);
         try {
             Graph g = Models.build(spec);
+            Executor exec = Executor.create(g);
+            // both or neither: a model whose executor failed must not be reported present to the next deployment
+            executors.put(hex, exec);
             models.put(hex, g);
-            executors.put(hex, Executor.create(g));
             r.send(MessageType.MODEL_STATUS, 0, plan, request, w -> w.putRaw(sha).putInt(1));
         } catch (RuntimeException e) {
             error(r, plan, request, ERR_MODEL, "cannot build model " + spec + ": " + e.getMessage());
@@ -451,14 +453,22 @@ public final class Worker implements AutoCloseable, Runnable {
     }
 
     private void writeCached(String hex, byte[] bytes) {
+        Path tmp = null;
         try {
             Files.createDirectories(config.modelCacheDir);
-            Path tmp = Files.createTempFile(config.modelCacheDir, hex, ".part");
+            tmp = Files.createTempFile(config.modelCacheDir, hex, ".part");
             Files.write(tmp, bytes);
             Files.move(tmp, config.modelCacheDir.resolve(hex + ".onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             System.err.println("[" + config.name + "] cannot cache model " + hex + ": " + e.getMessage());
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp); // a full card must not fill up further with each deployment
+                } catch (IOException ignored) {
+                    // nothing more to do about it here
+                }
+            }
         }
     }
 

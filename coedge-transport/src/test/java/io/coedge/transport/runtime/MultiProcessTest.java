@@ -10,6 +10,7 @@ import io.coedge.transport.TestNodes;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,6 +85,23 @@ class MultiProcessTest {
             // A JVM stopped by SIGTERM exits with 143 even when its shutdown hook finished cleanly.
             assertThat(WorkerProcesses.stop(w)).isIn(0, 143);
             assertThat(dir.resolve("w1")).doesNotExist(); // driver directory removed on a clean stop
+        }
+    }
+
+    @Test
+    void aModelThatFailedToBuildOnAWorkerFailsAgainOnTheNextDeploymentInsteadOfCountingAsThere() throws Exception {
+        Path key = key();
+        String ep = WorkerProcesses.freeEndpoint();
+        // the vector kernels without their incubator module: the worker parses the model but cannot build its executor
+        try (WorkerProcesses procs = new WorkerProcesses(dir, key)) {
+            procs.start("w-nokernels", ep, List.of("-Dcoedge.kernels=vector"));
+            try (CoEdgeCluster cluster = CoEdgeCluster.connect(config(key, "w-nokernels", ep))) {
+                for (int attempt = 0; attempt < 2; attempt++) {
+                    assertThatThrownBy(() -> cluster.deploy(ModelSpec.registered(TestModels.TINY), "w-nokernels"))
+                            .as("deployment %d", attempt + 1)
+                            .hasMessageContaining("kernel provider 'vector' is not available");
+                }
+            }
         }
     }
 
