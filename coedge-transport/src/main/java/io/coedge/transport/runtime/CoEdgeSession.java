@@ -63,12 +63,20 @@ public final class CoEdgeSession {
 
     /**
      * Runs one inference; the output lives in {@code arena}. A worker that restarted since the last request is
-     * joined again and gets the model and plan again (by hash: no transfer if it kept the model).
+     * joined again and gets the model and plan again (by hash: no transfer if it kept the model); so does one that
+     * another session of the cluster gave its plan meanwhile.
      */
     public Tensor infer(Arena arena, Tensor input) {
         long requestId = cluster.newRequestId();
         if (!cluster.recentlyHeard(active)) {
             replan(null);
+        } else if (active.ackPlan != planVersion) {
+            // Another session gave this worker its own plan since (a worker holds one): ours again, under a new
+            // version; the model goes by hash, so nothing is sent again if the worker kept it.
+            long v = cluster.newPlanVersion();
+            cluster.deployTo(active, model, v);
+            cluster.planOn(active, model, v);
+            planVersion = v;
         }
         for (int attempt = 0; ; attempt++) {
             try {

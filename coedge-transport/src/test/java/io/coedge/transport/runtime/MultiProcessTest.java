@@ -106,6 +106,28 @@ class MultiProcessTest {
     }
 
     @Test
+    void twoSessionsOnOneWorkerTakeTurnsWithoutFailingEachOther() throws Exception {
+        Path key = key();
+        String ep = WorkerProcesses.freeEndpoint();
+        Graph g = TestModels.tiny();
+        try (WorkerProcesses procs = new WorkerProcesses(dir, key); Arena arena = Arena.ofConfined()) {
+            procs.start("w-shared", ep);
+            try (CoEdgeCluster cluster = CoEdgeCluster.connect(config(key, "w-shared", ep))) {
+                CoEdgeSession first = cluster.deploy(ModelSpec.registered(TestModels.TINY), "w-shared");
+                CoEdgeSession second = cluster.deploy(ModelSpec.registered(TestModels.TINY), "w-shared");
+                for (int i = 0; i < 3; i++) {
+                    Tensor in = input(arena, i);
+                    Tensor want = Executor.reference(g).run(arena, in);
+                    assertSame(first.infer(arena, in), want); // the worker holds the second's plan here
+                    assertSame(second.infer(arena, in), want);
+                }
+                assertThat(first.replans()).as("taking the worker back is no re-plan").isZero();
+                assertThat(second.replans()).isZero();
+            }
+        }
+    }
+
+    @Test
     void unreachableWorkerIsAClearErrorWithinTheConnectTimeout() throws Exception {
         Path key = key();
         long t0 = System.nanoTime();
