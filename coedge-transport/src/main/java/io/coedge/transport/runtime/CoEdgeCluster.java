@@ -367,6 +367,9 @@ public final class CoEdgeCluster implements AutoCloseable {
                             .putLong(offset).putBytes(bytes, offset, len)));
             inbox.poll(16);
         }
+        // The upload's own time is bounded chunk by chunk (each send waits at most the send timeout for the link);
+        // the receive timeout is for the worker's answer after it, not for a large model on a slow link.
+        deadline = System.nanoTime() + ctx.receiveTimeoutNs();
         awaitOrFail(m, () -> m.modelStatus == 1, deadline, "deployment of " + model);
     }
 
