@@ -20,8 +20,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * The last chunk has {@link ControlHeader#FLAG_LAST_CHUNK}.
  */
 public final class TensorChunks {
-    /** Upper bound on a tensor received in control messages (refuses absurd sizes before allocating). */
-    public static final long MAX_TENSOR_BYTES = 1L << 31;
+    /**
+     * Upper bound on a tensor sent or received in control messages (refuses absurd sizes before allocating): the
+     * largest an Agrona buffer over it can address, 2 GiB less one byte.
+     */
+    public static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE;
     private static final int MAX_RANK = 8;
 
     private TensorChunks() {
@@ -31,6 +34,10 @@ public final class TensorChunks {
     public static int send(ControlPublisher pub, MessageType type, long planVersion, long requestId, Tensor t) {
         int[] shape = t.shape();
         long total = t.byteSize();
+        if (total > MAX_TENSOR_BYTES) {
+            throw new IllegalArgumentException("a tensor of " + total + " bytes is over the " + MAX_TENSOR_BYTES
+                    + " bytes a request or result may carry");
+        }
         int fixed = 4 + 4 + 4 * shape.length + 8 + 8 + 4;
         int maxChunk = pub.maxBodyBytes() - fixed;
         UnsafeBuffer src = new UnsafeBuffer(t.segment().address(), (int) total);

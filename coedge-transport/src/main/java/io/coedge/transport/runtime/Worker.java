@@ -116,7 +116,10 @@ public final class Worker implements AutoCloseable, Runnable {
             if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
                 throw new IllegalArgumentException("--name '" + name + "' must be 1-64 letters, digits, '.', '_' or '-'");
             }
-            Endpoints.parse(endpoint, "--endpoint");
+            if (Endpoints.parse(endpoint, "--endpoint") == 0) {
+                // the control and halo subscriptions would each bind another ephemeral port, and none is announced
+                throw new IllegalArgumentException("--endpoint '" + endpoint + "' needs a fixed port: coordinators send to it");
+            }
             if (threads < 1 || threads > 1024) {
                 throw new IllegalArgumentException("--threads must be between 1 and 1024, got " + threads);
             }
@@ -815,6 +818,10 @@ public final class Worker implements AutoCloseable, Runnable {
     @Override
     public void close() {
         stop();
+        PartitionState running = partition;
+        if (running != null) {
+            running.exchange.abort("the worker is stopping"); // a halo wait would hold the stop up to its timeout
+        }
         compute.shutdown();
         try {
             compute.awaitTermination(10, TimeUnit.SECONDS);

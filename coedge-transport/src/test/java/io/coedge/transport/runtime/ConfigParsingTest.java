@@ -46,6 +46,8 @@ class ConfigParsingTest {
                 .hasMessageContaining("--threads");
         assertThatThrownBy(() -> WorkerMain.parse(new String[] {"--bogus", "1"})).hasMessageContaining("unknown option");
         assertThat(WorkerMain.run(new String[] {"--name", "bad name!", "--endpoint", "1.2.3.4:5"})).isEqualTo(2);
+        assertThatThrownBy(() -> WorkerMain.parse(new String[] {"--name", "pi", "--endpoint", "127.0.0.1:0"}).validate())
+                .hasMessageContaining("needs a fixed port");
     }
 
     @Test
