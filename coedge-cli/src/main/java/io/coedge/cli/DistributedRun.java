@@ -374,6 +374,11 @@ final class DistributedRun {
             throw new UserError("--input-shape is not available with workers (they load the ONNX file as it is); "
                     + "export the model with a fixed input shape");
         }
+        if (l.shapeFromImage()) {
+            // refused here, before any worker starts: the workers could not build the model without a shape
+            throw new UserError("model " + l.name() + " has a free input height and width (here taken from the image),"
+                    + " and workers load the ONNX file as it is; export the model with a fixed input shape");
+        }
         try {
             return ModelSpec.onnx(l.name(), Files.readAllBytes(Path.of(in.modelArgument())));
         } catch (IOException e) {

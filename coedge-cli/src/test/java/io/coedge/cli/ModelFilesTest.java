@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,6 +117,21 @@ class ModelFilesTest {
         Path raw = Files.write(dir.resolve("in.bin"), new byte[4 * 3 * 4 * 4]);
         RunCommandTest.assertUserError(CliRunner.run("run", "--model", onnx.toString(), "--input-raw", raw.toString()),
                 "dynamic dimensions", "--input-shape");
+    }
+
+    @Test
+    void freeHeightAndWidthFromTheImageAreRefusedWithWorkersBeforeAnyStarts() throws Exception {
+        Path onnx = freeSizeModel(dir);
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 30,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        Path png = dir.resolve("small.png");
+        javax.imageio.ImageIO.write(img, "png", png.toFile());
+        List<ProcessHandle> before = ProcessHandle.current().children().toList();
+        CliRunner r = CliRunner.runAsLauncher("run", "--model", onnx.toString(), "--input", png.toString(),
+                "--local-workers", "1", "--partition", "equal");
+        RunCommandTest.assertUserError(r, "free input height and width", "export the model with a fixed input shape");
+        assertThat(ProcessHandle.current().children().filter(p -> !before.contains(p)).toList())
+                .as("no worker was started").isEmpty();
     }
 
     @Test
