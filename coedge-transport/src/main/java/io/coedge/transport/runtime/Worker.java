@@ -167,6 +167,7 @@ public final class Worker implements AutoCloseable, Runnable {
     // Written by the compute thread: the partitioned plan this worker runs a device of, or null.
     private volatile PartitionState partition;
     private long inferRequest = -1;
+    private long inferPlan = -1;
     private TensorChunks.Assembly inferAssembly;
     private Arena inferArena;
     private long lastHeartbeatNs;
@@ -742,11 +743,14 @@ public final class Worker implements AutoCloseable, Runnable {
             compute.execute(task);
             return;
         }
-        if (inferAssembly == null || h.requestId() != inferRequest) {
+        // A request sent again under a new plan (its first try broke off mid-input) starts a new assembly: the
+        // chunks of the first try must not count toward the second.
+        if (inferAssembly == null || h.requestId() != inferRequest || h.planVersion() != inferPlan) {
             if (inferArena != null && inferAssembly != null && !inferAssembly.complete()) {
                 inferArena.close();
             }
             inferRequest = h.requestId();
+            inferPlan = h.planVersion();
             inferArena = Arena.ofShared();
             inferAssembly = new TensorChunks.Assembly(inferArena);
         }
