@@ -53,6 +53,12 @@ class PartitionedMultiProcessTest {
         return snap.stream().filter(x -> x.typeId() == type).mapToLong(LiveCounters.Sample::value).sum();
     }
 
+    /** Rows 5, 8, 7 of the tiny model: this process (also the tail), then the two workers. */
+    private static Plan thisProcessAndTwoWorkers(String first, String second) {
+        return Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, first, second), new int[] {5, 8, 7}, Sync.every())
+                .withTail(CoEdgeCluster.LOCAL_DEVICE);
+    }
+
     private Path key() throws Exception {
         Path k = dir.resolve("cluster.key");
         Files.writeString(k, "partition-cluster-key-0123456789\n");
@@ -189,8 +195,7 @@ class PartitionedMultiProcessTest {
             ClusterConfig cfg = config(key, names, eps);
             cfg.transport().receiveTimeoutNs(TimeUnit.SECONDS.toNanos(5));
             try (CoEdgeCluster cluster = CoEdgeCluster.connect(cfg)) {
-                Plan plan = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "d1", "d2"), new int[] {5, 8, 7}, Sync.every())
-                        .withTail(CoEdgeCluster.LOCAL_DEVICE);
+                Plan plan = thisProcessAndTwoWorkers("d1", "d2");
                 try (PartitionedSession s = cluster.deploy(ModelSpec.registered(TestModels.TINY), plan)) {
                     Tensor in = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 20, 16}, 3);
                     Tensor want = Executor.reference(g).run(arena, in);
@@ -219,8 +224,7 @@ class PartitionedMultiProcessTest {
             // Without the worker's error the request would fail only when this runs out, saying nothing of why.
             cfg.transport().receiveTimeoutNs(TimeUnit.SECONDS.toNanos(60));
             try (CoEdgeCluster cluster = CoEdgeCluster.connect(cfg)) {
-                Plan plan = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "e1", "e2"), new int[] {5, 8, 7}, Sync.every())
-                        .withTail(CoEdgeCluster.LOCAL_DEVICE);
+                Plan plan = thisProcessAndTwoWorkers("e1", "e2");
                 try (PartitionedSession s = cluster.deploy(ModelSpec.registered(TestModels.TINY), plan)) {
                     Tensor in = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 20, 16}, 3);
                     assertThatThrownBy(() -> s.infer(arena, in))
@@ -246,8 +250,7 @@ class PartitionedMultiProcessTest {
             ClusterConfig cfg = config(key, names, eps);
             cfg.transport().receiveTimeoutNs(TimeUnit.SECONDS.toNanos(20));
             try (CoEdgeCluster cluster = CoEdgeCluster.connect(cfg)) {
-                Plan plan = Plan.explicit(List.of(CoEdgeCluster.LOCAL_DEVICE, "r1", "r2"), new int[] {5, 8, 7}, Sync.every())
-                        .withTail(CoEdgeCluster.LOCAL_DEVICE);
+                Plan plan = thisProcessAndTwoWorkers("r1", "r2");
                 try (PartitionedSession s = cluster.deploy(ModelSpec.registered(TestModels.TINY), plan)) {
                     Tensor in = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 20, 16}, 5);
                     Tensor want = Executor.reference(g).run(arena, in);
