@@ -39,6 +39,8 @@ public final class PartitionedSession implements AutoCloseable {
     private long replans = -1;
     /** Set by {@link #recover} when it joined a worker again that had stopped answering. */
     private boolean rejoined;
+    /** The last request failed, and workers may still be waiting in it: the next one pushes the plan again first. */
+    private boolean abandoned;
     private Accounting lastCounted;
     /** Counts every request of the plan in force, cleared at each: {@link #lastCounted} holds until the next one. */
     private Accounting accounting;
@@ -160,6 +162,12 @@ public final class PartitionedSession implements AutoCloseable {
     /** Runs one inference; the output lives in {@code arena}. */
     public Tensor infer(Arena arena, Tensor input) {
         long requestId = cluster.newRequestId();
+        if (abandoned) {
+            // The last request failed: the workers that had no part in the failure may still wait for its halos,
+            // up to their receive timeout. A new plan version makes them give it up now.
+            abandoned = false;
+            refresh(); // same plan, new version: no re-plan
+        }
         // Indexed loops over the plan's devices here and below: this runs on every request, and an
         // iterator per loop is garbage.
         for (int i = 0; i < plan.deviceCount(); i++) {
@@ -205,11 +213,13 @@ public final class PartitionedSession implements AutoCloseable {
             } catch (HaloExchangeException | CoEdgeCluster.WorkerLostException e) {
                 cluster.pollReplies();
                 if (attempt >= plan.deviceCount()) {
+                    abandoned = true;
                     throw e;
                 }
                 rejoined = false;
                 Plan next = recover(plan);
                 if (next.equals(plan) && !rejoined && allAlive()) {
+                    abandoned = true;
                     throw e; // nobody died: a real failure, not a lost device
                 }
                 activate(next); // also for a worker that restarted: it has lost the model and the plan

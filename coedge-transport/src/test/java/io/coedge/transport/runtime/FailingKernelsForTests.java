@@ -6,13 +6,16 @@ import io.coedge.graph.KernelProvider;
 import io.coedge.graph.RowKernel;
 
 /**
- * Test only: kernels that throw {@value #MESSAGE} when they run, so that a worker process fails every request it
- * computes, as one whose kernel hit a bug would. Available only when {@value #PROPERTY} is set (select them with
- * {@code -Dcoedge.kernels=failing-for-tests}).
+ * Test only: the reference kernels, of which the first {@value #PROPERTY} calls in the process throw {@value #MESSAGE},
+ * so that a worker process fails requests as one whose kernel hit a bug would, then (if the number is small) works
+ * again. Available only when {@value #PROPERTY} is set (select them with {@code -Dcoedge.kernels=failing-for-tests}).
  */
 public final class FailingKernelsForTests implements KernelProvider {
+    /** How many kernel calls fail, the first ones of the process. */
     public static final String PROPERTY = "coedge.test.failKernels";
     public static final String MESSAGE = "injected kernel failure for tests";
+    private static final java.util.concurrent.atomic.AtomicLong FAILURES_LEFT =
+            new java.util.concurrent.atomic.AtomicLong(Long.getLong(PROPERTY, 0));
 
     @Override
     public String name() {
@@ -32,13 +35,21 @@ public final class FailingKernelsForTests implements KernelProvider {
     @Override
     public Kernel kernel(KernelContext ctx) {
         Kernel ref = ctx.node().op().referenceKernel(ctx);
-        if (ref instanceof RowKernel) {
+        if (ref instanceof RowKernel rk) {
             return (RowKernel) (inputs, inputRow0, output, outputRow0, r0, r1) -> {
-                throw new IllegalStateException(MESSAGE);
+                failWhileFailuresLeft();
+                rk.runRows(inputs, inputRow0, output, outputRow0, r0, r1);
             };
         }
         return (inputs, outputs) -> {
-            throw new IllegalStateException(MESSAGE);
+            failWhileFailuresLeft();
+            ref.run(inputs, outputs);
         };
+    }
+
+    private static void failWhileFailuresLeft() {
+        if (FAILURES_LEFT.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new IllegalStateException(MESSAGE);
+        }
     }
 }

@@ -219,18 +219,23 @@ class PartitionedMultiProcessTest {
         try (WorkerProcesses procs = new WorkerProcesses(dir, key); Arena arena = Arena.ofConfined()) {
             procs.start("e1", eps.get(0));
             procs.start("e2", eps.get(1), List.of("-Dcoedge.kernels=failing-for-tests",
-                    "-D" + FailingKernelsForTests.PROPERTY + "=1"));
+                    "-D" + FailingKernelsForTests.PROPERTY + "=1")); // its first kernel call fails, then it works
             ClusterConfig cfg = config(key, names, eps);
-            // Without the worker's error the request would fail only when this runs out, saying nothing of why.
-            cfg.transport().receiveTimeoutNs(TimeUnit.SECONDS.toNanos(60));
+            // Without the worker's error the request would fail only when this runs out, saying nothing of why; and
+            // shorter than the workers' own (30 s), so that the next request must not wait for e1 to give the
+            // failed one up by itself.
+            cfg.transport().receiveTimeoutNs(TimeUnit.SECONDS.toNanos(15));
             try (CoEdgeCluster cluster = CoEdgeCluster.connect(cfg)) {
-                Plan plan = thisProcessAndTwoWorkers("e1", "e2");
+                Plan plan = thisProcessAndTwoWorkers("e2", "e1"); // e2 in the middle: e1 waits for its halos
                 try (PartitionedSession s = cluster.deploy(ModelSpec.registered(TestModels.TINY), plan)) {
                     Tensor in = AeronHaloExchangeTest.randomInput(arena, new int[] {1, 3, 20, 16}, 3);
                     assertThatThrownBy(() -> s.infer(arena, in))
                             .hasMessageContaining("worker 'e2' failed the request")
                             .hasMessageContaining(FailingKernelsForTests.MESSAGE);
                     assertThat(s.replans()).as("a worker that answers is not planned around").isZero();
+                    // e1 was left waiting for e2's halos of the failed request; the next request goes through
+                    assertSame(s.infer(arena, in), Executor.reference(TestModels.tiny()).run(arena, in));
+                    assertThat(s.replans()).isZero();
                 }
             }
         }
