@@ -51,8 +51,11 @@ final class DistributedRun {
                  int warmup, int repeat, List<KernelProvider> providers, Integer threads) {
     }
 
-    /** Outputs of the split run, in logical order. */
-    /** @param differs true when the check found the split output different from the one-device run's */
+    /**
+     * Outputs of the split run, in logical order.
+     *
+     * @param differs true when the check found the split output different from the one-device run's
+     */
     record Outcome(Map<String, float[]> outputs, Map<String, int[]> shapes, long[] latenciesNs, boolean differs) {
         Outcome(Map<String, float[]> outputs, Map<String, int[]> shapes, long[] latenciesNs) {
             this(outputs, shapes, latenciesNs, false);
