@@ -10,7 +10,8 @@ import org.agrona.concurrent.NanoClock;
  * (a halo due any microsecond) is answered within microseconds, a long one (a driver thread between two
  * layers, the initiator waiting for the gather) wakes rarely. The park after {@code t} ns of idling is
  * {@code clamp(t / 8, minParkNs, maxParkNs)}, so oversleeping costs at most about an eighth of the wait, and
- * never more than {@code maxParkNs}.
+ * never more than {@code maxParkNs}. Parks of {@value TimerSlack#MIN_PARK_NS} ns or more get half their length as
+ * timer slack ({@link TimerSlack}), so that the kernel can end them together with other threads' wake-ups.
  *
  * <p>Why: on a board with as many compute threads as cores, every idle thread that wakes ten thousand times a
  * second (a fixed 100 µs park) takes a few percent of a core from the computing threads; three media driver
@@ -26,6 +27,8 @@ public final class AdaptiveIdleStrategy implements IdleStrategy {
     private int yields;
     private long idleSinceNs;
     private boolean idling;
+    /** The timer slack this strategy last gave its thread (the kernel's default until it parks long). */
+    private long slackNs = TimerSlack.DEFAULT_NS;
 
     /** Parks between {@code minParkNs} and {@code maxParkNs} once spinning and yielding found no work. */
     public AdaptiveIdleStrategy(long minParkNs, long maxParkNs) {
@@ -85,7 +88,16 @@ public final class AdaptiveIdleStrategy implements IdleStrategy {
             yields++;
             Thread.yield();
         } else {
-            LockSupport.parkNanos(parkNs());
+            long park = parkNs();
+            slack(TimerSlack.forPark(park));
+            LockSupport.parkNanos(park);
+        }
+    }
+
+    /** Sets the thread's timer slack when it differs from what this strategy set last. */
+    private void slack(long ns) {
+        if (ns != slackNs && TimerSlack.set(ns)) {
+            slackNs = ns;
         }
     }
 
@@ -100,6 +112,8 @@ public final class AdaptiveIdleStrategy implements IdleStrategy {
         idling = false;
         spins = 0;
         yields = 0;
+        // the thread may be an application's: what it sleeps for otherwise gets the usual precision back
+        slack(TimerSlack.DEFAULT_NS);
     }
 
     @Override

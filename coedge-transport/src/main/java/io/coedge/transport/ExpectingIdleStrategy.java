@@ -49,6 +49,9 @@ public final class ExpectingIdleStrategy implements IdleStrategy {
 
     private final IdleStrategy relaxed;
     private final Expectation expectation;
+    /** Timer slack while nobody waits: half the relaxed strategy's default park ({@link TimerSlack}). */
+    static final long RELAXED_SLACK_NS = 512_000;
+    private long slackNs = TimerSlack.DEFAULT_NS;
 
     public ExpectingIdleStrategy(IdleStrategy relaxed, Expectation expectation) {
         this.relaxed = relaxed;
@@ -68,11 +71,21 @@ public final class ExpectingIdleStrategy implements IdleStrategy {
     public void idle() {
         long waited = expectation.waitedNs();
         if (waited < 0) {
+            slack(RELAXED_SLACK_NS);
             relaxed.idle();
         } else if (waited < SPIN_NS) {
             Thread.onSpinWait();
         } else {
-            LockSupport.parkNanos(Math.min(MAX_PARK_NS, waited >> 3));
+            long park = Math.min(MAX_PARK_NS, waited >> 3);
+            slack(TimerSlack.forPark(park));
+            LockSupport.parkNanos(park);
+        }
+    }
+
+    /** Sets the driver thread's timer slack when it differs from what this strategy set last. */
+    private void slack(long ns) {
+        if (ns != slackNs && TimerSlack.set(ns)) {
+            slackNs = ns;
         }
     }
 

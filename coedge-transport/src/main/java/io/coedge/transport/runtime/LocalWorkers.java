@@ -86,7 +86,7 @@ public final class LocalWorkers implements AutoCloseable {
         }
         // this process's transport and scheduling tuning holds for the workers it starts too
         for (String p : List.of(TransportConfiguration.BASE_DIR_PROP, "coedge.kernels", TransportConfiguration.THREADING_MODE_PROP,
-                TransportConfiguration.IDLE_PROP, TransportConfiguration.DRIVER_IDLE_PROP,
+                TransportConfiguration.IDLE_PROP, TransportConfiguration.DRIVER_IDLE_PROP, io.coedge.transport.TimerSlack.PROPERTY,
                 PartitionedExecutor.MERGE_WAIT_PROPERTY, PartitionedExecutor.MERGE_MIN_WEIGHTS_PROPERTY)) {
             String v = System.getProperty(p);
             if (v != null) {
