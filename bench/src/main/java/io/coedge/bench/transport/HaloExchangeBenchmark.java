@@ -60,12 +60,14 @@ public class HaloExchangeBenchmark {
     private MemorySegment dst;
     private int slot;
     private long request;
+    private java.nio.file.Path baseDir;
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
         boolean invoker = path.equals("udp-invoker");
+        baseDir = Files.createTempDirectory("coedge-jmh");
         node = TransportNode.start(new TransportContext().name("halo-jmh")
-                .baseDir(Files.createTempDirectory("coedge-jmh").toString()).termLengthBytes(16 << 20)
+                .baseDir(baseDir.toString()).termLengthBytes(16 << 20)
                 .threadingMode(invoker ? "INVOKER" : "SHARED"));
         String channel;
         if (invoker) {
@@ -103,10 +105,11 @@ public class HaloExchangeBenchmark {
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws java.io.IOException {
         pub.close();
         sub.close();
         node.close();
         arena.close();
+        Files.deleteIfExists(baseDir); // the driver removed its own directory inside it
     }
 }

@@ -62,10 +62,11 @@ public class PartitionedInferenceBenchmark {
     private Arena arena;
     private Tensor input;
     private ReusedArena output;
+    private Path dir;
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
-        Path dir = Files.createTempDirectory("coedge-jmh-split");
+        dir = Files.createTempDirectory("coedge-jmh-split");
         ClusterConfig cfg = new ClusterConfig().transport(context(dir, "initiator"));
         for (String name : List.of("worker1", "worker2")) {
             String endpoint = "127.0.0.1:" + freeUdpPort();
@@ -109,6 +110,9 @@ public class PartitionedInferenceBenchmark {
             w.close();
         }
         arena.close();
+        try (java.util.stream.Stream<Path> left = Files.walk(dir)) { // the model caches and empty driver parents
+            left.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     private static TransportContext context(Path dir, String name) {
