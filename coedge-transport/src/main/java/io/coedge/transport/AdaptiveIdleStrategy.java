@@ -27,8 +27,6 @@ public final class AdaptiveIdleStrategy implements IdleStrategy {
     private int yields;
     private long idleSinceNs;
     private boolean idling;
-    /** The timer slack this strategy last gave its thread (the kernel's default until it parks long). */
-    private long slackNs = TimerSlack.DEFAULT_NS;
 
     /** Parks between {@code minParkNs} and {@code maxParkNs} once spinning and yielding found no work. */
     public AdaptiveIdleStrategy(long minParkNs, long maxParkNs) {
@@ -89,15 +87,8 @@ public final class AdaptiveIdleStrategy implements IdleStrategy {
             Thread.yield();
         } else {
             long park = parkNs();
-            slack(TimerSlack.forPark(park));
+            TimerSlack.use(TimerSlack.forPark(park));
             LockSupport.parkNanos(park);
-        }
-    }
-
-    /** Sets the thread's timer slack when it differs from what this strategy set last. */
-    private void slack(long ns) {
-        if (ns != slackNs && TimerSlack.set(ns)) {
-            slackNs = ns;
         }
     }
 
@@ -113,7 +104,7 @@ public final class AdaptiveIdleStrategy implements IdleStrategy {
         spins = 0;
         yields = 0;
         // the thread may be an application's: what it sleeps for otherwise gets the usual precision back
-        slack(TimerSlack.DEFAULT_NS);
+        TimerSlack.use(TimerSlack.DEFAULT_NS);
     }
 
     @Override

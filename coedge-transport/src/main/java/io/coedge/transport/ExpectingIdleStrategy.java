@@ -51,7 +51,6 @@ public final class ExpectingIdleStrategy implements IdleStrategy {
     private final Expectation expectation;
     /** Timer slack while nobody waits: half the relaxed strategy's default park ({@link TimerSlack}). */
     static final long RELAXED_SLACK_NS = 512_000;
-    private long slackNs = TimerSlack.DEFAULT_NS;
 
     public ExpectingIdleStrategy(IdleStrategy relaxed, Expectation expectation) {
         this.relaxed = relaxed;
@@ -71,21 +70,14 @@ public final class ExpectingIdleStrategy implements IdleStrategy {
     public void idle() {
         long waited = expectation.waitedNs();
         if (waited < 0) {
-            slack(RELAXED_SLACK_NS);
+            TimerSlack.use(RELAXED_SLACK_NS);
             relaxed.idle();
         } else if (waited < SPIN_NS) {
             Thread.onSpinWait();
         } else {
             long park = Math.min(MAX_PARK_NS, waited >> 3);
-            slack(TimerSlack.forPark(park));
+            TimerSlack.use(TimerSlack.forPark(park));
             LockSupport.parkNanos(park);
-        }
-    }
-
-    /** Sets the driver thread's timer slack when it differs from what this strategy set last. */
-    private void slack(long ns) {
-        if (ns != slackNs && TimerSlack.set(ns)) {
-            slackNs = ns;
         }
     }
 

@@ -75,9 +75,23 @@ public final class TimerSlack {
         }
     }
 
+    /** What each thread was last given here, so that asking again for the same costs no system call. */
+    private static final ThreadLocal<long[]> GIVEN = ThreadLocal.withInitial(() -> new long[] {DEFAULT_NS});
+
+    /**
+     * Gives the calling thread a timer slack of {@code ns} unless it has it already (as far as this class set it):
+     * a system call only when the slack changes, whichever of the thread's idle strategies asks.
+     */
+    public static void use(long ns) {
+        long[] given = GIVEN.get();
+        if (given[0] != ns && set(ns)) {
+            given[0] = ns;
+        }
+    }
+
     /**
      * Sets the calling thread's timer slack to {@code ns} (at least 1); false when it could not be set. One system
-     * call: callers remember what they set instead of setting it again.
+     * call each time: {@link #use} skips it when nothing changes.
      */
     public static boolean set(long ns) {
         if (!available()) {

@@ -73,7 +73,7 @@ public final class TransportNode implements AutoCloseable {
         @Override
         public void run() {
             // Its own thread, parking a millisecond or more at a time: its wake-ups may join other threads'.
-            TimerSlack.set(ExpectingIdleStrategy.RELAXED_SLACK_NS);
+            TimerSlack.use(ExpectingIdleStrategy.RELAXED_SLACK_NS);
             while (running && !invoker.isClosed()) {
                 int work = dutyCycle(invoker, lock);
                 if (backupOnly) {

@@ -35,6 +35,15 @@ class TimerSlackTest {
                 assertThat(threadSlackNs()).isEqualTo(TimerSlack.forPark(1_000_000)).isGreaterThan(TimerSlack.DEFAULT_NS);
                 s.idle(1); // work: the thread's usual precision again
                 assertThat(threadSlackNs()).isEqualTo(TimerSlack.DEFAULT_NS);
+                // Two strategies on one thread (a worker's control loop has one for computing and one between
+                // requests): a short park of the second after a long one of the first gets the default back.
+                AdaptiveIdleStrategy other = new AdaptiveIdleStrategy(() -> now[0], 0, 0, 1_000, 5_000_000);
+                s.idle(0); // idle again from now
+                now[0] += 40_000_000;
+                s.idle(0);
+                assertThat(threadSlackNs()).isGreaterThan(TimerSlack.DEFAULT_NS);
+                other.idle(0); // just started: a 1 µs park
+                assertThat(threadSlackNs()).isEqualTo(TimerSlack.DEFAULT_NS);
             } catch (Exception e) {
                 throw new AssertionError(e);
             }
