@@ -93,7 +93,7 @@ public final class TimerSlack {
      * Sets the calling thread's timer slack to {@code ns} (at least 1); false when it could not be set. One system
      * call each time: {@link #use} skips it when nothing changes.
      */
-    public static boolean set(long ns) {
+    private static boolean set(long ns) {
         if (!available()) {
             return false;
         }

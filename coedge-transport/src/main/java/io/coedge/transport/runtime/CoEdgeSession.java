@@ -34,11 +34,7 @@ public final class CoEdgeSession {
                 if (!cluster.recentlyHeard(m)) {
                     cluster.join(m);
                 }
-                long v = cluster.newPlanVersion();
-                cluster.deployTo(m, model, v);
-                cluster.planOn(m, model, v);
-                active = m;
-                planVersion = v;
+                planOn(m);
                 return;
             } catch (IllegalStateException e) {
                 last = e;
@@ -71,12 +67,8 @@ public final class CoEdgeSession {
         if (!cluster.recentlyHeard(active)) {
             replan(null);
         } else if (active.ackPlan != planVersion) {
-            // Another session gave this worker its own plan since (a worker holds one): ours again, under a new
-            // version; the model goes by hash, so nothing is sent again if the worker kept it.
-            long v = cluster.newPlanVersion();
-            cluster.deployTo(active, model, v);
-            cluster.planOn(active, model, v);
-            planVersion = v;
+            // Another session gave this worker its own plan since (a worker holds one): ours again.
+            planOn(active);
         }
         for (int attempt = 0; ; attempt++) {
             try {
@@ -98,12 +90,21 @@ public final class CoEdgeSession {
         try {
             // Same worker first: it may only have restarted.
             cluster.join(was);
-            long v = cluster.newPlanVersion();
-            cluster.deployTo(was, model, v);
-            cluster.planOn(was, model, v);
-            planVersion = v;
+            planOn(was);
         } catch (IllegalStateException e) {
             activate(was);
         }
+    }
+
+    /**
+     * Makes {@code m} run this session's model under a new plan version: the model goes by hash, so nothing is
+     * sent again if the worker kept it.
+     */
+    private void planOn(CoEdgeCluster.Member m) {
+        long v = cluster.newPlanVersion();
+        cluster.deployTo(m, model, v);
+        cluster.planOn(m, model, v);
+        active = m;
+        planVersion = v;
     }
 }
