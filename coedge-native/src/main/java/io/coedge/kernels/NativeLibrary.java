@@ -64,11 +64,12 @@ public final class NativeLibrary {
         Set<Isa> supported = EnumSet.noneOf(Isa.class);
         Kernels best = null;
         try {
-            path = locate();
+            String override = System.getProperty(KernelSettings.LIBRARY_PROPERTY, "");
+            path = locate(override);
             try {
                 lookup = SymbolLookup.libraryLookup(path, Arena.global());
             } finally {
-                if (System.getProperty(KernelSettings.LIBRARY_PROPERTY, "").isBlank()) {
+                if (override.isBlank()) {
                     removeExtracted(path);
                 }
             }
@@ -125,8 +126,8 @@ public final class NativeLibrary {
         return (os.contains("linux") ? "linux" : os.replace(' ', '_')) + "-" + a;
     }
 
-    private static Path locate() throws IOException {
-        String override = System.getProperty(KernelSettings.LIBRARY_PROPERTY, "");
+    /** {@code override}'s file, or a copy of the jar's library extracted to a temporary file when it is blank. */
+    private static Path locate(String override) throws IOException {
         if (!override.isBlank()) {
             Path p = Path.of(override);
             if (!Files.isRegularFile(p)) {
